@@ -1,0 +1,143 @@
+"""The command line: the root callback builds the App; ``main`` turns every failure into one line."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Annotated, Optional
+
+import typer
+
+from zoomctl.app import App
+from zoomctl.cli import classes, clients, company, config_cmd, feature, providers, services
+from zoomctl.errors import ZoomctlError
+from zoomctl.exit_codes import ExitCode
+
+HELP = """\
+Set up and run online video meetings via Zoom for a booking business.
+
+Example — a company with one online service:
+
+\b
+  zoomctl company create "Acme Yoga" --timezone Europe/Berlin --use
+  zoomctl feature enable
+  zoomctl providers add "Dana Smith" --email dana@example.com
+  zoomctl services add "Private lesson" --duration 60 --provider "Dana Smith"
+  zoomctl services online "Private lesson" --on
+"""
+
+cli = typer.Typer(
+    name="zoomctl",
+    help=HELP,
+    no_args_is_help=True,
+    add_completion=True,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+    pretty_exceptions_enable=False,
+)
+cli.add_typer(company.app, name="company")
+cli.add_typer(feature.app, name="feature")
+cli.add_typer(providers.app, name="providers")
+cli.add_typer(services.app, name="services")
+cli.add_typer(classes.app, name="classes")
+cli.add_typer(clients.app, name="clients")
+cli.add_typer(config_cmd.app, name="config")
+
+_current: dict[str, App] = {}
+
+
+def _version(value: bool) -> None:
+    if value:
+        from zoomctl import version
+
+        typer.echo(f"zoomctl {version()}")
+        raise typer.Exit()
+
+
+@cli.callback()
+def root(
+    ctx: typer.Context,
+    profile: Annotated[Optional[str], typer.Option("--profile", help="Profile in config.toml [env: ZOOMCTL_PROFILE].")] = None,
+    company_ref: Annotated[Optional[str], typer.Option("--company", help="Company slug or id [env: ZOOMCTL_COMPANY].")] = None,
+    db: Annotated[Optional[str], typer.Option("--db", help="Workspace database file [env: ZOOMCTL_DB].")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only data and errors.")] = False,
+    no_input: Annotated[bool, typer.Option("--no-input", help="Never prompt; fail and name the flag instead.")] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="Tracebacks and (redacted) HTTP logs on stderr.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
+    ] = False,
+) -> None:
+    from zoomctl.config import ConfigFile, resolve_settings
+    from zoomctl.ui import UI
+
+    ui = UI(quiet=quiet)
+    if debug:
+        _enable_debug_logging()
+    _current["ui"] = ui  # type: ignore[assignment]
+    config = ConfigFile.load()
+    settings = resolve_settings(config, {"profile": profile, "company": company_ref, "database": db})
+    app = App(config=config, settings=settings, ui=ui, debug=debug, no_input=no_input)
+    ctx.obj = app
+    _current["app"] = app
+
+
+def _enable_debug_logging() -> None:
+    import logging
+
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("debug: %(name)s: %(message)s"))
+    root_logger = logging.getLogger("zoomctl")
+    root_logger.addHandler(handler)
+    root_logger.setLevel(logging.DEBUG)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point."""
+    sys.exit(run(argv))
+
+
+def run(argv: list[str] | None = None) -> int:
+    """Run one command; returns the exit code (see ``zoomctl.exit_codes``)."""
+    _current.clear()
+    debug = "--debug" in (argv if argv is not None else sys.argv[1:])
+    code: int = ExitCode.FAILURE
+    try:
+        cli(args=argv, prog_name="zoomctl")  # standalone: usage errors print and raise SystemExit
+        code = ExitCode.OK
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (ExitCode.OK if exc.code is None else ExitCode.FAILURE)
+    except ZoomctlError as exc:
+        if debug:
+            import traceback
+
+            traceback.print_exc()
+        _ui().error(exc)
+        code = exc.exit_code
+    except Exception as exc:  # a bug: one line, the traceback only with --debug
+        if debug:
+            import traceback
+
+            traceback.print_exc()
+        _ui().error(
+            f"unexpected error: {type(exc).__name__}: {exc}",
+            hint="run again with --debug for the traceback, and report it",
+        )
+        code = ExitCode.FAILURE
+    finally:
+        app = _current.get("app")
+        if app is not None:
+            try:
+                app.finish(ok=code == ExitCode.OK)
+            except ZoomctlError as exc:
+                _ui().error(exc)
+                code = exc.exit_code
+    return int(code)
+
+
+def _ui():
+    ui = _current.get("ui")
+    if ui is None:
+        from zoomctl.ui import UI
+
+        ui = UI()
+    return ui

@@ -1,0 +1,202 @@
+"""Providers, services, classes, class sessions and clients: validation, lookup, changes."""
+
+from __future__ import annotations
+
+from zoomctl.core import validate
+from zoomctl.core.models import ClassDef, ClassSession, Client, Company, Provider, Service
+from zoomctl.core.timefmt import now_db, to_db
+from zoomctl.errors import Conflict, NotFound
+from zoomctl.store import catalog as repo
+from zoomctl.store import events
+from zoomctl.store.db import Store
+
+_KIND = {"providers": "provider", "services": "service", "classes": "class"}
+
+
+def resolve(store: Store, company: Company, table: str, ref: str) -> int:
+    """The id that an id or a name (or an unambiguous start of one) means."""
+    kind = _KIND[table]
+    rows = repo.candidates(store, table, company.id, ref)
+    if not rows:
+        raise NotFound(f"no {kind} '{ref}' in {company.slug}", hint=f"see `zoomctl {table} list`")
+    if len(rows) > 1:
+        names = ", ".join(f"{r['name']} (id {r['id']})" for r in rows)
+        raise Conflict(f"'{ref}' could mean more than one {kind}: {names}", hint="give the full name or the id")
+    return int(rows[0]["id"])
+
+
+def _unique_name(store: Store, company: Company, table: str, name: str) -> str:
+    name = validate.name(name, _KIND[table])
+    if repo.name_taken(store, table, company.id, name):
+        raise Conflict(f"a {_KIND[table]} named '{name}' already exists in {company.slug}", hint="choose another name")
+    return name
+
+
+# ---- providers ---------------------------------------------------------------------------
+def add_provider(store: Store, company: Company, name: str, email: str | None) -> Provider:
+    name = _unique_name(store, company, "providers", name)
+    email = validate.email(email) if email else None
+    provider = repo.add_provider(store, company.id, name, email)
+    events.record(store, company.id, "provider.add", name, email=email)
+    return provider
+
+
+def providers(store: Store, company: Company) -> list[Provider]:
+    return repo.providers(store, company.id)
+
+
+def provider(store: Store, company: Company, ref: str) -> Provider:
+    return repo.provider(store, resolve(store, company, "providers", ref))
+
+
+def remove_provider(store: Store, company: Company, ref: str, force: bool = False) -> tuple[Provider, int]:
+    """Remove a provider; with ``force``, their future bookings and class sessions are cancelled.
+
+    Returns the provider and how many bookings were cancelled.
+    """
+    target = provider(store, company, ref)
+    now = now_db()
+    future = repo.future_bookings_of_provider(store, target.id, now)
+    sessions_ahead = repo.future_sessions(store, now, provider_id=target.id)
+    if (future or sessions_ahead) and not force:
+        raise Conflict(
+            f"{target.name} has {future} future booking(s) and {len(sessions_ahead)} future class session(s)",
+            hint="cancel them first, or pass --force to cancel them and remove the provider",
+        )
+    for session_id in sessions_ahead:
+        cancel_session(store, company, session_id)
+    cancelled = store.execute(
+        "UPDATE bookings SET status = 'cancelled' WHERE provider_id = ? AND status = 'booked' AND starts_at >= ?",
+        (target.id, now),
+    ).rowcount
+    repo.remove_named(store, "providers", target.id)
+    events.record(store, company.id, "provider.remove", target.name, forced=force, bookings_cancelled=cancelled)
+    return target, cancelled
+
+
+# ---- services ----------------------------------------------------------------------------
+def add_service(store: Store, company: Company, name: str, duration: int, provider_refs: list[str]) -> Service:
+    name = _unique_name(store, company, "services", name)
+    duration = validate.duration(duration)
+    provider_ids = sorted({resolve(store, company, "providers", ref) for ref in provider_refs})
+    service = repo.add_service(store, company.id, name, duration, provider_ids)
+    events.record(store, company.id, "service.add", name, duration=duration, providers=service.providers)
+    return service
+
+
+def services(store: Store, company: Company) -> list[Service]:
+    return repo.services(store, company.id)
+
+
+def service(store: Store, company: Company, ref: str) -> Service:
+    return repo.service(store, resolve(store, company, "services", ref))
+
+
+def remove_service(store: Store, company: Company, ref: str) -> Service:
+    target = service(store, company, ref)
+    future = repo.future_bookings_of_service(store, target.id, now_db())
+    if future:
+        raise Conflict(f"{target.name} has {future} future booking(s)", hint="cancel them first (`zoomctl bookings cancel ID`)")
+    repo.remove_named(store, "services", target.id)
+    events.record(store, company.id, "service.remove", target.name)
+    return target
+
+
+def set_online(store: Store, company: Company, table: str, ref: str, online: bool) -> tuple[Service | ClassDef, bool]:
+    target: Service | ClassDef = service(store, company, ref) if table == "services" else class_def(store, company, ref)
+    changed = target.online != online
+    if changed:
+        repo.set_online(store, table, target.id, online)
+        events.record(store, company.id, f"{_KIND[table]}.online", target.name, online=online)
+        target.online = online
+    return target, changed
+
+
+# ---- classes -----------------------------------------------------------------------------
+def add_class(store: Store, company: Company, name: str, duration: int, capacity: int) -> ClassDef:
+    name = _unique_name(store, company, "classes", name)
+    cls = repo.add_class(store, company.id, name, validate.duration(duration), validate.capacity(capacity))
+    events.record(store, company.id, "class.add", name, duration=duration, capacity=capacity)
+    return cls
+
+
+def classes(store: Store, company: Company) -> list[ClassDef]:
+    return repo.classes(store, company.id)
+
+
+def class_def(store: Store, company: Company, ref: str) -> ClassDef:
+    return repo.class_def(store, resolve(store, company, "classes", ref))
+
+
+def remove_class(store: Store, company: Company, ref: str) -> ClassDef:
+    target = class_def(store, company, ref)
+    ahead = repo.future_sessions(store, now_db(), class_id=target.id)
+    if ahead:
+        raise Conflict(
+            f"{target.name} has {len(ahead)} future session(s)",
+            hint="cancel them first (`zoomctl classes sessions cancel ID`)",
+        )
+    repo.remove_named(store, "classes", target.id)
+    events.record(store, company.id, "class.remove", target.name)
+    return target
+
+
+def add_session(store: Store, company: Company, class_ref: str, start: str, provider_ref: str) -> ClassSession:
+    cls = class_def(store, company, class_ref)
+    prov = provider(store, company, provider_ref)
+    starts = validate.start_time(start, company.timezone)
+    session = repo.add_session(store, cls.id, prov.id, to_db(starts))
+    events.record(store, company.id, "session.add", f"{cls.name} #{session.id}", starts_at=session.starts_at, provider=prov.name)
+    return session
+
+
+def session(store: Store, company: Company, session_id: int) -> ClassSession:
+    found = repo.session(store, session_id, company.id)
+    if found is None:
+        raise NotFound(f"no class session {session_id} in {company.slug}", hint="see `zoomctl classes sessions list`")
+    return found
+
+
+def sessions(store: Store, company: Company, class_ref: str | None, include_cancelled: bool = False) -> list[ClassSession]:
+    class_id = resolve(store, company, "classes", class_ref) if class_ref else None
+    return repo.sessions(store, company.id, class_id, include_cancelled)
+
+
+def cancel_session(store: Store, company: Company, session_id: int) -> ClassSession:
+    target = session(store, company, session_id)
+    if target.status == "cancelled":
+        raise Conflict(f"class session {session_id} is already cancelled")
+    repo.set_session_status(store, target.id, "cancelled")
+    store.execute(
+        "UPDATE bookings SET status = 'cancelled' WHERE class_session_id = ? AND status = 'booked'", (target.id,)
+    )
+    events.record(store, company.id, "session.cancel", f"{target.class_name} #{target.id}")
+    target.status = "cancelled"
+    return target
+
+
+# ---- clients -----------------------------------------------------------------------------
+def add_client(store: Store, company: Company, email: str, name: str | None) -> Client:
+    email = validate.email(email)
+    if repo.client_by_email(store, company.id, email):
+        raise Conflict(f"a client with the email {email} already exists in {company.slug}")
+    if name is not None:
+        name = validate.name(name, "client")
+    client = repo.add_client(store, company.id, email, name)
+    events.record(store, company.id, "client.add", email, name=name)
+    return client
+
+
+def client_for_booking(store: Store, company: Company, email: str, name: str | None) -> Client:
+    """The client with this email, created on first booking."""
+    email = validate.email(email)
+    existing = repo.client_by_email(store, company.id, email)
+    if existing:
+        return existing
+    return add_client(store, company, email, name)
+
+
+def clients(store: Store, company: Company) -> list[Client]:
+    return repo.clients(store, company.id)
+
+

@@ -1,0 +1,98 @@
+"""Checks of user input; each failure is an InvalidInput with the fix."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+from zoomctl.errors import InvalidInput
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+MAX_DURATION = 1440  # Zoom's limit for a scheduled meeting, in minutes
+MAX_CAPACITY = 4999  # Zoom's registrant limit for one meeting
+
+
+def email(value: str) -> str:
+    value = value.strip()
+    if not _EMAIL.match(value):
+        raise InvalidInput(f"'{value}' is not a valid email address", hint="give an address like name@example.com")
+    return value.lower()
+
+
+def name(value: str, what: str) -> str:
+    value = " ".join(value.split())
+    if not value:
+        raise InvalidInput(f"the {what} name is empty", hint=f"give the {what} a name")
+    if len(value) > 200:
+        raise InvalidInput(f"the {what} name is longer than 200 characters", hint="use a shorter name")
+    if value.isdigit():
+        raise InvalidInput(
+            f"a {what} name cannot be only digits ('{value}'): numbers address things by id",
+            hint=f"add a word, e.g. '{what.title()} {value}'",
+        )
+    return value
+
+
+def slug(value: str) -> str:
+    if not _SLUG.match(value):
+        raise InvalidInput(
+            f"'{value}' is not a valid company slug",
+            hint="use lowercase letters, digits and dashes, e.g. acme-yoga",
+        )
+    return value
+
+
+def slug_from_name(value: str) -> str:
+    candidate = re.sub(r"[^a-z0-9]+", "-", value.lower()).strip("-")[:63]
+    return candidate or "company"
+
+
+def timezone(value: str) -> str:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InvalidInput(
+            f"'{value}' is not an IANA time zone",
+            hint="use a name like Europe/Berlin, America/New_York or UTC",
+        ) from None
+    return value
+
+
+def duration(value: int) -> int:
+    if not 1 <= value <= MAX_DURATION:
+        raise InvalidInput(
+            f"duration {value} is out of range",
+            hint=f"give minutes from 1 to {MAX_DURATION} (Zoom's limit)",
+        )
+    return value
+
+
+def capacity(value: int) -> int:
+    if not 1 <= value <= MAX_CAPACITY:
+        raise InvalidInput(
+            f"capacity {value} is out of range",
+            hint=f"give a number from 1 to {MAX_CAPACITY} (Zoom's registrant limit per meeting)",
+        )
+    return value
+
+
+def start_time(value: str, tz_name: str) -> datetime:
+    """Parse a start time given in the company's time zone (or with an explicit offset); returns UTC."""
+    from zoneinfo import ZoneInfo
+
+    text = value.strip()
+    if text.endswith("Z"):
+        text = text[:-1] + "+00:00"
+    try:
+        parsed = datetime.fromisoformat(text.replace(" ", "T", 1) if "T" not in text else text)
+    except ValueError:
+        raise InvalidInput(
+            f"cannot read '{value}' as a time",
+            hint="use ISO 8601 in the company's time zone, e.g. 2026-12-01T09:30 (or add an offset: +01:00, Z)",
+        ) from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=ZoneInfo(tz_name))
+    return parsed.astimezone(UTC).replace(microsecond=0)

@@ -1,0 +1,1 @@
+"""Persistence: the workspace database (SQLite by default)."""

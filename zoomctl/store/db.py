@@ -1,0 +1,117 @@
+"""Open the workspace database, migrate it, and run one transaction per command."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from zoomctl.errors import ConfigError, ZoomctlError
+from zoomctl.store.migrations import MIGRATIONS
+
+BUSY_TIMEOUT_MS = 10_000
+
+
+class Store:
+    """A connection to the workspace with an explicit transaction.
+
+    ``open()`` starts a transaction; ``finish(commit=True)`` ends it. A command that fails
+    rolls back, so it writes nothing. Long work that must keep what Zoom already did (a
+    meeting created there) calls ``checkpoint()`` to commit so far and go on.
+    """
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._conn: sqlite3.Connection | None = None
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        if self._conn is None:
+            self._conn = self._connect()
+            self._conn.execute("BEGIN")
+        return self._conn
+
+    def _connect(self) -> sqlite3.Connection:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(self.path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+        except (OSError, sqlite3.Error) as exc:
+            raise ConfigError(
+                f"cannot open the workspace database {self.path}: {exc}",
+                hint="pass a writable path with --db PATH or ZOOMCTL_DB",
+            ) from exc
+        conn.row_factory = sqlite3.Row
+        try:
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            conn.execute("PRAGMA foreign_keys = ON")
+            conn.execute("PRAGMA journal_mode = WAL")
+            migrate(conn)
+        except sqlite3.DatabaseError as exc:
+            conn.close()
+            raise ConfigError(
+                f"{self.path} is not a zoomctl workspace database ({exc})",
+                hint="point --db or ZOOMCTL_DB at another file",
+            ) from exc
+        return conn
+
+    def execute(self, sql: str, params: tuple | dict = ()) -> sqlite3.Cursor:
+        return self.conn.execute(sql, params)
+
+    def one(self, sql: str, params: tuple | dict = ()) -> sqlite3.Row | None:
+        return self.conn.execute(sql, params).fetchone()
+
+    def all(self, sql: str, params: tuple | dict = ()) -> list[sqlite3.Row]:
+        return self.conn.execute(sql, params).fetchall()
+
+    def insert(self, sql: str, params: tuple | dict = ()) -> int:
+        cur = self.conn.execute(sql, params)
+        return int(cur.lastrowid)
+
+    def checkpoint(self) -> None:
+        """Commit what is done so far and start a new transaction."""
+        if self._conn is not None:
+            self._conn.execute("COMMIT")
+            self._conn.execute("BEGIN")
+
+    def finish(self, commit: bool) -> None:
+        if self._conn is None:
+            return
+        conn, self._conn = self._conn, None
+        try:
+            if conn.in_transaction:
+                conn.execute("COMMIT" if commit else "ROLLBACK")
+        finally:
+            conn.close()
+
+
+def migrate(conn: sqlite3.Connection) -> int:
+    """Bring the schema up to date; returns the schema version.
+
+    Each step re-reads the version under a write lock, so processes that start together
+    on a new file migrate it once.
+    """
+    target = len(MIGRATIONS)
+    while True:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            current = conn.execute("PRAGMA user_version").fetchone()[0]
+            if current > target:
+                raise ZoomctlError(
+                    f"the workspace database has schema version {current}, newer than this "
+                    f"zoomctl knows ({target})",
+                    hint="upgrade zoomctl (pip install -U zoomctl)",
+                )
+            if current == target:
+                conn.execute("COMMIT")
+                return target
+            # executescript() would commit on its own; run statement by statement instead.
+            for statement in _statements(MIGRATIONS[current]):
+                conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {current + 1}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+
+def _statements(script: str) -> list[str]:
+    return [s.strip() for s in script.split(";") if s.strip()]

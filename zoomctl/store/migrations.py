@@ -1,0 +1,151 @@
+"""Numbered schema migrations. Append only: never edit a migration that has shipped.
+
+The SQL stays portable (no AUTOINCREMENT, no SQLite-only types): a PostgreSQL backend for
+shared workspaces will run the same list. Times are ISO-8601 UTC text ("…Z").
+"""
+
+from __future__ import annotations
+
+MIGRATIONS: list[str] = [
+    # 1: the workspace
+    """
+    CREATE TABLE companies (
+        id INTEGER PRIMARY KEY,
+        slug TEXT NOT NULL UNIQUE,
+        name TEXT NOT NULL,
+        timezone TEXT NOT NULL,
+        online_meetings_enabled INTEGER NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE zoom_connections (
+        company_id INTEGER PRIMARY KEY REFERENCES companies(id) ON DELETE CASCADE,
+        kind TEXT NOT NULL,
+        client_id TEXT,
+        account_id TEXT,
+        user_id TEXT,
+        user_email TEXT,
+        scopes TEXT NOT NULL DEFAULT '',
+        can_act_for_others INTEGER NOT NULL DEFAULT 0,
+        token_location TEXT,
+        status TEXT NOT NULL DEFAULT 'connected',
+        status_reason TEXT,
+        connected_at TEXT NOT NULL,
+        connected_by TEXT NOT NULL
+    );
+    CREATE TABLE providers (
+        id INTEGER PRIMARY KEY,
+        company_id INTEGER NOT NULL REFERENCES companies(id) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        name_key TEXT NOT NULL,
+        email TEXT,
+        zoom_user_id TEXT,
+        zoom_user_email TEXT,
+        zoom_user_type INTEGER,
+        created_at TEXT NOT NULL,
+        removed_at TEXT,
+        UNIQUE (company_id, name_key)
+    );
+    CREATE TABLE services (
+        id INTEGER PRIMARY KEY,
+        company_id INTEGER NOT NULL REFERENCES companies(id) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        name_key TEXT NOT NULL,
+        duration_minutes INTEGER NOT NULL CHECK (duration_minutes BETWEEN 1 AND 1440),
+        online INTEGER NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL,
+        removed_at TEXT,
+        UNIQUE (company_id, name_key)
+    );
+    CREATE TABLE service_providers (
+        service_id INTEGER NOT NULL REFERENCES services(id) ON DELETE CASCADE,
+        provider_id INTEGER NOT NULL REFERENCES providers(id) ON DELETE CASCADE,
+        PRIMARY KEY (service_id, provider_id)
+    );
+    CREATE TABLE classes (
+        id INTEGER PRIMARY KEY,
+        company_id INTEGER NOT NULL REFERENCES companies(id) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        name_key TEXT NOT NULL,
+        duration_minutes INTEGER NOT NULL CHECK (duration_minutes BETWEEN 1 AND 1440),
+        capacity INTEGER NOT NULL CHECK (capacity >= 1),
+        online INTEGER NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL,
+        removed_at TEXT,
+        UNIQUE (company_id, name_key)
+    );
+    CREATE TABLE class_sessions (
+        id INTEGER PRIMARY KEY,
+        class_id INTEGER NOT NULL REFERENCES classes(id) ON DELETE CASCADE,
+        provider_id INTEGER NOT NULL REFERENCES providers(id),
+        starts_at TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'scheduled',
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE clients (
+        id INTEGER PRIMARY KEY,
+        company_id INTEGER NOT NULL REFERENCES companies(id) ON DELETE CASCADE,
+        email TEXT NOT NULL,
+        name TEXT,
+        created_at TEXT NOT NULL,
+        UNIQUE (company_id, email)
+    );
+    CREATE TABLE bookings (
+        id INTEGER PRIMARY KEY,
+        company_id INTEGER NOT NULL REFERENCES companies(id) ON DELETE CASCADE,
+        service_id INTEGER REFERENCES services(id),
+        class_session_id INTEGER REFERENCES class_sessions(id),
+        provider_id INTEGER NOT NULL REFERENCES providers(id),
+        client_id INTEGER NOT NULL REFERENCES clients(id),
+        starts_at TEXT NOT NULL,
+        ends_at TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'booked',
+        is_test INTEGER NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL,
+        CHECK ((service_id IS NULL) <> (class_session_id IS NULL))
+    );
+    CREATE INDEX bookings_provider_start ON bookings (provider_id, starts_at);
+    CREATE TABLE meetings (
+        id INTEGER PRIMARY KEY,
+        company_id INTEGER NOT NULL REFERENCES companies(id) ON DELETE CASCADE,
+        booking_id INTEGER UNIQUE REFERENCES bookings(id) ON DELETE CASCADE,
+        class_session_id INTEGER UNIQUE REFERENCES class_sessions(id) ON DELETE CASCADE,
+        zoom_meeting_id INTEGER,
+        host_zoom_user_id TEXT,
+        join_url TEXT,
+        password TEXT,
+        marker TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'pending',
+        last_error TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE TABLE registrants (
+        id INTEGER PRIMARY KEY,
+        meeting_id INTEGER NOT NULL REFERENCES meetings(id) ON DELETE CASCADE,
+        booking_id INTEGER NOT NULL UNIQUE REFERENCES bookings(id) ON DELETE CASCADE,
+        zoom_registrant_id TEXT,
+        join_url TEXT,
+        status TEXT NOT NULL DEFAULT 'pending',
+        last_error TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE TABLE templates (
+        id INTEGER PRIMARY KEY,
+        company_id INTEGER NOT NULL REFERENCES companies(id) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        body TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        UNIQUE (company_id, name)
+    );
+    CREATE TABLE events (
+        id INTEGER PRIMARY KEY,
+        company_id INTEGER REFERENCES companies(id) ON DELETE CASCADE,
+        at TEXT NOT NULL,
+        os_user TEXT NOT NULL,
+        action TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        details TEXT
+    );
+    """,
+]

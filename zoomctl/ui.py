@@ -1,0 +1,204 @@
+"""All terminal output: data on stdout, messages on stderr.
+
+Tables are rich tables on a terminal and tab-separated lines elsewhere; ``--json`` prints
+stable JSON. Text that came from Zoom or a user is never interpreted as markup.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import sys
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, TextIO
+
+from zoomctl.errors import ZoomctlError
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    header: str
+    fmt: Callable[[Any], str] | None = None
+
+    def cell(self, row: dict[str, Any]) -> str:
+        value = row.get(self.key)
+        if self.fmt is not None:
+            return self.fmt(value)
+        return plain(value)
+
+
+def plain(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(plain(v) for v in value) or "-"
+    return str(value)
+
+
+class UI:
+    def __init__(
+        self,
+        *,
+        quiet: bool = False,
+        stdout: TextIO | None = None,
+        stderr: TextIO | None = None,
+        force_tty: bool | None = None,
+    ):
+        self.quiet = quiet
+        self.stdout = stdout or sys.stdout
+        self.stderr = stderr or sys.stderr
+        self._force_tty = force_tty
+        self._out = None
+        self._err = None
+
+    # consoles are built on first use: rich is not needed for `--help` of a JSON-only run
+    @property
+    def out_is_tty(self) -> bool:
+        if self._force_tty is not None:
+            return self._force_tty
+        return _isatty(self.stdout)
+
+    @property
+    def err_is_tty(self) -> bool:
+        if self._force_tty is not None:
+            return self._force_tty
+        return _isatty(self.stderr)
+
+    def _console(self, stream: TextIO, tty: bool):
+        from rich.console import Console
+
+        return Console(
+            file=stream,
+            highlight=False,
+            force_terminal=tty if self._force_tty is not None else None,
+            no_color=bool(os.environ.get("NO_COLOR")) or None,
+            soft_wrap=not tty,
+        )
+
+    @property
+    def out(self):
+        if self._out is None:
+            self._out = self._console(self.stdout, self.out_is_tty)
+        return self._out
+
+    @property
+    def err(self):
+        if self._err is None:
+            self._err = self._console(self.stderr, self.err_is_tty)
+        return self._err
+
+    # ---- data (stdout) -------------------------------------------------------------
+    def json(self, data: Any) -> None:
+        self.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
+        self.stdout.flush()
+
+    def line(self, text: str) -> None:
+        """One line of data, exactly as given (a URL, a token, a value)."""
+        self.stdout.write(text + "\n")
+        self.stdout.flush()
+
+    def table(
+        self,
+        rows: Sequence[dict[str, Any]],
+        columns: Sequence[Column],
+        *,
+        as_json: bool = False,
+        title: str | None = None,
+        empty: str = "nothing to show",
+    ) -> None:
+        if as_json:
+            self.json(list(rows))
+            return
+        if not rows:
+            self.info(empty)
+            return
+        if not self.out_is_tty:
+            for row in rows:
+                self.line("\t".join(c.cell(row) for c in columns))
+            return
+        from rich.table import Table
+        from rich.text import Text
+
+        table = Table(title=title, title_justify="left", header_style="bold")
+        for column in columns:
+            table.add_column(column.header)
+        for row in rows:
+            table.add_row(*(Text(c.cell(row)) for c in columns))
+        self.out.print(table)
+
+    def record(self, data: dict[str, Any], fields: Sequence[Column] | None = None, *, as_json: bool = False) -> None:
+        """One object: `key: value` lines (or JSON)."""
+        if as_json:
+            self.json(data)
+            return
+        fields = fields or [Column(k, k) for k in data]
+        width = max(len(f.header) for f in fields)
+        for f in fields:
+            self.line(f"{f.header + ':':<{width + 1}} {f.cell(data)}")
+
+    def csv(self, rows: Iterable[dict[str, Any]], keys: Sequence[str]) -> None:
+        buf = io.StringIO()
+        writer = csv.DictWriter(buf, fieldnames=list(keys), extrasaction="ignore", lineterminator="\n")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({k: "" if row.get(k) is None else row.get(k) for k in keys})
+        self.stdout.write(buf.getvalue())
+        self.stdout.flush()
+
+    # ---- messages (stderr) ---------------------------------------------------------
+    def _message(self, prefix: str, style: str, text: str) -> None:
+        from rich.text import Text
+
+        message = Text()
+        if prefix:
+            message.append(prefix, style=style)
+        message.append(text)
+        self.err.print(message)
+
+    def info(self, text: str) -> None:
+        if not self.quiet:
+            self._message("", "", text)
+
+    def success(self, text: str) -> None:
+        if not self.quiet:
+            self._message("✓ " if self.err_is_tty else "", "green", text)
+
+    def warn(self, text: str) -> None:
+        self._message("warning: ", "yellow bold", text)
+
+    def error(self, error: ZoomctlError | str, hint: str | None = None) -> None:
+        message = error.message if isinstance(error, ZoomctlError) else str(error)
+        hint = hint if hint is not None else getattr(error, "hint", None)
+        self._message("error: ", "red bold", message)
+        if hint:
+            self._message("  fix: ", "cyan", hint)
+
+    # ---- interaction ---------------------------------------------------------------
+    @contextmanager
+    def progress(self, total: int, description: str) -> Iterator[Callable[[int], None]]:
+        """Yields ``advance(n)``; a progress bar on a terminal, silent elsewhere."""
+        if not self.err_is_tty or self.quiet:
+            yield lambda n=1: None
+            return
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        with Progress(
+            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+            console=self.err, transient=False,
+        ) as bar:
+            task = bar.add_task(description, total=total)
+            yield lambda n=1: bar.advance(task, n)
+
+
+def _isatty(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
