@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 import typer
 
 from zoomctl.app import App
-from zoomctl.cli import classes, clients, company, config_cmd, feature, providers, services
+from zoomctl.cli import classes, clients, company, completion, config_cmd, demo, feature, providers, services
 from zoomctl.errors import ZoomctlError
 from zoomctl.exit_codes import ExitCode
 
@@ -30,7 +30,7 @@ cli = typer.Typer(
     name="zoomctl",
     help=HELP,
     no_args_is_help=True,
-    add_completion=True,
+    add_completion=False,
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
     pretty_exceptions_enable=False,
@@ -42,6 +42,8 @@ cli.add_typer(services.app, name="services")
 cli.add_typer(classes.app, name="classes")
 cli.add_typer(clients.app, name="clients")
 cli.add_typer(config_cmd.app, name="config")
+cli.command("demo")(demo.demo)
+cli.command("completion")(completion.completion)
 
 _current: dict[str, App] = {}
 

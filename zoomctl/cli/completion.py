@@ -1,0 +1,29 @@
+"""`zoomctl completion SHELL`: print a static completion script."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from zoomctl.cli.options import app_of
+
+
+def completion(
+    ctx: typer.Context,
+    shell: Annotated[str, typer.Argument(help="bash, zsh or fish.")],
+) -> None:
+    """Print a shell completion script.
+
+    \b
+    Examples:
+      zoomctl completion bash > ~/.local/share/bash-completion/completions/zoomctl
+      zoomctl completion zsh > "${fpath[1]}/_zoomctl"
+      zoomctl completion fish > ~/.config/fish/completions/zoomctl.fish
+    """
+    from zoomctl.core.completion_scripts import SHELLS, render, tree_from_click
+    from zoomctl.errors import InvalidInput
+
+    if shell not in SHELLS:
+        raise InvalidInput(f"no completion for the shell '{shell}'", hint=f"choose one of: {', '.join(SHELLS)}")
+    app_of(ctx).ui.stdout.write(render(shell, tree_from_click(ctx.find_root().command)))
