@@ -5,11 +5,11 @@ _zoomctl() {
         w="${COMP_WORDS[i]}"
         case "$w" in -*) continue ;; esac
         case "$cmdpath/$w" in
-            "/classes"|"/classes/add"|"/classes/list"|"/classes/online"|"/classes/remove"|"/classes/sessions"|"/classes/sessions/add"|"/classes/sessions/cancel"|"/classes/sessions/list"|"/classes/show"|"/clients"|"/clients/add"|"/clients/list"|"/company"|"/company/create"|"/company/list"|"/company/show"|"/company/use"|"/completion"|"/config"|"/config/get"|"/config/list"|"/config/set"|"/feature"|"/feature/disable"|"/feature/enable"|"/feature/status"|"/providers"|"/providers/add"|"/providers/list"|"/providers/remove"|"/providers/show"|"/services"|"/services/add"|"/services/list"|"/services/online"|"/services/remove"|"/services/show") cmdpath="$cmdpath/$w" ;;
+            "/classes"|"/classes/add"|"/classes/list"|"/classes/online"|"/classes/remove"|"/classes/sessions"|"/classes/sessions/add"|"/classes/sessions/cancel"|"/classes/sessions/list"|"/classes/show"|"/clients"|"/clients/add"|"/clients/list"|"/company"|"/company/create"|"/company/list"|"/company/show"|"/company/use"|"/completion"|"/config"|"/config/get"|"/config/list"|"/config/set"|"/demo"|"/feature"|"/feature/disable"|"/feature/enable"|"/feature/status"|"/providers"|"/providers/add"|"/providers/list"|"/providers/remove"|"/providers/show"|"/services"|"/services/add"|"/services/list"|"/services/online"|"/services/remove"|"/services/show") cmdpath="$cmdpath/$w" ;;
         esac
     done
     case "$cmdpath" in
-        "") words="classes clients company completion config feature providers services --company --db --debug --no-input --profile --quiet --version -q" ;;
+        "") words="classes clients company completion config demo feature providers services --company --db --debug --no-input --profile --quiet --version -q" ;;
         "/classes") words="add list online remove sessions show" ;;
         "/classes/add") words="--capacity --duration --json" ;;
         "/classes/list") words="--json" ;;
@@ -33,6 +33,7 @@ _zoomctl() {
         "/config/get") words="" ;;
         "/config/list") words="--json" ;;
         "/config/set") words="" ;;
+        "/demo") words="--json --keep" ;;
         "/feature") words="disable enable status" ;;
         "/feature/disable") words="--json" ;;
         "/feature/enable") words="--json" ;;

@@ -7,20 +7,13 @@ import contextlib
 import io
 import json
 import os
-import shutil
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
-
-
-def shared_zoom_dir() -> Path:
-    """Zoom's OpenAPI documents: ../shared/zoom beside the checkout (ZOOMCTL_SHARED_DIR overrides)."""
-    env = os.environ.get("ZOOMCTL_SHARED_DIR")
-    return Path(env) if env else REPO.parent / "shared" / "zoom"
+from support import REPO, shared_zoom_dir, zoomctl_executable  # noqa: F401  (re-exported for fixtures)
 
 
 class MemoryKeyring:
@@ -125,14 +118,3 @@ def company(zc):
     assert result.exit_code == 0, result.stderr
     assert zc("feature", "enable").exit_code == 0
     return "acme-yoga"
-
-
-def zoomctl_executable() -> str:
-    """The installed console script (end-to-end tests run the real process)."""
-    candidate = Path(sys.executable).with_name("zoomctl")
-    if candidate.exists():
-        return str(candidate)
-    found = shutil.which("zoomctl")
-    if not found:
-        pytest.fail("the zoomctl console script is not installed: pip install -e '.[test]'")
-    return found

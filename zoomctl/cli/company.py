@@ -84,7 +84,9 @@ def use(ctx: typer.Context, ref: Annotated[str, typer.Argument(help="Slug or id.
     a = app_of(ctx)
     company = companies.get(a.store, ref)
     _use(a, company.slug)
-    a.ui.success(f"commands now act on {company.slug} (profile {a.settings.profile.value})")
+    a.ui.success(f"{company.slug} is now the current company of profile {a.settings.profile.value}")
+    if a.settings.company.source != "default" and not a.settings.company.source.startswith("profile"):
+        a.ui.warn(f"{a.settings.company.source} still overrides it for commands run this way")
 
 
 def _use(a, slug: str) -> None:

@@ -63,9 +63,10 @@ def remove_provider(store: Store, company: Company, ref: str, force: bool = Fals
             f"{target.name} has {future} future booking(s) and {len(sessions_ahead)} future class session(s)",
             hint="cancel them first, or pass --force to cancel them and remove the provider",
         )
+    cancelled = 0
     for session_id in sessions_ahead:
-        cancel_session(store, company, session_id)
-    cancelled = store.execute(
+        cancelled += cancel_session(store, company, session_id).booked
+    cancelled += store.execute(
         "UPDATE bookings SET status = 'cancelled' WHERE provider_id = ? AND status = 'booked' AND starts_at >= ?",
         (target.id, now),
     ).rowcount
@@ -151,7 +152,7 @@ def add_session(store: Store, company: Company, class_ref: str, start: str, prov
 
 
 def session(store: Store, company: Company, session_id: int) -> ClassSession:
-    found = repo.session(store, session_id, company.id)
+    found = repo.session(store, session_id, company.id) if 0 < session_id <= repo.MAX_ID else None
     if found is None:
         raise NotFound(f"no class session {session_id} in {company.slug}", hint="see `zoomctl classes sessions list`")
     return found
@@ -165,7 +166,9 @@ def sessions(store: Store, company: Company, class_ref: str | None, include_canc
 def cancel_session(store: Store, company: Company, session_id: int) -> ClassSession:
     target = session(store, company, session_id)
     if target.status == "cancelled":
-        raise Conflict(f"class session {session_id} is already cancelled")
+        raise Conflict(
+            f"class session {session_id} is already cancelled", hint="see `zoomctl classes sessions list --all`"
+        )
     repo.set_session_status(store, target.id, "cancelled")
     store.execute(
         "UPDATE bookings SET status = 'cancelled' WHERE class_session_id = ? AND status = 'booked'", (target.id,)
@@ -179,7 +182,9 @@ def cancel_session(store: Store, company: Company, session_id: int) -> ClassSess
 def add_client(store: Store, company: Company, email: str, name: str | None) -> Client:
     email = validate.email(email)
     if repo.client_by_email(store, company.id, email):
-        raise Conflict(f"a client with the email {email} already exists in {company.slug}")
+        raise Conflict(
+            f"a client with the email {email} already exists in {company.slug}", hint="see `zoomctl clients list`"
+        )
     if name is not None:
         name = validate.name(name, "client")
     client = repo.add_client(store, company.id, email, name)

@@ -22,7 +22,13 @@ def create(store: Store, name: str, timezone: str, slug: str | None = None) -> C
 
 
 def get(store: Store, ref: str) -> Company:
-    company = repo.by_id(store, int(ref)) if ref.isdigit() else repo.by_slug(store, ref)
+    from zoomctl.store.catalog import MAX_ID, is_id
+
+    company = None
+    if is_id(ref):
+        company = repo.by_id(store, int(ref)) if int(ref) <= MAX_ID else None
+    else:
+        company = repo.by_slug(store, ref)
     if company is None:
         raise NotFound(f"no company '{ref}'", hint="see `zoomctl company list`, or create one with `zoomctl company create`")
     return company

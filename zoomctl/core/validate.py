@@ -35,17 +35,19 @@ def name(value: str, what: str) -> str:
 
 
 def slug(value: str) -> str:
-    if not _SLUG.match(value):
+    if not _SLUG.match(value) or value.isdigit():
         raise InvalidInput(
             f"'{value}' is not a valid company slug",
-            hint="use lowercase letters, digits and dashes, e.g. acme-yoga",
+            hint="use lowercase letters, digits and dashes (not only digits: numbers are ids), e.g. acme-yoga",
         )
     return value
 
 
 def slug_from_name(value: str) -> str:
     candidate = re.sub(r"[^a-z0-9]+", "-", value.lower()).strip("-")[:63]
-    return candidate or "company"
+    if not candidate or candidate.isdigit():
+        candidate = f"company-{candidate}".strip("-")
+    return candidate
 
 
 def timezone(value: str) -> str:
@@ -95,4 +97,10 @@ def start_time(value: str, tz_name: str) -> datetime:
         ) from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=ZoneInfo(tz_name))
-    return parsed.astimezone(UTC).replace(microsecond=0)
+    try:
+        moment = parsed.astimezone(UTC).replace(microsecond=0)
+    except OverflowError:
+        moment = None
+    if moment is None or not 1970 <= moment.year <= 9998:
+        raise InvalidInput(f"'{value}' is out of range", hint="give a time between 1970 and 9998")
+    return moment

@@ -9,6 +9,12 @@ from zoomctl.core.timefmt import now_db
 from zoomctl.store.db import Store
 
 NAMED_TABLES = ("providers", "services", "classes")
+MAX_ID = 2**63 - 1
+
+
+def is_id(ref: str) -> bool:
+    """Whether a reference is a row id (ASCII digits only)."""
+    return ref.isascii() and ref.isdigit()
 
 
 def name_key(name: str) -> str:
@@ -18,7 +24,9 @@ def name_key(name: str) -> str:
 def candidates(store: Store, table: str, company_id: int, ref: str) -> list[Row]:
     """Rows a reference may mean: an id, an exact name (any case), else names starting with it."""
     assert table in NAMED_TABLES
-    if ref.isdigit():
+    if is_id(ref):
+        if int(ref) > MAX_ID:
+            return []
         return store.all(
             f"SELECT id, name FROM {table} WHERE company_id = ? AND id = ? AND removed_at IS NULL", (company_id, int(ref))
         )
@@ -45,7 +53,7 @@ def remove_named(store: Store, table: str, row_id: int) -> None:
     """Remove from use but keep for history (bookings and reports refer to it); frees the name."""
     assert table in NAMED_TABLES
     store.execute(
-        f"UPDATE {table} SET removed_at = ?, name_key = name_key || '#removed-' || id WHERE id = ?", (now_db(), row_id)
+        f"UPDATE {table} SET removed_at = ?, name_key = NULL WHERE id = ?", (now_db(), row_id)
     )
 
 
@@ -110,7 +118,7 @@ def _service(store: Store, row: Row) -> Service:
         r["name"]
         for r in store.all(
             "SELECT p.name FROM service_providers sp JOIN providers p ON p.id = sp.provider_id "
-            "WHERE sp.service_id = ? ORDER BY p.name",
+            "WHERE sp.service_id = ? AND p.removed_at IS NULL ORDER BY p.name",
             (row["id"],),
         )
     ]
@@ -139,7 +147,14 @@ def services(store: Store, company_id: int) -> list[Service]:
 
 
 def service_provider_ids(store: Store, service_id: int) -> list[int]:
-    return [r[0] for r in store.all("SELECT provider_id FROM service_providers WHERE service_id = ? ORDER BY provider_id", (service_id,))]
+    return [
+        r[0]
+        for r in store.all(
+            "SELECT sp.provider_id FROM service_providers sp JOIN providers p ON p.id = sp.provider_id "
+            "WHERE sp.service_id = ? AND p.removed_at IS NULL ORDER BY sp.provider_id",
+            (service_id,),
+        )
+    ]
 
 
 def set_online(store: Store, table: str, row_id: int, online: bool) -> None:

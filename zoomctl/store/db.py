@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from zoomctl.errors import ConfigError, ZoomctlError
+from zoomctl.errors import ConfigError, Conflict, ZoomctlError
 from zoomctl.store.migrations import MIGRATIONS
 
 BUSY_TIMEOUT_MS = 10_000
@@ -22,6 +22,7 @@ class Store:
     def __init__(self, path: Path):
         self.path = path
         self._conn: sqlite3.Connection | None = None
+        self._deferred: list = []
 
     @property
     def conn(self) -> sqlite3.Connection:
@@ -45,12 +46,17 @@ class Store:
             conn.execute("PRAGMA foreign_keys = ON")
             conn.execute("PRAGMA journal_mode = WAL")
             migrate(conn)
+        except sqlite3.OperationalError as exc:
+            conn.close()
+            if "locked" in str(exc) or "busy" in str(exc):
+                raise busy_error(self.path) from exc
+            raise not_a_workspace(self.path, exc) from exc
         except sqlite3.DatabaseError as exc:
             conn.close()
-            raise ConfigError(
-                f"{self.path} is not a zoomctl workspace database ({exc})",
-                hint="point --db or ZOOMCTL_DB at another file",
-            ) from exc
+            raise not_a_workspace(self.path, exc) from exc
+        except BaseException:
+            conn.close()
+            raise
         return conn
 
     def execute(self, sql: str, params: tuple | dict = ()) -> sqlite3.Cursor:
@@ -72,6 +78,13 @@ class Store:
             self._conn.execute("COMMIT")
             self._conn.execute("BEGIN")
 
+    def defer(self, write) -> None:
+        """Run ``write(store)`` after this command's transaction ends, committed whatever the outcome.
+
+        For facts learned on the way to a failure that must outlive it (Zoom said the
+        connection is gone, so it needs a reconnect)."""
+        self._deferred.append(write)
+
     def finish(self, commit: bool) -> None:
         if self._conn is None:
             return
@@ -79,8 +92,30 @@ class Store:
         try:
             if conn.in_transaction:
                 conn.execute("COMMIT" if commit else "ROLLBACK")
+            deferred, self._deferred = self._deferred, []
+            if deferred:
+                self._conn = conn
+                conn.execute("BEGIN")
+                for write in deferred:
+                    write(self)
+                conn.execute("COMMIT")
         finally:
+            self._conn = None
             conn.close()
+
+
+def busy_error(path: Path) -> ZoomctlError:
+    return Conflict(
+        f"the workspace database {path} is busy: another zoomctl is writing to it",
+        hint="try again in a moment",
+    )
+
+
+def not_a_workspace(path: Path, exc: Exception) -> ConfigError:
+    return ConfigError(
+        f"{path} is not a zoomctl workspace database ({exc})",
+        hint="point --db or ZOOMCTL_DB at another file",
+    )
 
 
 def migrate(conn: sqlite3.Connection) -> int:
@@ -91,11 +126,13 @@ def migrate(conn: sqlite3.Connection) -> int:
     """
     target = len(MIGRATIONS)
     while True:
+        if conn.execute("PRAGMA user_version").fetchone()[0] == target:
+            return target  # up to date: no write lock needed
         conn.execute("BEGIN IMMEDIATE")
         try:
             current = conn.execute("PRAGMA user_version").fetchone()[0]
             if current > target:
-                raise ZoomctlError(
+                raise ConfigError(
                     f"the workspace database has schema version {current}, newer than this "
                     f"zoomctl knows ({target})",
                     hint="upgrade zoomctl (pip install -U zoomctl)",

@@ -20,6 +20,8 @@ MIGRATIONS: list[str] = [
     CREATE TABLE zoom_connections (
         company_id INTEGER PRIMARY KEY REFERENCES companies(id) ON DELETE CASCADE,
         kind TEXT NOT NULL,
+        oauth_url TEXT NOT NULL,
+        api_url TEXT NOT NULL,
         client_id TEXT,
         account_id TEXT,
         user_id TEXT,
@@ -36,7 +38,7 @@ MIGRATIONS: list[str] = [
         id INTEGER PRIMARY KEY,
         company_id INTEGER NOT NULL REFERENCES companies(id) ON DELETE CASCADE,
         name TEXT NOT NULL,
-        name_key TEXT NOT NULL,
+        name_key TEXT,  -- NULL once removed (frees the name)
         email TEXT,
         zoom_user_id TEXT,
         zoom_user_email TEXT,
@@ -49,7 +51,7 @@ MIGRATIONS: list[str] = [
         id INTEGER PRIMARY KEY,
         company_id INTEGER NOT NULL REFERENCES companies(id) ON DELETE CASCADE,
         name TEXT NOT NULL,
-        name_key TEXT NOT NULL,
+        name_key TEXT,  -- NULL once removed (frees the name)
         duration_minutes INTEGER NOT NULL CHECK (duration_minutes BETWEEN 1 AND 1440),
         online INTEGER NOT NULL DEFAULT 0,
         created_at TEXT NOT NULL,
@@ -65,7 +67,7 @@ MIGRATIONS: list[str] = [
         id INTEGER PRIMARY KEY,
         company_id INTEGER NOT NULL REFERENCES companies(id) ON DELETE CASCADE,
         name TEXT NOT NULL,
-        name_key TEXT NOT NULL,
+        name_key TEXT,  -- NULL once removed (frees the name)
         duration_minutes INTEGER NOT NULL CHECK (duration_minutes BETWEEN 1 AND 1440),
         capacity INTEGER NOT NULL CHECK (capacity >= 1),
         online INTEGER NOT NULL DEFAULT 0,

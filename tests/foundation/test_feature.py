@@ -1,0 +1,61 @@
+"""`zoomctl feature enable|disable|status`: the "Online video meetings" custom feature."""
+
+from __future__ import annotations
+
+from zoomctl.exit_codes import ExitCode
+
+from .helpers import rows
+
+
+def test_off_by_default(zc):
+    assert zc("company", "create", "Acme Yoga", "--timezone", "UTC", "--use").exit_code == 0
+    result = zc("feature", "status", "--json")
+    assert result.exit_code == 0, result.stderr
+    assert result.json() == {"company": "acme-yoga", "online_meetings_enabled": False}
+    plain = zc("feature", "status")
+    assert plain.stdout == "Online video meetings: off (acme-yoga)\n"
+
+
+def test_enable_disable_round_trip(zc, db):
+    assert zc("company", "create", "Acme Yoga", "--timezone", "UTC", "--use").exit_code == 0
+    enabled = zc("feature", "enable", "--json")
+    assert enabled.exit_code == 0, enabled.stderr
+    assert enabled.json() == {"company": "acme-yoga", "online_meetings_enabled": True, "changed": True}
+    assert rows(db, "SELECT online_meetings_enabled FROM companies")[0][0] == 1
+    assert zc("feature", "status", "--json").json()["online_meetings_enabled"] is True
+
+    again = zc("feature", "enable", "--json")
+    assert again.json()["changed"] is False
+
+    disabled = zc("feature", "disable", "--json")
+    assert disabled.json() == {"company": "acme-yoga", "online_meetings_enabled": False, "changed": True}
+    assert rows(db, "SELECT online_meetings_enabled FROM companies")[0][0] == 0
+    assert zc("feature", "status").stdout.startswith("Online video meetings: off")
+
+
+def test_messages_say_whether_anything_changed(zc, company):
+    again = zc("feature", "enable")
+    assert again.exit_code == 0
+    assert again.stdout == ""
+    assert "already on" in again.stderr
+    off = zc("feature", "disable")
+    assert "now off" in off.stderr
+
+
+def test_acts_only_on_the_selected_company(zc, company, db):
+    assert zc("company", "create", "Beta", "--timezone", "UTC").exit_code == 0
+    assert zc("--company", "beta", "feature", "enable").exit_code == 0
+    assert zc("feature", "disable").exit_code == 0  # acme-yoga, the current one
+    state = {r["slug"]: r["online_meetings_enabled"] for r in rows(db, "SELECT * FROM companies")}
+    assert state == {"acme-yoga": 0, "beta": 1}
+
+
+def test_without_a_company(zc, fails_cleanly):
+    assert zc("company", "create", "Acme Yoga", "--timezone", "UTC").exit_code == 0
+    for command in ("enable", "disable", "status"):
+        result = fails_cleanly(ExitCode.INVALID_INPUT, "feature", command)
+        assert "--company" in result.stderr
+
+
+def test_unknown_company(zc, company, fails_cleanly):
+    fails_cleanly(ExitCode.NOT_FOUND, "--company", "nope", "feature", "enable")
