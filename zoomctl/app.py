@@ -54,3 +54,9 @@ class App:
         if self._store is not None:
             self._store.finish(commit=ok)
             self._store = None
+
+    def zoom(self, company: Company):
+        """A Zoom API client for the company, on the credentials it uses (see core.connection)."""
+        from zoomctl.core import connection
+
+        return connection.client(self, company)
