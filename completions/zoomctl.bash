@@ -5,11 +5,16 @@ _zoomctl() {
         w="${COMP_WORDS[i]}"
         case "$w" in -*) continue ;; esac
         case "$cmdpath/$w" in
-            "/classes"|"/classes/add"|"/classes/list"|"/classes/online"|"/classes/remove"|"/classes/sessions"|"/classes/sessions/add"|"/classes/sessions/cancel"|"/classes/sessions/list"|"/classes/show"|"/clients"|"/clients/add"|"/clients/list"|"/company"|"/company/create"|"/company/list"|"/company/show"|"/company/use"|"/completion"|"/config"|"/config/get"|"/config/list"|"/config/set"|"/demo"|"/feature"|"/feature/disable"|"/feature/enable"|"/feature/status"|"/providers"|"/providers/add"|"/providers/list"|"/providers/remove"|"/providers/show"|"/services"|"/services/add"|"/services/list"|"/services/online"|"/services/remove"|"/services/show") cmdpath="$cmdpath/$w" ;;
+            "/auth"|"/auth/login"|"/auth/logout"|"/auth/status"|"/auth/token"|"/classes"|"/classes/add"|"/classes/list"|"/classes/online"|"/classes/remove"|"/classes/sessions"|"/classes/sessions/add"|"/classes/sessions/cancel"|"/classes/sessions/list"|"/classes/show"|"/clients"|"/clients/add"|"/clients/list"|"/company"|"/company/create"|"/company/list"|"/company/show"|"/company/use"|"/completion"|"/config"|"/config/get"|"/config/list"|"/config/set"|"/demo"|"/feature"|"/feature/disable"|"/feature/enable"|"/feature/status"|"/providers"|"/providers/add"|"/providers/list"|"/providers/remove"|"/providers/show"|"/sandbox"|"/sandbox/serve"|"/services"|"/services/add"|"/services/list"|"/services/online"|"/services/remove"|"/services/show") cmdpath="$cmdpath/$w" ;;
         esac
     done
     case "$cmdpath" in
-        "") words="classes clients company completion config demo feature providers services --company --db --debug --no-input --profile --quiet --version -q" ;;
+        "") words="auth classes clients company completion config demo feature providers sandbox services --company --db --debug --no-input --profile --quiet --version -q" ;;
+        "/auth") words="login logout status token" ;;
+        "/auth/login") words="--account-id --client-id --client-secret-stdin --insecure-storage --json --no-browser --public --server-to-server --shared-access --timeout" ;;
+        "/auth/logout") words="--delete-future-meetings --json --yes -y" ;;
+        "/auth/status") words="--json --offline" ;;
+        "/auth/token") words="" ;;
         "/classes") words="add list online remove sessions show" ;;
         "/classes/add") words="--capacity --duration --json" ;;
         "/classes/list") words="--json" ;;
@@ -43,6 +48,8 @@ _zoomctl() {
         "/providers/list") words="--json" ;;
         "/providers/remove") words="--force --json" ;;
         "/providers/show") words="--json" ;;
+        "/sandbox") words="serve" ;;
+        "/sandbox/serve") words="--auto-approve --fault --host --json --no-rate-limit-headers --port --shared-access --state --token-ttl --users --verbose -v" ;;
         "/services") words="add list online remove show" ;;
         "/services/add") words="--duration --json --provider" ;;
         "/services/list") words="--json" ;;

@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 import typer
 
 from zoomctl.app import App
-from zoomctl.cli import classes, clients, company, completion, config_cmd, demo, feature, providers, services
+from zoomctl.cli import auth, classes, clients, company, completion, config_cmd, demo, feature, providers, sandbox, services
 from zoomctl.errors import ZoomctlError
 from zoomctl.exit_codes import ExitCode
 
@@ -37,11 +37,13 @@ cli = typer.Typer(
 )
 cli.add_typer(company.app, name="company")
 cli.add_typer(feature.app, name="feature")
+cli.add_typer(auth.app, name="auth")
 cli.add_typer(providers.app, name="providers")
 cli.add_typer(services.app, name="services")
 cli.add_typer(classes.app, name="classes")
 cli.add_typer(clients.app, name="clients")
 cli.add_typer(config_cmd.app, name="config")
+cli.add_typer(sandbox.app, name="sandbox")
 cli.command("demo")(demo.demo)
 cli.command("completion")(completion.completion)
 
@@ -59,9 +61,9 @@ def _version(value: bool) -> None:
 @cli.callback()
 def root(
     ctx: typer.Context,
-    profile: Annotated[Optional[str], typer.Option("--profile", help="Profile in config.toml [env: ZOOMCTL_PROFILE].")] = None,
-    company_ref: Annotated[Optional[str], typer.Option("--company", help="Company slug or id [env: ZOOMCTL_COMPANY].")] = None,
-    db: Annotated[Optional[str], typer.Option("--db", help="Workspace database file [env: ZOOMCTL_DB].")] = None,
+    profile: Annotated[Optional[str], typer.Option("--profile", metavar="NAME", help="Profile in config.toml [env: ZOOMCTL_PROFILE].")] = None,
+    company_ref: Annotated[Optional[str], typer.Option("--company", metavar="COMPANY", help="Company slug or id [env: ZOOMCTL_COMPANY].")] = None,
+    db: Annotated[Optional[str], typer.Option("--db", metavar="FILE", help="Workspace database file [env: ZOOMCTL_DB].")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only data and errors.")] = False,
     no_input: Annotated[bool, typer.Option("--no-input", help="Never prompt; fail and name the flag instead.")] = False,
     debug: Annotated[bool, typer.Option("--debug", help="Tracebacks and (redacted) HTTP logs on stderr.")] = False,

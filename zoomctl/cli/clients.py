@@ -17,8 +17,8 @@ COLUMNS = [Column("id", "ID"), Column("email", "Email"), Column("name", "Name")]
 @app.command("add")
 def add(
     ctx: typer.Context,
-    email: Annotated[str, typer.Argument(help="The client's email.")],
-    name: Annotated[Optional[str], typer.Option("--name", help="The client's name.")] = None,
+    email: Annotated[str, typer.Argument(metavar="EMAIL", help="The client's email.")],
+    name: Annotated[Optional[str], typer.Option("--name", metavar="NAME", help="The client's name.")] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Add a client. Example: zoomctl clients add pat@example.com --name "Pat Lee" """

@@ -22,9 +22,9 @@ COLUMNS = [
 @app.command("create")
 def create(
     ctx: typer.Context,
-    name: Annotated[str, typer.Argument(help="The company's name.")],
-    timezone: Annotated[str, typer.Option("--timezone", "--tz", help="IANA time zone, e.g. Europe/Berlin.")],
-    slug: Annotated[Optional[str], typer.Option("--slug", help="Short id (default: from the name).")] = None,
+    name: Annotated[str, typer.Argument(metavar="NAME", help="The company's name.")],
+    timezone: Annotated[str, typer.Option("--timezone", "--tz", metavar="TZ", help="IANA time zone, e.g. Europe/Berlin.")],
+    slug: Annotated[Optional[str], typer.Option("--slug", metavar="SLUG", help="Short id (default: from the name).")] = None,
     use: Annotated[bool, typer.Option("--use", help="Also make it the current company of this profile.")] = False,
     as_json: JsonOption = False,
 ) -> None:
@@ -65,7 +65,7 @@ def list_(ctx: typer.Context, as_json: JsonOption = False) -> None:
 @app.command("show")
 def show(
     ctx: typer.Context,
-    ref: Annotated[Optional[str], typer.Argument(help="Slug or id (default: the current company).")] = None,
+    ref: Annotated[Optional[str], typer.Argument(metavar="[COMPANY]", help="Slug or id (default: the current company).")] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Show a company. Example: zoomctl company show acme-yoga"""
@@ -77,7 +77,7 @@ def show(
 
 
 @app.command("use")
-def use(ctx: typer.Context, ref: Annotated[str, typer.Argument(help="Slug or id.")]) -> None:
+def use(ctx: typer.Context, ref: Annotated[str, typer.Argument(metavar="COMPANY", help="Slug or id.")]) -> None:
     """Make a company the current one for this profile. Example: zoomctl company use acme-yoga"""
     from zoomctl.core import companies
 

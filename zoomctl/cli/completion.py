@@ -11,7 +11,7 @@ from zoomctl.cli.options import app_of
 
 def completion(
     ctx: typer.Context,
-    shell: Annotated[str, typer.Argument(help="bash, zsh or fish.")],
+    shell: Annotated[str, typer.Argument(metavar="SHELL", help="bash, zsh or fish.")],
 ) -> None:
     """Print a shell completion script.
 

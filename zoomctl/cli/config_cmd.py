@@ -28,7 +28,7 @@ def list_(ctx: typer.Context, as_json: JsonOption = False) -> None:
 
 
 @app.command("get")
-def get(ctx: typer.Context, key: Annotated[str, typer.Argument(help="A setting, e.g. company.")]) -> None:
+def get(ctx: typer.Context, key: Annotated[str, typer.Argument(metavar="KEY", help="A setting, e.g. company.")]) -> None:
     """Print one setting's value. Example: zoomctl config get company"""
     from zoomctl.errors import InvalidInput, NotFound
 
@@ -45,8 +45,8 @@ def get(ctx: typer.Context, key: Annotated[str, typer.Argument(help="A setting, 
 @app.command("set")
 def set_(
     ctx: typer.Context,
-    key: Annotated[str, typer.Argument(help="A setting: profile, company, database, zoom_client_id, zoom_oauth_url, zoom_api_url.")],
-    value: Annotated[str, typer.Argument(help="Its value (an empty string removes it).")],
+    key: Annotated[str, typer.Argument(metavar="KEY", help="A setting: profile, company, database, zoom_client_id, zoom_oauth_url, zoom_api_url.")],
+    value: Annotated[str, typer.Argument(metavar="VALUE", help="Its value (an empty string removes it).")],
 ) -> None:
     """Set a setting in the current profile (or, for `profile`, the default profile).
 

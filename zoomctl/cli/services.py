@@ -23,10 +23,10 @@ COLUMNS = [
 @app.command("add")
 def add(
     ctx: typer.Context,
-    name: Annotated[str, typer.Argument(help="The service's name.")],
-    duration: Annotated[int, typer.Option("--duration", help="Length in minutes (1–1440).")],
+    name: Annotated[str, typer.Argument(metavar="NAME", help="The service's name.")],
+    duration: Annotated[int, typer.Option("--duration", metavar="MIN", help="Length in minutes (1–1440).")],
     provider: Annotated[
-        Optional[list[str]], typer.Option("--provider", help="A provider who offers it (repeat for more).")
+        Optional[list[str]], typer.Option("--provider", metavar="PROVIDER", help="A provider who offers it (repeat for more).")
     ] = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -55,7 +55,7 @@ def list_(ctx: typer.Context, as_json: JsonOption = False) -> None:
 
 
 @app.command("show")
-def show(ctx: typer.Context, ref: Annotated[str, typer.Argument(help="Name or id.")], as_json: JsonOption = False) -> None:
+def show(ctx: typer.Context, ref: Annotated[str, typer.Argument(metavar="SERVICE", help="Name or id.")], as_json: JsonOption = False) -> None:
     """Show one service. Example: zoomctl services show "Private lesson" """
     from zoomctl.core import catalog
 
@@ -65,7 +65,7 @@ def show(ctx: typer.Context, ref: Annotated[str, typer.Argument(help="Name or id
 
 
 @app.command("remove")
-def remove(ctx: typer.Context, ref: Annotated[str, typer.Argument(help="Name or id.")], as_json: JsonOption = False) -> None:
+def remove(ctx: typer.Context, ref: Annotated[str, typer.Argument(metavar="SERVICE", help="Name or id.")], as_json: JsonOption = False) -> None:
     """Remove a service (refused while it has future bookings). Example: zoomctl services remove 3"""
     from zoomctl.core import catalog
 
@@ -80,7 +80,7 @@ def remove(ctx: typer.Context, ref: Annotated[str, typer.Argument(help="Name or 
 @app.command("online")
 def online(
     ctx: typer.Context,
-    ref: Annotated[str, typer.Argument(help="Name or id.")],
+    ref: Annotated[str, typer.Argument(metavar="SERVICE", help="Name or id.")],
     on: OnOffOption = None,
     as_json: JsonOption = False,
 ) -> None:

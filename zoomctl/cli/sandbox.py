@@ -1,0 +1,84 @@
+"""`zoomctl sandbox serve`: the built-in Zoom emulator, for demos, tests and CI."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from zoomctl.cli.options import JsonOption, app_of
+
+app = typer.Typer(help="A local Zoom emulator (OAuth server + API) for demos, tests and CI.", no_args_is_help=True)
+
+
+@app.command("serve")
+def serve(
+    ctx: typer.Context,
+    host: Annotated[str, typer.Option("--host", metavar="ADDR", help="Address to listen on (loopback by default).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", metavar="PORT", help="Port; 0 picks a free one.")] = 0,
+    state: Annotated[
+        Optional[str], typer.Option("--state", metavar="FILE", help="Keep the world in this JSON file (shared by restarts).")
+    ] = None,
+    users: Annotated[int, typer.Option("--users", metavar="N", help="Users besides the owner (a new world only).")] = 5,
+    token_ttl: Annotated[int, typer.Option("--token-ttl", metavar="SECONDS", help="Access token lifetime.")] = 3599,
+    auto_approve: Annotated[
+        Optional[str], typer.Option("--auto-approve", metavar="EMAIL", help="Approve logins at once as this user (no consent page).")
+    ] = None,
+    shared_access: Annotated[
+        bool, typer.Option("--shared-access", help="With --auto-approve: grant shared access permissions.")
+    ] = False,
+    no_rate_limit_headers: Annotated[
+        bool, typer.Option("--no-rate-limit-headers", help="Send 429s without Retry-After / X-RateLimit-* headers.")
+    ] = False,
+    fault: Annotated[
+        Optional[list[str]], typer.Option("--fault", metavar="SPEC", help="Inject a fault, e.g. meetingCreate:1:status=500 (repeatable).")
+    ] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log every request on stderr.")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Serve the sandbox until Ctrl-C; prints its URLs and app credentials first.
+
+    \b
+    Example:
+      zoomctl sandbox serve --port 8765 --state world.json --auto-approve owner@sandbox.zoomctl.test
+    """
+    import json
+
+    from zoomctl.errors import InvalidInput
+    from zoomctl.sandbox import FaultSpecError, Sandbox, SandboxOptions, describe, describe_text, parse_fault_specs
+
+    a = app_of(ctx)
+    for spec in fault or []:
+        try:
+            parse_fault_specs(spec)
+        except FaultSpecError as exc:
+            raise InvalidInput(f"bad --fault '{spec}': {exc}", hint="see `zoomctl sandbox serve --help` and the README") from None
+    if not 0 <= port <= 65535:
+        raise InvalidInput(f"port {port} is out of range", hint="give 0 (any free port) to 65535")
+    options = SandboxOptions(
+        host=host, port=port, state_path=state, users=users, access_token_ttl=token_ttl,
+        rate_limit_headers=not no_rate_limit_headers, auto_approve=auto_approve,
+        auto_approve_shared_access=shared_access, faults=list(fault or []), log_requests=verbose,
+    )
+    try:
+        sandbox = Sandbox(options)
+        sandbox.start()
+    except OSError as exc:
+        raise InvalidInput(f"cannot listen on {host}:{port}: {exc.strerror}", hint="choose another --port (0 picks a free one)") from None
+    except ValueError as exc:
+        raise InvalidInput(str(exc), hint="see `zoomctl sandbox serve --help`") from None
+    if host not in ("127.0.0.1", "::1", "localhost"):
+        a.ui.warn(f"listening on {host}: anyone who can reach it can use the admin endpoint /_sandbox")
+    info = describe(sandbox)
+    if as_json:
+        a.ui.line(json.dumps(info))
+    else:
+        a.ui.stdout.write(describe_text(info) + "\n")
+        a.ui.stdout.flush()
+        a.ui.info("serving; press Ctrl-C to stop")
+    try:
+        sandbox.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sandbox.stop()
