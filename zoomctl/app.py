@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from zoomctl.config import ConfigFile, Settings
 from zoomctl.core.models import Company
@@ -20,6 +21,9 @@ class App:
     ui: UI
     debug: bool = False
     no_input: bool = False
+    #: where Zoom tokens go; None: the OS keyring (or the file --insecure-storage names).
+    #: The demo and tests put a MemoryTokenStore here.
+    token_store: Any = None
     _store: Store | None = field(default=None, repr=False)
 
     @property

@@ -61,10 +61,12 @@ class LogoutResult:
 
 
 # ---- token storage -----------------------------------------------------------------------
-def choose_token_store(insecure_storage: bool):
+def choose_token_store(app: App, insecure_storage: bool):
     """The keyring when it is secure; the 0600 file only when asked; otherwise an error."""
     from zoomctl.zoom.tokens import FileTokenStore, keyring_backend_name, keyring_is_secure
 
+    if app.token_store is not None:
+        return app.token_store
     if keyring_is_secure(conn.KEYRING_TIMEOUT):
         return conn.keyring_store()
     if insecure_storage:
@@ -80,9 +82,11 @@ def choose_token_store(insecure_storage: bool):
 
 
 def location_of(store) -> str:
-    from zoomctl.zoom.tokens import FileTokenStore
+    from zoomctl.zoom.tokens import FileTokenStore, KeyringTokenStore
 
-    return f"file:{store.path}" if isinstance(store, FileTokenStore) else "keyring"
+    if isinstance(store, FileTokenStore):
+        return f"file:{store.path}"
+    return "keyring" if isinstance(store, KeyringTokenStore) else "memory"
 
 
 # ---- login -------------------------------------------------------------------------------
@@ -106,7 +110,7 @@ def login_oauth(
     from zoomctl.zoom.loopback import LoopbackListener
     from zoomctl.zoom.oauth import OAuthClient, authorize_url, pkce_pair, random_state
 
-    store = choose_token_store(insecure_storage)  # fail before the browser, not after
+    store = choose_token_store(app, insecure_storage)  # fail before the browser, not after
     oauth_url = app.settings.zoom_oauth_url.value or ""
     verifier, challenge = pkce_pair()
     state = random_state()
@@ -128,7 +132,7 @@ def login_s2s(
 ) -> LoginResult:
     from zoomctl.zoom.oauth import OAuthClient
 
-    store = choose_token_store(insecure_storage)
+    store = choose_token_store(app, insecure_storage)
     oauth = OAuthClient(conn.http_client(), app.settings.zoom_oauth_url.value or "", client_id, client_secret)
     tokens = oauth.account_credentials(account_id)
     return _finish_login(
@@ -312,6 +316,8 @@ def status(app: App, company: Company, live: bool = True) -> dict[str, Any]:
         info.update(problem=exc.message, fix=exc.hint)
         return info
     info.update(source=creds.source, kind=creds.kind, state="connected")
+    if creds.kind == "s2s" and row is None:
+        info["account_id"] = conn.s2s_from_env()[0]  # type: ignore[index]
     info["token_location"] = creds.tokens.location
     peek = creds.tokens.peek()
     if peek is not None and peek.expires_at != float("inf"):
@@ -367,7 +373,7 @@ def logout(app: App, company: Company, *, before_forget: Callable[[Any], int] | 
     if row is None:
         return result
     result.was_connected = True
-    store = conn.store_for_location(row["token_location"])
+    store = app.token_store or conn.store_for_location(row["token_location"])
     key = conn.token_key(app.settings.profile.value or "default", company.slug)
     if before_forget is not None and row["status"] == "connected":
         with conn.client(app, company) as zoom:

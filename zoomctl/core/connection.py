@@ -103,8 +103,8 @@ def resolve(app: App, company: Company) -> Credentials:
     if s2s:
         account_id, client_id, secret = s2s
         key = f"s2s/{account_id}/{client_id}"
-        secure = keyring_is_secure(KEYRING_TIMEOUT)
-        store = keyring_store() if secure else MemoryTokenStore()
+        secure = app.token_store is None and keyring_is_secure(KEYRING_TIMEOUT)
+        store = keyring_store() if secure else (app.token_store or MemoryTokenStore())
         oauth = OAuthClient(http_client(), oauth_url, client_id, secret)
         manager = TokenManager(
             store, key, oauth, lock_path(key) if secure else None, s2s_account_id=account_id
@@ -122,7 +122,7 @@ def resolve(app: App, company: Company) -> Credentials:
             f"{company.slug}'s Zoom connection needs a reconnect: {connection['status_reason'] or 'Zoom refused it'}",
             hint="run `zoomctl auth login` again (the Zoom app may have been removed on the Zoom side)",
         )
-    store = store_for_location(connection["token_location"])
+    store = app.token_store or store_for_location(connection["token_location"])
     key = token_key(app.settings.profile.value or "default", company.slug)
     secret = store.load_client_secret(connection["client_id"]) if connection["client_id"] else None
     oauth = OAuthClient(http_client(), connection["oauth_url"], connection["client_id"] or "", secret)
