@@ -5,16 +5,25 @@ _zoomctl() {
         w="${COMP_WORDS[i]}"
         case "$w" in -*) continue ;; esac
         case "$cmdpath/$w" in
-            "/auth"|"/auth/login"|"/auth/logout"|"/auth/status"|"/auth/token"|"/classes"|"/classes/add"|"/classes/list"|"/classes/online"|"/classes/remove"|"/classes/sessions"|"/classes/sessions/add"|"/classes/sessions/cancel"|"/classes/sessions/list"|"/classes/show"|"/clients"|"/clients/add"|"/clients/list"|"/company"|"/company/create"|"/company/list"|"/company/show"|"/company/use"|"/completion"|"/config"|"/config/get"|"/config/list"|"/config/set"|"/demo"|"/feature"|"/feature/disable"|"/feature/enable"|"/feature/status"|"/providers"|"/providers/add"|"/providers/list"|"/providers/remove"|"/providers/show"|"/sandbox"|"/sandbox/serve"|"/services"|"/services/add"|"/services/list"|"/services/online"|"/services/remove"|"/services/show") cmdpath="$cmdpath/$w" ;;
+            "/auth"|"/auth/login"|"/auth/logout"|"/auth/status"|"/auth/token"|"/bookings"|"/bookings/cancel"|"/bookings/create"|"/bookings/list"|"/bookings/open"|"/bookings/purge"|"/bookings/reschedule"|"/bookings/show"|"/bookings/sync"|"/classes"|"/classes/add"|"/classes/list"|"/classes/online"|"/classes/remove"|"/classes/sessions"|"/classes/sessions/add"|"/classes/sessions/cancel"|"/classes/sessions/list"|"/classes/show"|"/clients"|"/clients/add"|"/clients/list"|"/company"|"/company/create"|"/company/list"|"/company/show"|"/company/use"|"/completion"|"/config"|"/config/get"|"/config/list"|"/config/set"|"/demo"|"/feature"|"/feature/disable"|"/feature/enable"|"/feature/status"|"/providers"|"/providers/add"|"/providers/assign"|"/providers/list"|"/providers/remove"|"/providers/show"|"/sandbox"|"/sandbox/serve"|"/services"|"/services/add"|"/services/list"|"/services/online"|"/services/remove"|"/services/show"|"/zoom"|"/zoom/users") cmdpath="$cmdpath/$w" ;;
         esac
     done
     case "$cmdpath" in
-        "") words="auth classes clients company completion config demo feature providers sandbox services --company --db --debug --no-input --profile --quiet --version -q" ;;
+        "") words="auth bookings classes clients company completion config demo feature providers sandbox services zoom --company --db --debug --no-input --profile --quiet --version -q" ;;
         "/auth") words="login logout status token" ;;
         "/auth/login") words="--account-id --client-id --client-secret-stdin --insecure-storage --json --no-browser --public --server-to-server --shared-access --timeout" ;;
         "/auth/logout") words="--delete-future-meetings --json --yes -y" ;;
         "/auth/status") words="--json --offline" ;;
         "/auth/token") words="" ;;
+        "/bookings") words="cancel create list open purge reschedule show sync" ;;
+        "/bookings/cancel") words="--json" ;;
+        "/bookings/create") words="--class --client --client-name --clients-file --count --from --json --provider --rate --service --session --start --test" ;;
+        "/bookings/list") words="--json --status --test --upcoming" ;;
+        "/bookings/open") words="--as --print" ;;
+        "/bookings/purge") words="--json --rate --test --yes -y" ;;
+        "/bookings/reschedule") words="--json --start" ;;
+        "/bookings/show") words="--json" ;;
+        "/bookings/sync") words="--all --json --rate" ;;
         "/classes") words="add list online remove sessions show" ;;
         "/classes/add") words="--capacity --duration --json" ;;
         "/classes/list") words="--json" ;;
@@ -43,8 +52,9 @@ _zoomctl() {
         "/feature/disable") words="--json" ;;
         "/feature/enable") words="--json" ;;
         "/feature/status") words="--json" ;;
-        "/providers") words="add list remove show" ;;
+        "/providers") words="add assign list remove show" ;;
         "/providers/add") words="--email --json" ;;
+        "/providers/assign") words="--all --by-email --json --none --zoom-user" ;;
         "/providers/list") words="--json" ;;
         "/providers/remove") words="--force --json" ;;
         "/providers/show") words="--json" ;;
@@ -56,6 +66,8 @@ _zoomctl() {
         "/services/online") words="--json --off --on" ;;
         "/services/remove") words="--json" ;;
         "/services/show") words="--json" ;;
+        "/zoom") words="users" ;;
+        "/zoom/users") words="--json --status" ;;
     esac
     COMPREPLY=($(compgen -W "$words" -- "$cur"))
 }

@@ -95,12 +95,18 @@ def test_admin_scoped_grants_act_for_any_user(zoom, app):
 
 
 def test_user_level_grant_lacks_the_scope_to_list_users(zoom):
-    for tokens in (zoom.login("public"), zoom.login("confidential", shared=True)):
+    for tokens in (zoom.login("public"), zoom.login("confidential")):
         answer = zoom.api("GET", "/users", tokens)
         assert answer.status_code == 400
         assert answer.json() == {
             "code": 4711,
             "message": "Invalid access token, does not contain scopes:[user:read:admin]."}
+
+
+def test_shared_access_lets_a_user_level_grant_list_users(zoom):
+    answer = zoom.api("GET", "/users", zoom.login("confidential", shared=True))
+    assert answer.status_code == 200
+    assert len(answer.json()["users"]) > 1
 
 
 def test_me_email_and_id_resolve_and_unknown_user_is_1001(zoom):

@@ -9,7 +9,10 @@ from typing import Annotated, Optional
 import typer
 
 from zoomctl.app import App
-from zoomctl.cli import auth, classes, clients, company, completion, config_cmd, demo, feature, providers, sandbox, services
+from zoomctl.cli import (
+    auth, bookings, classes, clients, company, completion, config_cmd, demo, feature, providers, sandbox, services,
+    zoom_users,
+)
 from zoomctl.errors import ZoomctlError
 from zoomctl.exit_codes import ExitCode
 
@@ -42,6 +45,8 @@ cli.add_typer(providers.app, name="providers")
 cli.add_typer(services.app, name="services")
 cli.add_typer(classes.app, name="classes")
 cli.add_typer(clients.app, name="clients")
+cli.add_typer(bookings.app, name="bookings")
+cli.add_typer(zoom_users.app, name="zoom")
 cli.add_typer(config_cmd.app, name="config")
 cli.add_typer(sandbox.app, name="sandbox")
 cli.command("demo")(demo.demo)

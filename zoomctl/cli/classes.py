@@ -151,12 +151,15 @@ def session_cancel(
     session_id: Annotated[int, typer.Argument(metavar="ID", help="Session id.")],
     as_json: JsonOption = False,
 ) -> None:
-    """Cancel a class session and its bookings. Example: zoomctl classes sessions cancel 12"""
+    """Cancel a class session and its bookings, and delete its Zoom meeting if it has one.
+
+    Example: zoomctl classes sessions cancel 12
+    """
     from zoomctl.core import catalog
 
     a = app_of(ctx)
     company = a.company()
-    session = catalog.cancel_session(a.store, company, session_id)
+    session = catalog.cancel_session(a.store, company, session_id, zoom=lambda: a.zoom(company))
     if as_json:
         a.ui.json(_session_row(session, company.timezone))
     else:

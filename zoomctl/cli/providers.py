@@ -80,3 +80,70 @@ def remove(
     a.ui.success(f"removed provider {provider.name}")
     if cancelled:
         a.ui.warn(f"cancelled {cancelled} future booking(s) of {provider.name}")
+
+
+ASSIGN_COLUMNS = [
+    Column("provider", "Provider"),
+    Column("provider_email", "Email"),
+    Column("zoom_user_email", "Zoom user"),
+    Column("zoom_user_type", "Zoom type", lambda v: ZOOM_TYPES.get(v, "-") if v is not None else "-"),
+    Column("result", "Result"),
+    Column("reason", "Why"),
+]
+
+
+@app.command("assign")
+def assign(
+    ctx: typer.Context,
+    ref: Annotated[Optional[str], typer.Argument(metavar="[PROVIDER]", help="Name or id.")] = None,
+    zoom_user: Annotated[
+        Optional[str], typer.Option("--zoom-user", metavar="EMAIL|ID|me", help="The Zoom user who hosts their meetings.")
+    ] = None,
+    none: Annotated[bool, typer.Option("--none", help="Unassign: the provider gets no Zoom user.")] = False,
+    all_: Annotated[bool, typer.Option("--all", help="Every provider (with --by-email).")] = False,
+    by_email: Annotated[bool, typer.Option("--by-email", help="Map to the active Zoom user with the same email.")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Map a provider to a Zoom user, checked with Zoom (it must exist and be active).
+
+    \b
+    Examples:
+      zoomctl providers assign "Dana Smith" --zoom-user dana@example.com
+      zoomctl providers assign Dana --none
+      zoomctl providers assign --all --by-email
+    """
+    from zoomctl.core import providers_zoom
+    from zoomctl.errors import InvalidInput
+
+    a = app_of(ctx)
+    company = a.company()
+    if all_ or by_email:
+        if not (all_ and by_email) or ref or zoom_user or none:
+            raise InvalidInput("--all goes with --by-email, and with no provider or --zoom-user",
+                               hint="run `zoomctl providers assign --all --by-email`")
+        results = providers_zoom.assign_all_by_email(a.store, company, lambda: a.zoom(company))
+        rows = [r.as_json() for r in results]
+        a.ui.table(rows, ASSIGN_COLUMNS, as_json=as_json, empty="no providers yet: zoomctl providers add NAME")
+        if not as_json:
+            for result in results:
+                for warning in result.warnings:
+                    a.ui.warn(warning)
+        return
+    if not ref or (zoom_user is None) == (not none):
+        raise InvalidInput("give a provider and either --zoom-user EMAIL|ID|me or --none",
+                           hint='e.g. zoomctl providers assign "Dana Smith" --zoom-user dana@example.com')
+    if none:
+        result = providers_zoom.unassign(a.store, company, ref)
+    else:
+        result = providers_zoom.assign(a.store, company, ref, zoom_user, lambda: a.zoom(company))  # type: ignore[arg-type]
+    for warning in result.warnings:
+        a.ui.warn(warning)
+    if as_json:
+        a.ui.json(result.as_json())
+    elif result.user is None:
+        a.ui.success(f"{result.provider.name} has no Zoom user now" if result.result == "unassigned"
+                     else f"{result.provider.name} had no Zoom user")
+    else:
+        kind = ZOOM_TYPES.get(result.user.type, "unknown type") if result.user.type is not None else "unknown type"
+        verb = "now hosts" if result.result == "assigned" else "already hosted"
+        a.ui.success(f"{result.user.email} ({kind}) {verb} {result.provider.name}'s meetings")

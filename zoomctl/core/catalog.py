@@ -163,12 +163,18 @@ def sessions(store: Store, company: Company, class_ref: str | None, include_canc
     return repo.sessions(store, company.id, class_id, include_cancelled)
 
 
-def cancel_session(store: Store, company: Company, session_id: int) -> ClassSession:
+def cancel_session(store: Store, company: Company, session_id: int, zoom=None) -> ClassSession:
+    """Cancel a session and its bookings. ``zoom`` (a factory of Zoom clients) is called
+    only when the session has a Zoom meeting, which is then deleted first."""
     target = session(store, company, session_id)
     if target.status == "cancelled":
         raise Conflict(
             f"class session {session_id} is already cancelled", hint="see `zoomctl classes sessions list --all`"
         )
+    if zoom is not None:
+        from zoomctl.core import meetings
+
+        meetings.delete_session_meeting(store, company, target.id, zoom)
     repo.set_session_status(store, target.id, "cancelled")
     store.execute(
         "UPDATE bookings SET status = 'cancelled' WHERE class_session_id = ? AND status = 'booked'", (target.id,)

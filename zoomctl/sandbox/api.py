@@ -9,6 +9,9 @@ Authorization (checked in this order):
 2. Per-second rate limit of the operation's category → 429.
 3. Scope: the grant must hold one of the operation's classic scopes (``x-macro-scopes``)
    → otherwise 400, code 4711, "Invalid access token, does not contain scopes:[…]."
+   A user-level grant authorized with shared access may also list users (``GET /users``):
+   shared access lends the app the authorizing user's view of the users who share with
+   them, and it is how a client finds whom it may act for.
 4. The user acted on (the path's ``userId`` or the meeting's host): unknown or deleted →
    404, code 1001. A user-level grant may act for its own user; for other active users
    of the account only if it was authorized with shared access; grants with ``:admin``
@@ -116,6 +119,8 @@ class Api:
     @staticmethod
     def _check_scope(grant: dict, operation: str) -> None:
         wanted = SCOPES[operation]
+        if operation == "users" and grant.get("shared_access"):
+            return
         if not set(wanted) & set(grant["scopes"]):
             raise refuse(400, 4711, "Invalid access token, does not contain scopes:"
                                     f"[{', '.join(wanted)}].")
