@@ -525,3 +525,20 @@ def test_rescheduling_a_booking_whose_meeting_was_deleted_in_zoom_makes_a_new_on
     assert moved["meeting_action"] == "recreated" and moved["client_link"] != booking["client_link"]
     (m,) = sandbox_meetings(sb, marker_of(db_path(isolated), booking["id"]))
     assert datetime.fromtimestamp(m["start_time"], timezone.utc) == datetime(2031, 3, 2, 13, 0, tzinfo=timezone.utc)
+
+
+def test_removing_a_provider_with_force_deletes_their_future_meetings(zc, studio, sb, isolated):
+    lesson = book(zc)
+    attendee = book(zc, args=(*CLASS, "--client", "a@example.com", "--client", "b@example.com"))[0]
+    markers = [marker_of(db_path(isolated), lesson["id"]), marker_of(db_path(isolated), attendee["id"])]
+    assert all(len(sandbox_meetings(sb, m)) == 1 for m in markers)
+
+    refused = zc("providers", "remove", "Dana Smith")
+    assert_one_line_error(refused, ExitCode.CONFLICT)
+    assert all(len(sandbox_meetings(sb, m)) == 1 for m in markers)  # nothing touched
+
+    res = zc("providers", "remove", "Dana Smith", "--force", "--json")
+    assert res.exit_code == 0, res.stderr
+    assert res.json()["bookings_cancelled"] == 3
+    assert all(sandbox_meetings(sb, m) == [] for m in markers)
+    assert {b["status"] for b in zc("bookings", "list", "--json").json()} == {"cancelled"}

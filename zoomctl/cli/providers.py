@@ -63,7 +63,7 @@ def show(ctx: typer.Context, ref: Annotated[str, typer.Argument(help="Name or id
 def remove(
     ctx: typer.Context,
     ref: Annotated[str, typer.Argument(help="Name or id.")],
-    force: Annotated[bool, typer.Option("--force", help="Also cancel the provider's future bookings.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Also cancel the provider's future bookings (and delete their Zoom meetings).")] = False,
     as_json: JsonOption = False,
 ) -> None:
     """Remove a provider (refused while they have future bookings, unless --force).
@@ -73,7 +73,8 @@ def remove(
     from zoomctl.core import catalog
 
     a = app_of(ctx)
-    provider, cancelled = catalog.remove_provider(a.store, a.company(), ref, force)
+    company = a.company()
+    provider, cancelled = catalog.remove_provider(a.store, company, ref, force, zoom=lambda: a.zoom(company))
     if as_json:
         a.ui.json({**provider.as_json(), "removed": True, "bookings_cancelled": cancelled})
         return

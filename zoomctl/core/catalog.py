@@ -49,8 +49,9 @@ def provider(store: Store, company: Company, ref: str) -> Provider:
     return repo.provider(store, resolve(store, company, "providers", ref))
 
 
-def remove_provider(store: Store, company: Company, ref: str, force: bool = False) -> tuple[Provider, int]:
-    """Remove a provider; with ``force``, their future bookings and class sessions are cancelled.
+def remove_provider(store: Store, company: Company, ref: str, force: bool = False, zoom=None) -> tuple[Provider, int]:
+    """Remove a provider; with ``force``, their future bookings and class sessions are cancelled,
+    and (given ``zoom``, a factory of Zoom clients) their Zoom meetings deleted.
 
     Returns the provider and how many bookings were cancelled.
     """
@@ -65,7 +66,13 @@ def remove_provider(store: Store, company: Company, ref: str, force: bool = Fals
         )
     cancelled = 0
     for session_id in sessions_ahead:
-        cancelled += cancel_session(store, company, session_id).booked
+        cancelled += cancel_session(store, company, session_id, zoom).booked
+    if zoom is not None:
+        from zoomctl.core import bookings
+
+        for booking_id in repo.future_service_bookings_of_provider(store, target.id, now):
+            bookings.cancel(store, company, booking_id, zoom)
+            cancelled += 1
     cancelled += store.execute(
         "UPDATE bookings SET status = 'cancelled' WHERE provider_id = ? AND status = 'booked' AND starts_at >= ?",
         (target.id, now),

@@ -96,6 +96,15 @@ def future_bookings_of_provider(store: Store, provider_id: int, now: str) -> int
     return int(row[0])
 
 
+def future_service_bookings_of_provider(store: Store, provider_id: int, now: str) -> list[int]:
+    rows = store.all(
+        "SELECT id FROM bookings WHERE provider_id = ? AND service_id IS NOT NULL AND status = 'booked' "
+        "AND starts_at >= ? ORDER BY id",
+        (provider_id, now),
+    )
+    return [r[0] for r in rows]
+
+
 def future_bookings_of_service(store: Store, service_id: int, now: str) -> int:
     row = store.one(
         "SELECT COUNT(*) FROM bookings WHERE service_id = ? AND status = 'booked' AND starts_at >= ?", (service_id, now)
