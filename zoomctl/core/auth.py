@@ -116,6 +116,7 @@ def login_oauth(
     state = random_state()
     with LoopbackListener() as listener:
         url = authorize_url(oauth_url, client_id, listener.redirect_uri, state, challenge)
+        listener.start(state)  # answer the callback even while the browser launcher blocks
         opened = False
         if open_browser:
             opened = (launch or _open_in_browser)(url)

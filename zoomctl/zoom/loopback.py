@@ -127,14 +127,17 @@ class _Handler(BaseHTTPRequestHandler):
         log.debug("loopback: " + redact(format % args))
 
     def _send(self, status: int, body: bytes) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(len(body)))
-        self.send_header("Cache-Control", "no-store")
-        self.send_header("Referrer-Policy", "no-referrer")
-        self.send_header("Connection", "close")
-        self.end_headers()
-        self.wfile.write(body)
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Cache-Control", "no-store")
+            self.send_header("Referrer-Policy", "no-referrer")
+            self.send_header("Connection", "close")
+            self.end_headers()
+            self.wfile.write(body)
+        except OSError as exc:  # the browser went away: the login's outcome is already queued
+            log.debug("loopback: could not answer the browser: %s", type(exc).__name__)
 
     def do_GET(self) -> None:  # noqa: N802
         parts = urlsplit(self.path)
@@ -151,11 +154,12 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             code = interpret_callback(params, srv.expected_state)
         except ZoomctlError as exc:
+            srv.results.put(exc)  # before answering: a browser that hangs up loses nothing
             self._send(
                 400, _page("zoomctl could not connect Zoom", f"{exc.message} {exc.hint or ''}")
             )
-            srv.results.put(exc)
             return
+        srv.results.put(code)
         self._send(
             200,
             _page(
@@ -163,7 +167,6 @@ class _Handler(BaseHTTPRequestHandler):
                 "Sign-in worked. You can close this window and return to the terminal.",
             ),
         )
-        srv.results.put(code)
 
 
 class _Server(ThreadingHTTPServer):
@@ -225,23 +228,37 @@ class LoopbackListener:
     def redirect_uri(self) -> str:
         return f"http://127.0.0.1:{self.port}{self.path}"
 
-    def wait(self, timeout: float, expected_state: str) -> str:
-        """Serve until the callback arrives; return its code or raise LoginFailed.
-
-        Always closes the listener before returning or raising; a listener serves one
-        login only.
-        """
+    def start(self, expected_state: str) -> None:
+        """Begin answering the callback (before the browser is sent to Zoom: a browser
+        launcher that waits for its browser, such as a console one, must not block the
+        answer). ``wait`` starts it too when it was not started."""
         if self._server is None and self._port is not None:
             raise RuntimeError("this LoopbackListener has already been used")
         self.open()
         server = self._server
         assert server is not None
+        if self._thread is not None:
+            if server.expected_state != expected_state:
+                raise RuntimeError("this LoopbackListener already waits for another state")
+            return
+        if not expected_state:
+            raise ValueError("expected_state must not be empty")
         server.expected_state = expected_state
         self._thread = threading.Thread(
             target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True,
             name="zoomctl-loopback",
         )
         self._thread.start()
+
+    def wait(self, timeout: float, expected_state: str) -> str:
+        """Serve until the callback arrives; return its code or raise LoginFailed.
+
+        Always closes the listener before returning or raising; a listener serves one
+        login only.
+        """
+        self.start(expected_state)
+        server = self._server
+        assert server is not None
         try:
             result = server.results.get(timeout=timeout)
         except queue.Empty:
