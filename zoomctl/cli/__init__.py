@@ -111,7 +111,9 @@ def run(argv: list[str] | None = None) -> int:
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
     code: int = ExitCode.FAILURE
     try:
-        cli(args=argv, prog_name="zoomctl")  # standalone: usage errors print and raise SystemExit
+        command = typer.main.get_command(cli)
+        _name_placeholders(command)
+        command(args=argv, prog_name="zoomctl")  # standalone: usage errors print and raise SystemExit
         code = ExitCode.OK
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else (ExitCode.OK if exc.code is None else ExitCode.FAILURE)
@@ -141,6 +143,26 @@ def run(argv: list[str] | None = None) -> int:
                 _ui().error(exc)
                 code = exc.exit_code
     return int(code)
+
+
+_PLACEHOLDERS = {
+    "start": "TIME", "from": "TIME", "duration": "MIN", "capacity": "N", "count": "N", "rate": "N",
+    "timeout": "SECONDS", "session": "ID", "as": "ROLE",
+}
+
+
+def _name_placeholders(command) -> None:
+    """Give every option that takes a value a readable placeholder (`--start TIME`, not `<str>`)."""
+    for param in command.params:
+        if getattr(param, "metavar", None) is not None or getattr(param, "is_flag", False):
+            continue
+        if param.param_type_name == "option":
+            longest = max(param.opts, key=len).lstrip("-")
+            param.metavar = _PLACEHOLDERS.get(longest, longest.split("-")[-1].upper())
+        elif param.param_type_name == "argument":
+            param.metavar = (param.name or "value").upper()
+    for sub in getattr(command, "commands", {}).values():
+        _name_placeholders(sub)
 
 
 def _ui():

@@ -333,7 +333,7 @@ def open_(
 @app.command("sync")
 def sync(
     ctx: typer.Context,
-    booking_id: Annotated[Optional[int], typer.Argument(metavar="[ID]", help="One booking.")] = None,
+    booking_id: Annotated[Optional[int], typer.Argument(metavar="ID", help="One booking.")] = None,
     all_: Annotated[bool, typer.Option("--all", help="Every booked online booking that has not ended.")] = False,
     rate: RateOption = None,
     as_json: JsonOption = False,

@@ -132,7 +132,7 @@ def session_add(
 @sessions_app.command("list")
 def session_list(
     ctx: typer.Context,
-    class_ref: Annotated[Optional[str], typer.Argument(metavar="[CLASS]", help="Only this class.")] = None,
+    class_ref: Annotated[Optional[str], typer.Argument(metavar="CLASS", help="Only this class.")] = None,
     all_: Annotated[bool, typer.Option("--all", help="Include cancelled sessions.")] = False,
     as_json: JsonOption = False,
 ) -> None:

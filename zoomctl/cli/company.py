@@ -65,7 +65,7 @@ def list_(ctx: typer.Context, as_json: JsonOption = False) -> None:
 @app.command("show")
 def show(
     ctx: typer.Context,
-    ref: Annotated[Optional[str], typer.Argument(metavar="[COMPANY]", help="Slug or id (default: the current company).")] = None,
+    ref: Annotated[Optional[str], typer.Argument(metavar="COMPANY", help="Slug or id (default: the current company).")] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Show a company. Example: zoomctl company show acme-yoga"""

@@ -96,7 +96,7 @@ ASSIGN_COLUMNS = [
 @app.command("assign")
 def assign(
     ctx: typer.Context,
-    ref: Annotated[Optional[str], typer.Argument(metavar="[PROVIDER]", help="Name or id.")] = None,
+    ref: Annotated[Optional[str], typer.Argument(metavar="PROVIDER", help="Name or id.")] = None,
     zoom_user: Annotated[
         Optional[str], typer.Option("--zoom-user", metavar="EMAIL|ID|me", help="The Zoom user who hosts their meetings.")
     ] = None,
