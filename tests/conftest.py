@@ -9,11 +9,10 @@ import json
 import os
 import sys
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
-from support import REPO, shared_zoom_dir, zoomctl_executable  # noqa: F401  (re-exported for fixtures)
+from support import default_db, workspace
 
 
 class MemoryKeyring:
@@ -112,9 +111,16 @@ def zc():
 
 
 @pytest.fixture
-def company(zc):
-    """A current company in Europe/Berlin with the feature on."""
-    result = zc("company", "create", "Acme Yoga", "--timezone", "Europe/Berlin", "--use")
-    assert result.exit_code == 0, result.stderr
-    assert zc("feature", "enable").exit_code == 0
-    return "acme-yoga"
+def company(isolated):
+    """A current company acme-yoga in Europe/Berlin with the feature on, made through the core
+    API in one transaction (the commands themselves have tests of their own)."""
+    from zoomctl.config import ConfigFile
+    from zoomctl.core import companies
+
+    with workspace(default_db(isolated)) as store:
+        created = companies.create(store, "Acme Yoga", "Europe/Berlin")
+        companies.set_feature(store, created, True)
+    cfg = ConfigFile.load()
+    cfg.set_value("default", "company", created.slug)
+    cfg.save()
+    return created.slug

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -27,3 +28,22 @@ def zoomctl_executable() -> str:
     if not found:
         pytest.fail("the zoomctl console script is not installed: pip install -e '.[test]'")
     return found
+
+
+def default_db(isolated: Path) -> Path:
+    """The default profile's workspace file in a test (ZOOMCTL_DATA_DIR is tmp_path/data)."""
+    return isolated / "data" / "workspace.db"
+
+
+@contextmanager
+def workspace(path: Path):
+    """A Store on ``path`` whose transaction commits when the block ends without an error."""
+    from zoomctl.store.db import Store
+
+    store = Store(path)
+    ok = False
+    try:
+        yield store
+        ok = True
+    finally:
+        store.finish(commit=ok)

@@ -13,7 +13,7 @@ import pytest
 from support import shared_zoom_dir
 from zoomctl.sandbox import Sandbox, SandboxOptions
 
-from .helpers import API, FakeTokens, load_spec_checker, workspace
+from .helpers import API, FakeTokens, load_spec_checker, workspace  # noqa: F401
 
 
 # ------------------------------------------------------------------------------- sandbox
@@ -48,22 +48,6 @@ def s2s_env(sb, monkeypatch) -> dict[str, str]:
 def _users(sb) -> list[dict]:
     with sb.world.lock:
         return [dict(u) for u in sb.world.users.values()]
-
-
-@pytest.fixture
-def company(isolated) -> str:
-    """Like tests/conftest.py's (acme-yoga, Europe/Berlin, feature on, current), made through
-    the core API in one transaction: a CLI run per step costs a commit each."""
-    from zoomctl.config import ConfigFile
-    from zoomctl.core import companies
-
-    with workspace(isolated) as store:
-        created = companies.create(store, "Acme Yoga", "Europe/Berlin")
-        companies.set_feature(store, created, True)
-    cfg = ConfigFile.load()
-    cfg.set_value("default", "company", created.slug)
-    cfg.save()
-    return created.slug
 
 
 @pytest.fixture

@@ -6,9 +6,11 @@ import json
 import os
 import sqlite3
 import subprocess
-from contextlib import closing, contextmanager
+from contextlib import closing
 from pathlib import Path
 from typing import Any
+
+import support
 
 API = "https://api.zoom.example/v2"
 JOIN_ORIGIN = "https://us06web.zoom.example"
@@ -31,21 +33,12 @@ def load_spec_checker(specs: dict[str, dict[str, Any]]):
 
 
 def db_path(isolated: Path) -> Path:
-    return isolated / "data" / "workspace.db"
+    return support.default_db(isolated)
 
 
-@contextmanager
 def workspace(isolated: Path):
     """The default workspace as a Store, committed when the block ends without an error."""
-    from zoomctl.store.db import Store
-
-    store = Store(db_path(isolated))
-    ok = False
-    try:
-        yield store
-        ok = True
-    finally:
-        store.finish(commit=ok)
+    return support.workspace(db_path(isolated))
 
 
 def rows(db: Path, sql: str, params: tuple = ()) -> list[sqlite3.Row]:

@@ -6,19 +6,19 @@ from pathlib import Path
 
 import pytest
 
-from zoomctl.config import ConfigFile
 from zoomctl.core import catalog as core_catalog
 from zoomctl.core import companies
 
-from .helpers import assert_clean_error, dump, workspace
+from support import default_db, workspace, zoomctl_executable
 
-ROOT_CONFTEST = Path(__file__).resolve().parents[1] / "conftest.py"
+from .helpers import assert_clean_error, dump
+
 
 
 @pytest.fixture
 def db(isolated) -> Path:
     """The default workspace file of the default profile (ZOOMCTL_DATA_DIR is tmp_path/data)."""
-    return isolated / "data" / "workspace.db"
+    return default_db(isolated)
 
 
 @pytest.fixture
@@ -33,20 +33,6 @@ def fails_cleanly(zc, db):
         return result
 
     return run
-
-
-@pytest.fixture
-def company(db):
-    """Same state as tests/conftest.py's `company` (acme-yoga, Europe/Berlin, feature on, current company),
-    made through the core API instead of two CLI runs, to keep the suite fast. test_companies.py and the
-    end-to-end tests cover the commands themselves."""
-    with workspace(db) as store:
-        created = companies.create(store, "Acme Yoga", "Europe/Berlin")
-        companies.set_feature(store, created, True)
-    cfg = ConfigFile.load()
-    cfg.set_value("default", "company", created.slug)
-    cfg.save()
-    return created.slug
 
 
 @pytest.fixture
@@ -67,9 +53,6 @@ def client_id(company, db) -> int:
 
 
 @pytest.fixture
-def zoomctl_exe(request) -> str:
-    """tests/conftest.py's zoomctl_executable() (found via the plugin manager: several conftest modules share a name)."""
-    for plugin in request.config.pluginmanager.get_plugins():
-        if getattr(plugin, "__file__", None) and Path(plugin.__file__).resolve() == ROOT_CONFTEST:
-            return plugin.zoomctl_executable()
-    raise AssertionError("tests/conftest.py is not loaded")
+def zoomctl_exe() -> str:
+    """The installed console script."""
+    return zoomctl_executable()

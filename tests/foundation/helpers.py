@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from contextlib import closing, contextmanager
+from contextlib import closing
 from pathlib import Path
 
 from zoomctl.exit_codes import ExitCode
-from zoomctl.store.db import Store
 
 FUTURE = "2099-06-01T10:00:00Z"  # far enough ahead of any test machine's clock
 PAST = "2001-06-01T10:00:00Z"
@@ -68,13 +67,3 @@ def add_booking(
     )
 
 
-@contextmanager
-def workspace(path: Path):
-    """A Store on ``path`` whose transaction commits when the block ends without an error."""
-    store = Store(path)
-    ok = False
-    try:
-        yield store
-        ok = True
-    finally:
-        store.finish(commit=ok)

@@ -31,7 +31,7 @@ def populated(catalog, client_id, db):
     from zoomctl.core import catalog as core
     from zoomctl.core import companies
 
-    from .helpers import workspace
+    from support import workspace
 
     with workspace(db) as store:
         core.add_session(store, companies.get(store, catalog), "Morning yoga", "2099-12-01T09:30", "Dana")
