@@ -83,7 +83,7 @@ class ConfigFile:
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(
                 f"{path} is not valid TOML: {exc}",
-                hint=f"fix the line it names, or move the file away and run `zoomctl config set`",
+                hint="fix the line it names, or move the file away and run `zoomctl config set`",
             ) from exc
         cfg = cls(path, data)
         cfg.validate()

@@ -19,6 +19,10 @@ from typing import Any, TextIO
 from zoomctl.errors import ZoomctlError
 
 
+class StdoutClosed(Exception):
+    """Whoever read stdout stopped (`zoomctl … | head`): not an error, stop writing."""
+
+
 @dataclass(frozen=True)
 class Column:
     key: str
@@ -95,14 +99,20 @@ class UI:
         return self._err
 
     # ---- data (stdout) -------------------------------------------------------------
+    def write(self, text: str) -> None:
+        """Data on stdout, exactly as given."""
+        try:
+            self.stdout.write(text)
+            self.stdout.flush()
+        except BrokenPipeError:
+            raise StdoutClosed() from None
+
     def json(self, data: Any) -> None:
-        self.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
-        self.stdout.flush()
+        self.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
 
     def line(self, text: str) -> None:
         """One line of data, exactly as given (a URL, a token, a value)."""
-        self.stdout.write(text + "\n")
-        self.stdout.flush()
+        self.write(text + "\n")
 
     def table(
         self,
@@ -131,7 +141,10 @@ class UI:
             table.add_column(column.header)
         for row in rows:
             table.add_row(*(Text(c.cell(row)) for c in columns))
-        self.out.print(table)
+        try:
+            self.out.print(table)
+        except BrokenPipeError:
+            raise StdoutClosed() from None
 
     def record(self, data: dict[str, Any], fields: Sequence[Column] | None = None, *, as_json: bool = False) -> None:
         """One object: `key: value` lines (or JSON)."""
@@ -149,8 +162,7 @@ class UI:
         writer.writeheader()
         for row in rows:
             writer.writerow({k: "" if row.get(k) is None else row.get(k) for k in keys})
-        self.stdout.write(buf.getvalue())
-        self.stdout.flush()
+        self.write(buf.getvalue())
 
     # ---- messages (stderr) ---------------------------------------------------------
     def _message(self, prefix: str, style: str, text: str) -> None:
@@ -176,9 +188,9 @@ class UI:
     def error(self, error: ZoomctlError | str, hint: str | None = None) -> None:
         message = error.message if isinstance(error, ZoomctlError) else str(error)
         hint = hint if hint is not None else getattr(error, "hint", None)
-        self._message("error: ", "red bold", message)
+        self._message("error: ", "red bold", house_style(message))
         if hint:
-            self._message("  fix: ", "cyan", hint)
+            self._message("  fix: ", "cyan", house_style(hint))
 
     # ---- interaction ---------------------------------------------------------------
     @contextmanager
@@ -195,6 +207,22 @@ class UI:
         ) as bar:
             task = bar.add_task(description, total=total)
             yield lambda n=1: bar.advance(task, n)
+
+
+# Words that keep their capital at the start of a message.
+_PROPER = {"Zoom", "Zoom's", "OAuth", "PKCE", "Server-to-Server", "Windows", "Chromium", "SQLite", "D-Bus", "I"}
+
+
+def house_style(text: str) -> str:
+    """One style for `error:` and `fix:` lines: a lowercase start (unless a name), and no
+    closing period on a single sentence — whichever layer wrote the message."""
+    text = text.strip()
+    first = text.split(" ", 1)[0]
+    if first and first not in _PROPER and first[:1].isupper() and first[1:2].islower():
+        text = text[0].lower() + text[1:]
+    if text.endswith(".") and not text.endswith("..") and ". " not in text[:-1]:
+        text = text[:-1]
+    return text
 
 
 def _isatty(stream: TextIO) -> bool:

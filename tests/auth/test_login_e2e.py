@@ -215,7 +215,7 @@ def test_login_times_out_cleanly(zx, company, sb, config_dir):
     run = proc.finish(timeout=15)
     assert time.monotonic() - started < 10
     assert run.exit_code == ExitCode.AUTH_REQUIRED
-    assert "No answer from the browser within 1 s" in run.stderr and "--timeout" in run.stderr
+    assert "error: no answer from the browser within 1 s" in run.stderr and "--timeout" in run.stderr
     assert _port_closed(port)
     assert not token_file(config_dir).exists()
 
@@ -240,6 +240,19 @@ def test_the_final_address_can_be_pasted_on_stdin(zi, zx, company, sb, browser, 
     assert run.json()["user_email"] == member(sb, index=1)
     assert file_tokens(config_dir, KEY)
     assert zi("auth", "status").exit_code == 0
+
+
+def test_a_garbled_paste_is_answered_and_the_login_goes_on(zx, company, sb, browser, config_dir):
+    proc = zx.login("--client-id", sb.apps["public"]["client_id"], "--public", *FILE, "--json")
+    try:
+        location = browser.decide(proc.url())
+        proc.paste("http://127.0.0.1:1234/callbak?foo=bar")  # a slip of the mouse
+        proc.paste(location)  # then the right address
+        run = proc.finish().ok()
+    finally:
+        proc.kill()
+    assert "warning: " in run.stderr and "paste the whole address again" in run.stderr.lower()
+    assert file_tokens(config_dir, KEY)
 
 
 def test_a_pasted_address_with_the_wrong_state_is_refused(zx, company, sb, browser, config_dir):

@@ -105,7 +105,7 @@ def test_a_failed_refresh_leaves_the_stored_tokens_alone(zi, zx, sb, connected, 
     sb.faults.add_spec("token.refresh_token:1:status=503,body=html")
     failed = zx("auth", "status", "--json")
     assert failed.exit_code == ExitCode.AUTH_REQUIRED
-    assert failed.json()["state"] == "connected" and failed.json()["live_check"]["ok"] is False
+    assert failed.json()["state"] == "error" and failed.json()["live_check"]["ok"] is False  # not "connected"
     assert file_tokens(config_dir, KEY) == connected
     zi("auth", "status").ok()  # Zoom is back: the same refresh token still works
     assert refreshes(sb) == 2

@@ -14,6 +14,7 @@ from zoomctl.cli import (
     zoom_users,
 )
 from zoomctl.errors import ZoomctlError
+from zoomctl.ui import StdoutClosed
 from zoomctl.exit_codes import ExitCode
 
 HELP = """\
@@ -85,9 +86,26 @@ def root(
     _current["ui"] = ui  # type: ignore[assignment]
     config = ConfigFile.load()
     settings = resolve_settings(config, {"profile": profile, "company": company_ref, "database": db})
+    _check_profile(config, settings, ctx.invoked_subcommand)
     app = App(config=config, settings=settings, ui=ui, debug=debug, no_input=no_input)
     ctx.obj = app
     _current["app"] = app
+
+
+def _check_profile(config, settings, command: str | None) -> None:
+    """A profile named by flag, environment or config must exist (a typo would silently use a
+    new, empty workspace); `config` itself may create one."""
+    from zoomctl.config import DEFAULT_PROFILE
+    from zoomctl.errors import ConfigError
+
+    name = settings.profile.value
+    if name == DEFAULT_PROFILE or name in config.profile_names() or command in ("config", None):
+        return
+    known = ", ".join(config.profile_names()) or "none yet"
+    raise ConfigError(
+        f"no profile '{name}' in {config.path} (set by {settings.profile.source}; profiles: {known})",
+        hint=f"create it with `zoomctl --profile {name} config set company SLUG`, or choose another",
+    )
 
 
 def _enable_debug_logging() -> None:
@@ -117,6 +135,11 @@ def run(argv: list[str] | None = None) -> int:
         code = ExitCode.OK
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else (ExitCode.OK if exc.code is None else ExitCode.FAILURE)
+    except StdoutClosed:
+        # the reader of stdout has gone (`zoomctl … | head`): what it wanted, it got
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        code = ExitCode.OK
     except ZoomctlError as exc:
         if debug:
             import traceback

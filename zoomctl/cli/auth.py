@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from zoomctl.cli.options import JsonOption, app_of
-from zoomctl.errors import InvalidInput
+from zoomctl.errors import Conflict, InvalidInput
 from zoomctl.ui import Column
 
 app = typer.Typer(help="Connect the company's Zoom account (one per company), check it, log out.", no_args_is_help=True)
@@ -65,7 +65,9 @@ def login(
     secret = _client_secret(a, client_secret_stdin, public, server_to_server)
 
     if server_to_server:
-        account_id = account_id or os.environ.get("ZOOMCTL_ZOOM_ACCOUNT_ID")
+        from zoomctl.core.connection import ENV_ACCOUNT_ID
+
+        account_id = account_id or os.environ.get(ENV_ACCOUNT_ID)
         if not account_id:
             raise InvalidInput("Server-to-Server OAuth needs the Zoom account id", hint="pass --account-id ID")
         if not secret:
@@ -89,9 +91,12 @@ def login(
             if not opened:
                 a.ui.info("If the browser runs on another machine, paste the address it ends on (http://127.0.0.1…) here.")
 
+        def bad_paste(exc) -> None:
+            a.ui.warn(f"{exc.message} Paste the whole address again, or wait for the browser.")
+
         result = auth.login_oauth(
             a, company, client_id=client_id, client_secret=secret, open_browser=not no_browser, timeout=timeout,
-            insecure_storage=insecure_storage, announce=announce,
+            insecure_storage=insecure_storage, announce=announce, on_bad_paste=bad_paste,
         )
     if as_json:
         a.ui.json(result.as_json())
@@ -111,22 +116,27 @@ def login(
 def _client_secret(a, from_stdin: bool, public: bool, server_to_server: bool) -> str | None:
     """The client secret: stdin, the environment, or a hidden prompt. Never a command-line value."""
     from zoomctl.core.auth import read_secret_from_stdin
+    from zoomctl.core.connection import ENV_CLIENT_SECRET
 
+    if public and not server_to_server:
+        if from_stdin:
+            raise InvalidInput("--public and --client-secret-stdin contradict each other", hint="drop one of them")
+        return None  # a public client sends no secret, whatever the environment holds
     if from_stdin:
         return read_secret_from_stdin()
-    env = os.environ.get("ZOOMCTL_ZOOM_CLIENT_SECRET")
+    env = os.environ.get(ENV_CLIENT_SECRET)
     if env:
         return env
-    if public and not server_to_server:
-        return None
     if a.can_prompt:
         prompt = "Client secret" if server_to_server else "Client secret (leave empty for a public client)"
-        value = typer.prompt(prompt, hide_input=True, default="", show_default=False)
+        value = typer.prompt(prompt, hide_input=True, default="", show_default=False, err=True)
         return value or None
     if server_to_server:
-        return None
-    a.ui.info("no client secret given: logging in as a public client (PKCE only); see --client-secret-stdin")
-    return None
+        return None  # the caller names what is missing
+    raise InvalidInput(
+        "no client secret, and zoomctl may not ask for one here (--no-input, or no terminal)",
+        hint=f"pipe it to --client-secret-stdin, set {ENV_CLIENT_SECRET}, or pass --public for a public client",
+    )
 
 
 STATUS_FIELDS = [
@@ -200,20 +210,22 @@ def logout(
 
     a = app_of(ctx)
     company = a.company()
-    before = None
+    before_forget = None
     if delete_future_meetings:
         from zoomctl.core import bookings as booking_core
 
         if not yes:
             if not a.can_prompt:
                 raise InvalidInput("deleting future meetings needs confirmation", hint="pass --yes")
-            if not typer.confirm(f"Delete the Zoom meetings of all future bookings of {company.slug}?"):
-                raise typer.Exit(1)
+            if not typer.confirm(f"Delete the Zoom meetings of all future bookings of {company.slug}?", err=True):
+                raise Conflict("nothing was changed: not confirmed", hint="pass --yes to skip the question")
 
-        def before(zoom):  # noqa: F811 - the hook auth.logout runs with a live client
+        def delete_meetings(zoom) -> int:
             return booking_core.delete_future_meetings(a.store, company, zoom)
 
-    result = auth.logout(a, company, before_forget=before)
+        before_forget = delete_meetings
+
+    result = auth.logout(a, company, before_forget=before_forget)
     if as_json:
         a.ui.json(result.as_json())
         return

@@ -26,4 +26,4 @@ def completion(
 
     if shell not in SHELLS:
         raise InvalidInput(f"no completion for the shell '{shell}'", hint=f"choose one of: {', '.join(SHELLS)}")
-    app_of(ctx).ui.stdout.write(render(shell, tree_from_click(ctx.find_root().command)))
+    app_of(ctx).ui.write(render(shell, tree_from_click(ctx.find_root().command)))

@@ -40,7 +40,7 @@ def serve(
 
     \b
     Example:
-      zoomctl sandbox serve --port 8765 --state world.json --auto-approve owner@sandbox.zoomctl.test
+      zoomctl sandbox serve --port 8765 --state world.json --auto-approve ava.fischer@sandbox.zoomctl.test
     """
     import json
 
@@ -67,14 +67,23 @@ def serve(
         raise InvalidInput(f"cannot listen on {host}:{port}: {exc.strerror}", hint="choose another --port (0 picks a free one)") from None
     except ValueError as exc:
         raise InvalidInput(str(exc), hint="see `zoomctl sandbox serve --help`") from None
+    if auto_approve:
+        with sandbox.world.lock:
+            user = sandbox.world.find_user(auto_approve)
+            active = sorted(u["email"] for u in sandbox.world.users.values() if u["status"] == "active")
+        if user is None or user["status"] != "active":
+            sandbox.stop()
+            raise InvalidInput(
+                f"--auto-approve {auto_approve}: no active user with that email in the sandbox",
+                hint=f"use one of: {', '.join(active)}",
+            )
     if host not in ("127.0.0.1", "::1", "localhost"):
         a.ui.warn(f"listening on {host}: anyone who can reach it can use the admin endpoint /_sandbox")
     info = describe(sandbox)
     if as_json:
         a.ui.line(json.dumps(info))
     else:
-        a.ui.stdout.write(describe_text(info) + "\n")
-        a.ui.stdout.flush()
+        a.ui.write(describe_text(info) + "\n")
         a.ui.info("serving; press Ctrl-C to stop")
     try:
         sandbox.serve_forever()

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from zoomctl.core import connection as conn
 from zoomctl.core.models import Company
 from zoomctl.core.timefmt import now_db
-from zoomctl.errors import AuthRequired, Conflict, InvalidInput, StorageError, ZoomctlError
+from zoomctl.errors import AuthRequired, Conflict, InvalidInput, NetworkError, StorageError, ZoomctlError
 from zoomctl.store import companies as company_repo
 from zoomctl.store import events
 
@@ -28,7 +28,6 @@ if TYPE_CHECKING:
 REMOVE_APP_HINT = (
     "to remove the app on the Zoom side too: Zoom App Marketplace → Manage → Added Apps → Remove"
 )
-DEFAULT_LOGIN_TIMEOUT = 300.0
 
 
 @dataclass
@@ -67,18 +66,25 @@ def choose_token_store(app: App, insecure_storage: bool):
 
     if app.token_store is not None:
         return app.token_store
-    if keyring_is_secure(conn.KEYRING_TIMEOUT):
+    if keyring_is_secure(conn.keyring_timeout()):
         return conn.keyring_store()
     if insecure_storage:
         return FileTokenStore(conn.insecure_token_file())
     raise StorageError(
-        f"no secure token storage: the keyring backend is {keyring_backend_name(conn.KEYRING_TIMEOUT)}",
+        f"no secure token storage: the keyring backend is {keyring_backend_name(conn.keyring_timeout())}",
         hint=(
             "unlock or install a keyring (e.g. gnome-keyring), use Server-to-Server OAuth through the "
             "ZOOMCTL_ZOOM_ACCOUNT_ID/CLIENT_ID/CLIENT_SECRET variables, or pass --insecure-storage "
             "(tokens in a 0600 file)"
         ),
     )
+
+
+def describe_location(location: str | None) -> str | None:
+    """A connection's ``token_location`` ("keyring", "file:PATH", "memory") for people."""
+    if location and location.startswith("file:"):
+        return f"file {location[5:]} (insecure)"
+    return location
 
 
 def location_of(store) -> str:
@@ -101,6 +107,7 @@ def login_oauth(
     insecure_storage: bool,
     announce: Callable[[str, bool], None],
     launch: Callable[[str], bool] | None = None,
+    on_bad_paste: Callable[[ZoomctlError], None] = lambda exc: None,
 ) -> LoginResult:
     """Authorization code + PKCE through a loopback redirect on 127.0.0.1.
 
@@ -121,7 +128,7 @@ def login_oauth(
         if open_browser:
             opened = (launch or _open_in_browser)(url)
         announce(url, opened)
-        code = _wait_for_code(listener, state, timeout, paste=not open_browser)
+        code = _wait_for_code(listener, state, timeout, paste=not open_browser, on_bad_paste=on_bad_paste)
         redirect_uri = listener.redirect_uri
     oauth = OAuthClient(conn.http_client(), oauth_url, client_id, client_secret)
     tokens = oauth.exchange_code(code, redirect_uri, verifier)
@@ -150,7 +157,7 @@ def _open_in_browser(url: str) -> bool:
         return False
 
 
-def _wait_for_code(listener, state: str, timeout: float, paste: bool) -> str:
+def _wait_for_code(listener, state: str, timeout: float, paste: bool, on_bad_paste=lambda exc: None) -> str:
     """The code from the loopback callback, or (with ``paste``) from an address pasted on stdin."""
     if not paste:
         return listener.wait(timeout, state)
@@ -176,8 +183,11 @@ def _wait_for_code(listener, state: str, timeout: float, paste: bool) -> str:
                 try:
                     answers.put(("code", parse_pasted_redirect(line, state)))
                     return
-                except ZoomctlError as exc:
+                except InvalidInput as exc:  # not an address at all: another paste may follow
                     answers.put(("pasted-error", exc))
+                except ZoomctlError as exc:  # declined, or another login's address: final
+                    answers.put(("error", exc))
+                    return
 
     threading.Thread(target=from_listener, daemon=True, name="zoomctl-loopback").start()
     if sys.stdin is not None:
@@ -194,8 +204,9 @@ def _wait_for_code(listener, state: str, timeout: float, paste: bool) -> str:
             ) from None
         if kind == "code":
             return value
-        if kind == "pasted-error":
-            raise value
+        if kind == "pasted-error":  # a wrong paste: say so, and keep waiting for a right one
+            on_bad_paste(value)
+            continue
         raise value
 
 
@@ -308,6 +319,7 @@ def status(app: App, company: Company, live: bool = True) -> dict[str, Any]:
                                          "connected_at", "connected_by")})
         info["token_location"] = row["token_location"]
         if row["status"] == "reconnect_required":
+            info["token_location"] = describe_location(row["token_location"])
             info.update(state="reconnect_required", problem=row["status_reason"] or "Zoom refused the authorization",
                         fix="run `zoomctl auth login` (the app may have been removed on the Zoom side)")
             return info
@@ -320,14 +332,9 @@ def status(app: App, company: Company, live: bool = True) -> dict[str, Any]:
     if creds.kind == "s2s" and row is None:
         info["account_id"] = conn.s2s_from_env()[0]  # type: ignore[index]
     info["token_location"] = creds.tokens.location
-    peek = creds.tokens.peek()
-    if peek is not None and peek.expires_at != float("inf"):
-        from datetime import UTC, datetime
-
-        info["access_token_expires_at"] = datetime.fromtimestamp(peek.expires_at, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        info["access_token_expires_in"] = int(peek.expires_in())
-        if not info["scopes"]:
-            info["scopes"] = list(peek.scopes)
+    peek = _note_expiry(info, creds)
+    if peek is not None and not info["scopes"]:
+        info["scopes"] = list(peek.scopes)
     if not live:
         info["connected"] = True
         return info
@@ -336,20 +343,33 @@ def status(app: App, company: Company, live: bool = True) -> dict[str, Any]:
             me = zoom.get_user("me") if creds.kind != "s2s" else next(iter(zoom.iter_users(page_size=1)), {})
             if row is None:
                 info["can_act_for_others"] = probe_can_act_for_others(zoom, me.get("id")) if creds.kind != "s2s" else True
-        peek = creds.tokens.peek()
-        if peek is not None and peek.expires_at != float("inf"):
-            from datetime import UTC, datetime
-
-            info["access_token_expires_at"] = datetime.fromtimestamp(peek.expires_at, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-            info["access_token_expires_in"] = int(peek.expires_in())
+        _note_expiry(info, creds)  # the live call may have refreshed it
         info["live_check"] = {"ok": True, "error": None}
         info["connected"] = True
     except ReconnectRequired as exc:
         info.update(state="reconnect_required", problem=exc.message, fix=exc.hint,
                     live_check={"ok": False, "error": exc.message})
+    except AuthRequired as exc:
+        info.update(state="not_authorized", problem=exc.message, fix=exc.hint,
+                    live_check={"ok": False, "error": exc.message})
+    except NetworkError as exc:
+        info.update(state="unreachable", problem=exc.message, fix=exc.hint,
+                    live_check={"ok": False, "error": exc.message})
     except ZoomctlError as exc:
-        info.update(problem=exc.message, fix=exc.hint, live_check={"ok": False, "error": exc.message})
+        info.update(state="error", problem=exc.message, fix=exc.hint,
+                    live_check={"ok": False, "error": exc.message})
     return info
+
+
+def _note_expiry(info: dict[str, Any], creds):
+    """Put the stored access token's expiry into ``info``; returns the peeked TokenSet."""
+    peek = creds.tokens.peek()
+    if peek is not None and peek.expires_at != float("inf"):
+        from datetime import UTC, datetime
+
+        info["access_token_expires_at"] = datetime.fromtimestamp(peek.expires_at, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        info["access_token_expires_in"] = int(peek.expires_in())
+    return peek
 
 
 def access_token(app: App, company: Company) -> str:
@@ -367,7 +387,7 @@ def logout(app: App, company: Company, *, before_forget: Callable[[Any], int] | 
 
     result = LogoutResult(company=company.slug, was_connected=False, revoked=False)
     row = company_repo.connection(app.store, company.id)
-    if conn.s2s_from_env() or "ZOOMCTL_ZOOM_TOKEN" in __import__("os").environ:
+    if conn.s2s_from_env() or conn.env_token() is not None:
         result.notes.append(
             "credentials also come from the environment (ZOOMCTL_ZOOM_*): unset those variables to stop using them"
         )

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from zoomctl.config import data_dir
 from zoomctl.core.models import Company
-from zoomctl.errors import AuthRequired
+from zoomctl.errors import AuthRequired, ConfigError
 from zoomctl.store import companies as company_repo
 
 if TYPE_CHECKING:  # imported lazily: `zoomctl --help` must not load httpx or keyring
@@ -27,7 +27,27 @@ ENV_ACCOUNT_ID = "ZOOMCTL_ZOOM_ACCOUNT_ID"
 ENV_CLIENT_ID = "ZOOMCTL_ZOOM_CLIENT_ID"
 ENV_CLIENT_SECRET = "ZOOMCTL_ZOOM_CLIENT_SECRET"
 KEYRING_SERVICE = "zoomctl"
-KEYRING_TIMEOUT = float(os.environ.get("ZOOMCTL_KEYRING_TIMEOUT", "5"))
+ENV_KEYRING_TIMEOUT = "ZOOMCTL_KEYRING_TIMEOUT"
+_MEMORY_STORES: dict[str, Any] = {}  # S2S tokens without a keyring: one cache per process
+
+
+def keyring_timeout() -> float:
+    raw = os.environ.get(ENV_KEYRING_TIMEOUT, "5")
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 < value <= 300:
+        raise ConfigError(
+            f"{ENV_KEYRING_TIMEOUT}={raw!r} is not a number of seconds from 0 to 300",
+            hint=f"set it to e.g. 5, or unset {ENV_KEYRING_TIMEOUT}",
+        )
+    return value
+
+
+def env_token() -> str | None:
+    """``ZOOMCTL_ZOOM_TOKEN`` when set (an empty value counts as unset)."""
+    return os.environ.get(ENV_TOKEN) or None
 
 
 @dataclass
@@ -76,7 +96,7 @@ def http_client():
 def keyring_store(require_secure: bool = True):
     from zoomctl.zoom.tokens import KeyringTokenStore
 
-    return KeyringTokenStore(KEYRING_SERVICE, KEYRING_TIMEOUT, require_secure=require_secure)
+    return KeyringTokenStore(KEYRING_SERVICE, keyring_timeout(), require_secure=require_secure)
 
 
 def store_for_location(location: str | None):
@@ -96,15 +116,15 @@ def resolve(app: App, company: Company) -> Credentials:
 
     api_url = app.settings.zoom_api_url.value or ""
     oauth_url = app.settings.zoom_oauth_url.value or ""
-    env_token = os.environ.get(ENV_TOKEN)
-    if env_token is not None:
-        return Credentials("environment token", "env", EnvTokenManager(env_token), api_url, oauth_url, None)
+    token = env_token()
+    if token is not None:
+        return Credentials("environment token", "env", EnvTokenManager(token), api_url, oauth_url, None)
     s2s = s2s_from_env()
     if s2s:
         account_id, client_id, secret = s2s
         key = f"s2s/{account_id}/{client_id}"
-        secure = app.token_store is None and keyring_is_secure(KEYRING_TIMEOUT)
-        store = keyring_store() if secure else (app.token_store or MemoryTokenStore())
+        secure = app.token_store is None and keyring_is_secure(keyring_timeout())
+        store = keyring_store() if secure else (app.token_store or _MEMORY_STORES.setdefault(f"{oauth_url} {key}", MemoryTokenStore()))
         oauth = OAuthClient(http_client(), oauth_url, client_id, secret)
         manager = TokenManager(
             store, key, oauth, lock_path(key) if secure else None, s2s_account_id=account_id
@@ -143,7 +163,7 @@ def resolve(app: App, company: Company) -> Credentials:
         insecure=bool(getattr(store, "insecure", False)),
     )
     if creds.insecure:
-        app.ui.warn(f"Zoom tokens are stored in plain text at {store.location} (--insecure-storage)")
+        app.ui.warn(f"Zoom tokens are stored in plain text at {store.path} (--insecure-storage)")
     return creds
 
 

@@ -16,7 +16,7 @@ from typing import Any
 from zoomctl.core import catalog, validate
 from zoomctl.core.models import Company, Provider
 from zoomctl.core.timefmt import now_db
-from zoomctl.errors import Conflict, InvalidInput, NotFound, ZoomctlError
+from zoomctl.errors import Conflict, InvalidInput, NotFound
 from zoomctl.store import bookings as bookings_repo
 from zoomctl.store import catalog as catalog_repo
 from zoomctl.store import companies as company_repo

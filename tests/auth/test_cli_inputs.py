@@ -1,0 +1,93 @@
+"""How `auth login` picks its client secret, and what `auth status` says when Zoom is away."""
+
+from __future__ import annotations
+
+import pytest
+
+from zoomctl.exit_codes import ExitCode
+from zoomctl.sandbox import Sandbox, SandboxOptions
+
+
+@pytest.fixture
+def sandbox_env(monkeypatch):
+    with Sandbox(SandboxOptions(users=2)) as sb:
+        monkeypatch.setenv("ZOOMCTL_ZOOM_OAUTH_URL", sb.oauth_base_url)
+        monkeypatch.setenv("ZOOMCTL_ZOOM_API_URL", sb.api_base_url)
+        yield sb
+
+
+def test_without_a_terminal_a_missing_secret_is_an_error_not_a_public_login(zc, company, sandbox_env):
+    result = zc("--no-input", "auth", "login", "--client-id", sandbox_env.apps["confidential"]["client_id"])
+    assert result.exit_code == ExitCode.INVALID_INPUT
+    assert "--client-secret-stdin" in result.stderr and "--public" in result.stderr
+    assert sandbox_env.stats().get("authorize", 0) == 0
+
+
+def test_public_ignores_a_secret_in_the_environment(zc, company, sandbox_env, monkeypatch):
+    from zoomctl.cli import auth as auth_cli
+
+    seen = {}
+    monkeypatch.setenv("ZOOMCTL_ZOOM_CLIENT_SECRET", "s2s-secret-meant-for-something-else")
+    monkeypatch.setattr(auth_cli, "_client_secret", _spy(auth_cli._client_secret, seen))
+    zc("--no-input", "auth", "login", "--client-id", "x", "--public", "--timeout", "0.1")
+    assert seen["result"] is None
+
+
+def test_public_and_secret_from_stdin_contradict(zc, company, sandbox_env):
+    result = zc("auth", "login", "--client-id", "x", "--public", "--client-secret-stdin", input="secret\n")
+    assert result.exit_code == ExitCode.INVALID_INPUT and "contradict" in result.stderr
+
+
+def test_status_says_unreachable_when_zoom_does_not_answer(zc, company, monkeypatch):
+    import socket
+
+    with socket.socket() as closed:  # a port nothing listens on
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    monkeypatch.setenv("ZOOMCTL_ZOOM_API_URL", f"http://127.0.0.1:{port}/v2")
+    monkeypatch.setenv("ZOOMCTL_ZOOM_TOKEN", "a-token")
+    result = zc("auth", "status", "--json")
+    assert result.exit_code == ExitCode.AUTH_REQUIRED
+    assert result.json()["state"] == "unreachable" and result.json()["connected"] is False
+
+
+def test_a_bad_keyring_timeout_is_a_configuration_error(zc, company, monkeypatch):
+    monkeypatch.setenv("ZOOMCTL_KEYRING_TIMEOUT", "abc")
+    result = zc("auth", "login", "--client-id", "x", "--public")
+    assert result.exit_code == ExitCode.CONFIG
+    assert "ZOOMCTL_KEYRING_TIMEOUT" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_server_to_server_from_the_environment_fetches_one_token_per_process(company, sandbox_env, monkeypatch):
+    from zoomctl.app import App
+    from zoomctl.config import ConfigFile, resolve_settings
+    from zoomctl.core import companies, connection
+    from zoomctl.ui import UI
+
+    s2s = sandbox_env.apps["s2s"]
+    monkeypatch.setenv("ZOOMCTL_ZOOM_ACCOUNT_ID", s2s["account_id"])
+    monkeypatch.setenv("ZOOMCTL_ZOOM_CLIENT_ID", s2s["client_id"])
+    monkeypatch.setenv("ZOOMCTL_ZOOM_CLIENT_SECRET", s2s["client_secret"])
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
+    import keyring
+    from keyring.backends import fail
+
+    monkeypatch.setattr(keyring, "get_keyring", lambda: fail.Keyring())
+    cfg = ConfigFile.load()
+    app = App(config=cfg, settings=resolve_settings(cfg, {}), ui=UI())
+    try:
+        acme = companies.get(app.store, company)
+        for _ in range(3):
+            with connection.client(app, acme) as zoom:
+                zoom.get_user("me")
+    finally:
+        app.finish(ok=True)
+    assert sandbox_env.stats()["token.account_credentials"] == 1
+
+
+def _spy(fn, seen):
+    def wrapper(*args, **kwargs):
+        seen["result"] = fn(*args, **kwargs)
+        return seen["result"]
+
+    return wrapper

@@ -1,0 +1,16 @@
+"""`zoomctl sandbox serve` checks its flags before serving."""
+
+from __future__ import annotations
+
+from zoomctl.exit_codes import ExitCode
+
+
+def test_auto_approve_must_name_an_active_user(zc):
+    result = zc("sandbox", "serve", "--auto-approve", "owner@sandbox.zoomctl.test")
+    assert result.exit_code == ExitCode.INVALID_INPUT
+    assert "ava.fischer@sandbox.zoomctl.test" in result.stderr  # the fix names real users
+
+
+def test_a_bad_fault_spec_is_refused(zc):
+    result = zc("sandbox", "serve", "--fault", "meetingCreate:x:status=abc")
+    assert result.exit_code == ExitCode.INVALID_INPUT and "bad --fault" in result.stderr
