@@ -193,6 +193,17 @@ class UI:
             self._message("  fix: ", "cyan", house_style(hint))
 
     # ---- interaction ---------------------------------------------------------------
+    def confirm(self, question: str) -> bool:
+        """Ask a yes/no question on stderr (default no); stdout carries data only."""
+        import sys
+
+        self.stderr.write(f"{question} [y/N]: ")
+        self.stderr.flush()
+        answer = sys.stdin.readline() if sys.stdin is not None else ""
+        if not answer.endswith("\n"):
+            self.stderr.write("\n")  # end the question's line (no answer: end of input)
+        return answer.strip().lower() in ("y", "yes")
+
     @contextmanager
     def progress(self, total: int, description: str) -> Iterator[Callable[[int], None]]:
         """Yields ``advance(n)``; a progress bar on a terminal, silent elsewhere."""
@@ -209,16 +220,23 @@ class UI:
             yield lambda n=1: bar.advance(task, n)
 
 
-# Words that keep their capital at the start of a message.
-_PROPER = {"Zoom", "Zoom's", "OAuth", "PKCE", "Server-to-Server", "Windows", "Chromium", "SQLite", "D-Bus", "I"}
+# Sentence-starting words that `error:`/`fix:` lines write in lowercase. A whitelist, so a
+# name at the start of a message ("Dana Smith has …", "Zoom refused …") keeps its capital.
+_LOWERCASE_STARTS = frozenset("""
+    A Accept Access Add Already An Another App Apps Authorization Cannot Check Choose Configure Copy Could
+    Delete Either Email Empty Error Expected Failed Fix Give Got Host If In Install Invalid It Log Loopback
+    Meeting Missing Network No Not Nothing Only Open Pass Passcode Pipe Please Provide Put Reconnect Refused
+    Registrant Registration Remove Request Response Retry Run Server Set Sign Sign-in Some Start That The
+    There This Timed Token Too Try Unable Unknown Unlock Use User Wait You Your
+""".split())
 
 
 def house_style(text: str) -> str:
-    """One style for `error:` and `fix:` lines: a lowercase start (unless a name), and no
+    """One style for `error:` and `fix:` lines: a lowercase start (names keep theirs) and no
     closing period on a single sentence — whichever layer wrote the message."""
     text = text.strip()
-    first = text.split(" ", 1)[0]
-    if first and first not in _PROPER and first[:1].isupper() and first[1:2].islower():
+    first = text.split(" ", 1)[0].rstrip(",:;")
+    if first in _LOWERCASE_STARTS:
         text = text[0].lower() + text[1:]
     if text.endswith(".") and not text.endswith("..") and ". " not in text[:-1]:
         text = text[:-1]

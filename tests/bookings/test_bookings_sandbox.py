@@ -10,7 +10,7 @@ import pytest
 
 from zoomctl.exit_codes import ExitCode
 
-from .helpers import db_path, marker_of, rows, sandbox_meetings
+from .helpers import db_path, marker_of, rows, sandbox_meetings, workspace
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -404,12 +404,21 @@ class TestDailyLimit:
 
 
 # -------------------------------------------------------------------------- listings
-def test_list_filters_and_json_fields(zc, studio, sb):
+def past(isolated, booking_id: int, starts_at: str = "2001-01-01T09:00:00Z", ends_at: str = "2001-01-01T09:15:00Z"):
+    """Move a booking into the past (as if it had been made long ago)."""
+    from zoomctl.store import bookings as repo
+
+    with workspace(isolated) as store:
+        repo.move_booking(store, booking_id, starts_at, ends_at)
+
+
+def test_list_filters_and_json_fields(zc, studio, sb, isolated):
     book(zc)
     book(zc, args=(*CLASS, "--client", "a@example.com", "--test"))
     assert zc("services", "add", "Chat", "--duration", "15").exit_code == 0  # offline, no providers listed
-    book(zc, args=("bookings", "create", "--service", "Chat", "--provider", "Lee", "--client", "z@example.com",
-                   "--start", "2001-01-01T10:00"))
+    chat = book(zc, args=("bookings", "create", "--service", "Chat", "--provider", "Lee", "--client", "z@example.com",
+                          "--start", "2031-01-01T10:00"))
+    past(isolated, chat["id"])  # a booking made back then: new ones cannot start in the past
     everything = zc("bookings", "list", "--json").json()
     assert [b["id"] for b in everything] == [3, 1, 2]
     assert set(everything[0]) == {
@@ -542,3 +551,59 @@ def test_removing_a_provider_with_force_deletes_their_future_meetings(zc, studio
     assert res.json()["bookings_cancelled"] == 3
     assert all(sandbox_meetings(sb, m) == [] for m in markers)
     assert {b["status"] for b in zc("bookings", "list", "--json").json()} == {"cancelled"}
+
+
+def _created_meetings_exist_in_zoom(sb, isolated) -> None:
+    """The database never claims a meeting Zoom no longer has."""
+    in_zoom = {m["id"] for m in sandbox_meetings(sb)}
+    claimed = rows(db_path(isolated), "SELECT id, zoom_meeting_id FROM meetings WHERE status = 'created'")
+    assert all(r["zoom_meeting_id"] in in_zoom for r in claimed), ([tuple(r) for r in claimed], in_zoom)
+
+
+def test_a_zoom_refusal_during_forced_removal_keeps_zoom_and_the_database_in_step(zc, studio, sb, isolated):
+    first = book(zc)  # booking 1
+    attendees = book(zc, args=(*CLASS, "--client", "a@example.com", "--client", "b@example.com"))  # 2, 3 (session 1)
+    later = book(zc, args=(*LESSON[:-1], "2031-03-01T12:00"))  # 4
+    # deleted in this order: session 1's meeting, then booking 1's (refused), then booking 4's
+    sb.faults.add_spec("meetingDelete:2:status=400")
+    res = zc("providers", "remove", "Dana Smith", "--force")
+    _created_meetings_exist_in_zoom(sb, isolated)
+    line, fix = assert_one_line_error(res, ExitCode.ZOOM_ERROR)
+    assert "provider Dana Smith was not removed: 2 of their" in line and "meeting of booking 1: " in line
+    assert 'providers remove "Dana Smith" --force' in fix
+    status = {b["id"]: (b["status"], b["meeting"]["status"]) for b in zc("bookings", "list", "--json").json()}
+    assert status == {first["id"]: ("booked", "created"), attendees[0]["id"]: ("cancelled", "deleted"),
+                      attendees[1]["id"]: ("cancelled", "deleted"), later["id"]: ("cancelled", "deleted")}
+    assert len(sandbox_meetings(sb, marker_of(db_path(isolated), first["id"]))) == 1
+    assert "Dana Smith" in [p["name"] for p in zc("providers", "list", "--json").json()]
+
+    again = zc("providers", "remove", "Dana Smith", "--force", "--json")  # finishes the job
+    assert again.exit_code == 0, again.stderr
+    assert again.json()["bookings_cancelled"] == 1
+    assert {b["status"] for b in zc("bookings", "list", "--json").json()} == {"cancelled"}
+    assert sandbox_meetings(sb) == []
+    _created_meetings_exist_in_zoom(sb, isolated)
+
+
+def test_several_links_are_printed_whole_on_a_narrow_terminal(zc, studio, sb, monkeypatch):
+    monkeypatch.setattr("zoomctl.ui._isatty", lambda stream: True)
+    monkeypatch.setenv("COLUMNS", "100")
+    emails = ["a.long.address.for.the.table@example.com", "b.long.address.for.the.table@example.com"]
+    res = zc(*CLASS, "--client", emails[0], "--client", emails[1])
+    assert res.exit_code == 0, res.stderr
+    made = zc("bookings", "list", "--json").json()
+    for booking in made:
+        assert re.search(rf"^client link \({re.escape(booking['client_email'])}\): +{re.escape(booking['client_link'])}$",
+                         res.stdout, re.M), res.stdout
+    assert re.search(rf"^provider link: +{re.escape(made[0]['provider_link'])}$", res.stdout, re.M), res.stdout
+    assert "…" not in "".join(line for line in res.stdout.splitlines() if "link" in line)
+
+
+def test_rescheduling_to_the_same_time_asks_nothing_of_zoom(zc, studio, sb):
+    booking = book(zc)
+    res = zc("bookings", "reschedule", str(booking["id"]), "--start", "2031-03-01T09:30", "--json")
+    assert res.exit_code == 0, res.stderr
+    assert res.json()["meeting_action"] == "unchanged" and res.json()["starts_at"] == booking["starts_at"]
+    text = zc("bookings", "reschedule", str(booking["id"]), "--start", "2031-03-01T08:30Z")  # the same instant
+    assert text.exit_code == 0 and "nothing to move" in text.stderr
+    assert "meetingUpdate" not in sb.stats()

@@ -13,6 +13,7 @@ from zoomctl.core import bookings, catalog, companies, meetings, providers_zoom
 from zoomctl.core.meetings import MeetingError
 from zoomctl.errors import Conflict
 from zoomctl.exit_codes import ExitCode
+from zoomctl.store import bookings as repo
 from zoomctl.store import catalog as catalog_repo
 from zoomctl.store import companies as company_repo
 from zoomctl.store.db import Store
@@ -280,8 +281,9 @@ def test_delete_future_meetings(store, acme, zoom_client, checked):
     checked.add_response(method="POST", url=url(f"/users/{HOST}/meetings"), status_code=400,
                          json={"code": 300, "message": "Validation Failed."})
     past = bookings.create_one(store, acme, service_ref="Private lesson", provider_ref="Dana", client_email="o@example.com",
-                               client_name=None, start="2001-01-01T10:00", is_test=False, zoom=lambda: zoom_client)[0]
+                               client_name=None, start="2031-01-01T10:00", is_test=False, zoom=lambda: zoom_client)[0]
     assert past.meeting.status == "failed"
+    repo.move_booking(store, past.id, "2001-01-01T09:00:00Z", "2001-01-01T10:00:00Z")  # as if made long ago
     checked.add_response(method="DELETE", url=url("/meetings/85746065001"), status_code=204)
     checked.add_response(method="DELETE", url=url("/meetings/85746065002"), status_code=404,
                          json={"code": 3001, "message": "Meeting does not exist."})

@@ -198,3 +198,27 @@ def test_remove_a_provider_whose_marked_name_is_taken(zc, company):
 def test_odd_numeric_references_are_not_found_not_a_crash(zc, catalog, fails_cleanly, ref):
     """An id beyond SQLite's integer range, or a non-ASCII digit (str.isdigit() is true for '²'), is just not found."""
     fails_cleanly(ExitCode.NOT_FOUND, "providers", "show", ref)
+
+
+def test_force_stops_when_zoom_cannot_be_reached_and_keeps_what_it_did(zc, catalog, client_id, db, monkeypatch):
+    """A failure that is not about one meeting (no network, no connection) stops the removal;
+    what was cancelled before it stays cancelled, the rest is untouched, the provider stays."""
+    from zoomctl.core import bookings
+    from zoomctl.errors import NetworkError
+
+    assert zc("classes", "sessions", "add", "Morning yoga", "--start", "2099-01-05T09:00", "--provider", "Dana").exit_code == 0
+    first = add_booking(db, provider_id=1, client_id=client_id, service_id=1, starts_at=FUTURE)
+    second = add_booking(db, provider_id=1, client_id=client_id, service_id=1, starts_at=FUTURE)
+
+    def unreachable(*args, **kwargs):
+        raise NetworkError("Zoom could not be reached", hint="check the network")
+
+    monkeypatch.setattr(bookings, "cancel", unreachable)
+    result = zc("providers", "remove", "Dana", "--force")
+    assert result.exit_code == ExitCode.NETWORK, result.stderr
+    assert "provider Dana Smith was not removed: 1 of their" in result.stderr
+    assert f"booking {first} (1 more not tried): Zoom could not be reached" in result.stderr
+    assert 'check the network; then run `zoomctl providers remove "Dana Smith" --force` again' in result.stderr
+    assert rows(db, "SELECT status FROM class_sessions")[0][0] == "cancelled"
+    assert {r[0]: r[1] for r in rows(db, "SELECT id, status FROM bookings")} == {first: "booked", second: "booked"}
+    assert zc("providers", "show", "Dana", "--json").exit_code == 0

@@ -311,25 +311,33 @@ def test_an_unexpected_error_rolls_back_without_a_traceback(zc, company, db, mon
     assert dump(db) == before
 
 
-def test_force_removal_is_all_or_nothing(zc, catalog, client_id, db, monkeypatch):
-    """`providers remove --force` cancels sessions and bookings, then removes: a failure at the end undoes it all."""
+def test_force_removal_keeps_each_cancellation_but_a_failed_removal_removes_nothing(zc, catalog, client_id, db, monkeypatch):
+    """`providers remove --force` commits each cancellation as it goes (a deleted Zoom meeting must
+    stay recorded as deleted); a failure at the end leaves the provider in place, and running
+    the command again finishes the job."""
     from zoomctl.core import catalog as core
     from zoomctl.store import catalog as repo
 
     from .helpers import add_booking
 
     assert zc("classes", "sessions", "add", "Morning yoga", "--start", "2099-01-05T09:00", "--provider", "Dana").exit_code == 0
-    add_booking(db, provider_id=1, client_id=client_id, service_id=1)
+    booking = add_booking(db, provider_id=1, client_id=client_id, service_id=1)
 
     def crash(*args, **kwargs):
         raise ZoomctlError("disk trouble", hint="try again", exit_code=ExitCode.FAILURE)
 
-    monkeypatch.setattr(repo, "remove_named", crash)
-    assert core.repo is repo
-    before = dump(db)
-    result = zc("providers", "remove", "Dana", "--force")
+    with monkeypatch.context() as patched:
+        patched.setattr(repo, "remove_named", crash)
+        assert core.repo is repo
+        result = zc("providers", "remove", "Dana", "--force")
     assert result.exit_code == ExitCode.FAILURE
-    assert dump(db) == before
+    assert rows(db, "SELECT status FROM class_sessions")[0][0] == "cancelled"
+    assert rows(db, "SELECT status FROM bookings WHERE id = ?", (booking,))[0][0] == "cancelled"
+    assert rows(db, "SELECT removed_at FROM providers WHERE id = 1")[0][0] is None  # the removal itself: undone
+    again = zc("providers", "remove", "Dana", "--force", "--json")
+    assert again.exit_code == 0, again.stderr
+    assert again.json()["bookings_cancelled"] == 0
+    assert rows(db, "SELECT removed_at FROM providers WHERE id = 1")[0][0] is not None
 
 
 def test_store_finish_commits_or_rolls_back(db, company):

@@ -217,7 +217,7 @@ def logout(
         if not yes:
             if not a.can_prompt:
                 raise InvalidInput("deleting future meetings needs confirmation", hint="pass --yes")
-            if not typer.confirm(f"Delete the Zoom meetings of all future bookings of {company.slug}?", err=True):
+            if not a.ui.confirm(f"Delete the Zoom meetings of all future bookings of {company.slug}?"):
                 raise Conflict("nothing was changed: not confirmed", hint="pass --yes to skip the question")
 
         def delete_meetings(zoom) -> int:

@@ -77,7 +77,12 @@ def _show_created(a, bookings, as_json: bool, several: bool) -> None:
         a.ui.json([b.as_json() for b in bookings] if several else bookings[0].as_json())
         return
     if several:
-        a.ui.table([_row(b) for b in bookings], [*COLUMNS[:6], Column("link", "Link"), Column("client_link", "Client link")])
+        if not a.ui.out_is_tty:  # tab-separated lines: nothing is cut, the link stays in its column
+            a.ui.table([_row(b) for b in bookings], [*COLUMNS[:6], Column("link", "Link"), Column("client_link", "Client link")])
+            return
+        # a terminal table would cut long links to fit: print each one whole on a line of its own
+        a.ui.table([_row(b) for b in bookings], [*COLUMNS[:6], Column("link", "Link")])
+        _link_lines(a, bookings)
         return
     booking = bookings[0]
     fields = [Column("id", "ID"), Column("what", "Service / class"), Column("provider", "Provider"),
@@ -89,6 +94,16 @@ def _show_created(a, bookings, as_json: bool, several: bool) -> None:
         if booking.provider_link:
             fields.append(Column("provider_link", "Provider link"))
     a.ui.record(_row(booking), fields)
+
+
+def _link_lines(a, bookings) -> None:
+    """Each booking's client link (and the provider links) as plain `label: URL` lines."""
+    provider_links = list(dict.fromkeys(b.provider_link for b in bookings if b.provider_link))
+    labels = [(f"client link ({b.client_email}):", b.client_link) for b in bookings if b.client_link]
+    labels += [("provider link:", link) for link in provider_links]
+    width = max((len(label) for label, _ in labels), default=0)
+    for label, link in labels:
+        a.ui.line(f"{label:<{width}} {link}")
 
 
 @app.command("create")
@@ -286,6 +301,9 @@ def reschedule(
         a.ui.json({**booking.as_json(), "meeting_action": action})
     else:
         what = f"session {booking.session_id} of {booking.class_name}" if booking.kind == "class" else f"booking {booking.id}"
+        if action == "unchanged":
+            a.ui.info(f"{what} already starts at {booking.starts_local}: nothing to move")
+            return
         note = {"updated": "; the Zoom meeting moved with it", "recreated": "; Zoom had lost the meeting: a new one was made",
                 "skipped": "; its meeting is not made yet (`zoomctl bookings sync` makes it at the new time)"}.get(action, "")
         if not error:
@@ -345,9 +363,7 @@ def sync(
     """
     from zoomctl.core import bookings as core
     from zoomctl.core import meetings
-    from zoomctl.core.timefmt import now_db
     from zoomctl.errors import Conflict, InvalidInput
-    from zoomctl.store import bookings as repo
 
     a = app_of(ctx)
     if (booking_id is None) == (not all_):
@@ -355,11 +371,7 @@ def sync(
     company = a.company()
     if not company.online_meetings_enabled:
         raise Conflict(f'"Online video meetings" is off for {company.slug}', hint="run `zoomctl feature enable`")
-    if booking_id is not None:
-        targets = [core.get(a.store, company, booking_id)]
-    else:
-        targets = repo.bookings(a.store, company.id, ends_after=now_db(), status="booked")
-    targets = [b for b in targets if b.status == "booked" and b.online]
+    targets = core.sync_targets(a.store, company, booking_id)
     if not targets:
         if as_json:
             a.ui.json([])
@@ -398,8 +410,10 @@ def purge(
     if total and not yes:
         if not a.can_prompt:
             raise InvalidInput(f"deleting {total} test booking(s) needs confirmation", hint="pass --yes")
-        if not typer.confirm(f"Delete {total} test booking(s) of {company.slug} and their Zoom meetings?", err=True):
-            raise typer.Exit(1)
+        if not a.ui.confirm(f"Delete {total} test booking(s) of {company.slug} and their Zoom meetings?"):
+            from zoomctl.errors import Conflict
+
+            raise Conflict("nothing was deleted: not confirmed", hint="pass --yes to skip the question")
     deleted, meetings_deleted, error = bulk.purge(a.store, company, lambda: a.zoom(company), progress=a.ui.progress,
                                                   rate=rate)
     if as_json:

@@ -11,13 +11,20 @@ from zoomctl.ui import Column
 
 app = typer.Typer(help="Service providers, and the Zoom user each one hosts meetings as.", no_args_is_help=True)
 
-ZOOM_TYPES = {1: "Basic", 2: "Licensed", 4: "No meeting license", 99: "None"}
+
+def _zoom_type(value: int | None, unknown: str = "-") -> str:
+    """A Zoom user type's name (core.providers_zoom.USER_TYPES), imported only when shown."""
+    from zoomctl.core.providers_zoom import USER_TYPES
+
+    return USER_TYPES.get(value, unknown) if value is not None else unknown
+
+
 COLUMNS = [
     Column("id", "ID"),
     Column("name", "Name"),
     Column("email", "Email"),
     Column("zoom_user_email", "Zoom user"),
-    Column("zoom_user_type", "Zoom type", lambda v: ZOOM_TYPES.get(v, "-") if v is not None else "-"),
+    Column("zoom_user_type", "Zoom type", _zoom_type),
 ]
 
 
@@ -87,7 +94,7 @@ ASSIGN_COLUMNS = [
     Column("provider", "Provider"),
     Column("provider_email", "Email"),
     Column("zoom_user_email", "Zoom user"),
-    Column("zoom_user_type", "Zoom type", lambda v: ZOOM_TYPES.get(v, "-") if v is not None else "-"),
+    Column("zoom_user_type", "Zoom type", _zoom_type),
     Column("result", "Result"),
     Column("reason", "Why"),
 ]
@@ -145,6 +152,6 @@ def assign(
         a.ui.success(f"{result.provider.name} has no Zoom user now" if result.result == "unassigned"
                      else f"{result.provider.name} had no Zoom user")
     else:
-        kind = ZOOM_TYPES.get(result.user.type, "unknown type") if result.user.type is not None else "unknown type"
+        kind = _zoom_type(result.user.type, "unknown type")
         verb = "now hosts" if result.result == "assigned" else "already hosted"
         a.ui.success(f"{result.user.email} ({kind}) {verb} {result.provider.name}'s meetings")

@@ -30,13 +30,12 @@ from zoomctl.store.db import Store
 
 __all__ = [
     "cancel", "create_class_bookings", "create_one", "delete_future_meetings", "get", "list_bookings", "open_link",
-    "read_attendees", "reschedule",
+    "read_attendees", "reschedule", "sync_targets",
 ]
 
 ZoomFactory = Callable[[], Any]
 LINK_STATUSES = ("pending", "created", "failed")
 BOOKING_STATUSES = ("booked", "cancelled")
-ZOOM_TYPES = {1: "Basic", 2: "Licensed", 4: "No meeting license", 99: "None"}
 
 
 def view(booking: Booking, company: Company) -> Booking:
@@ -45,7 +44,7 @@ def view(booking: Booking, company: Company) -> Booking:
 
 
 def get(store: Store, company: Company, booking_id: int) -> Booking:
-    found = repo.booking(store, company.id, booking_id) if 0 < booking_id < 2**63 else None
+    found = repo.booking(store, company.id, booking_id) if 0 < booking_id <= catalog_repo.MAX_ID else None
     if found is None:
         raise NotFound(f"no booking {booking_id} in {company.slug}", hint="see `zoomctl bookings list`")
     return view(found, company)
@@ -96,6 +95,10 @@ def create_one(
 
     Returns the booking and, when Zoom failed, the error to end with (the booking is
     saved either way)."""
+    starts = validate.start_time(start, company.timezone)  # every value first, then the calendar
+    client_email = validate.email(client_email)
+    if client_name is not None:
+        client_name = validate.name(client_name, "client")
     service = catalog.service(store, company, service_ref)
     provider = catalog.provider(store, company, provider_ref)
     if service.providers and provider.name not in service.providers:
@@ -103,16 +106,14 @@ def create_one(
             f"{provider.name} does not offer '{service.name}'",
             hint=f"choose one of: {', '.join(service.providers)}",
         )
-    starts = validate.start_time(start, company.timezone)
     starts_at, ends_at = to_db(starts), to_db(starts + timedelta(minutes=service.duration_minutes))
     busy = repo.provider_busy(store, provider.id, starts_at, ends_at)
     if busy:
         raise Conflict(
-            f"{provider.name} is already booked at {local(starts_at, company.timezone)} ({busy})",
+            f"provider {provider.name} is already booked at {local(starts_at, company.timezone)} ({busy})",
             hint="choose another time or provider; see `zoomctl bookings list --upcoming`",
         )
     online = needs_zoom(company, service.online)
-    client_email = validate.email(client_email)
     if online:
         check_host(provider, "service")
     zoom_client = zoom() if online else None  # not connected: refused before anything is written
@@ -163,7 +164,7 @@ def _session_of(store: Store, company: Company, class_ref: str, session_id: int 
         raise InvalidInput("give the session as --session ID or --start T (one of them)",
                            hint=f"see `zoomctl classes sessions list \"{cls.name}\"`")
     if session_id is None:
-        at = to_db(validate.start_time(start, company.timezone))  # type: ignore[arg-type]
+        at = to_db(validate.start_time(start, company.timezone, past_ok=True))  # type: ignore[arg-type]
         session_id = repo.session_at(store, cls.id, at)
         if session_id is None:
             raise NotFound(
@@ -190,13 +191,19 @@ def create_class_bookings(
     booking; several attendees are registered in batches of 30."""
     if not attendees:
         raise InvalidInput("no client given", hint="pass --client EMAIL (repeatable) or --clients-file FILE")
-    cls, session = _session_of(store, company, class_ref, session_id, start)
     seen: dict[str, Attendee] = {}
     for person in attendees:
         email = validate.email(person.email)
         if email in seen:
             raise InvalidInput(f"{email} is given twice", hint="list each client once")
-        seen[email] = Attendee(email, person.name)
+        seen[email] = Attendee(email, validate.name(person.name, "client") if person.name is not None else None)
+    cls, session = _session_of(store, company, class_ref, session_id, start)
+    if session.starts_at < now_db():
+        raise InvalidInput(
+            f"session {session.id} of '{cls.name}' is in the past "
+            f"(it started at {local(session.starts_at, company.timezone)})",
+            hint=f"choose a session that has not started: see `zoomctl classes sessions list \"{cls.name}\"`",
+        )
     booked = repo.session_client_ids(store, session.id)
     for email in seen:
         existing = catalog_repo.client_by_email(store, company.id, email)
@@ -299,7 +306,8 @@ def reschedule(store: Store, company: Company, booking_id: int, start: str, zoom
                ) -> tuple[Booking, str, MeetingError | None]:
     """Move a booking; for a class booking, move its whole session (attendees keep their links).
 
-    Returns the booking, what happened to the meeting (updated|recreated|skipped|none), and
+    Returns the booking, what happened to the meeting (updated|recreated|skipped|none, or
+    unchanged when the booking already starts then: nothing is done), and
     the error to end with if Zoom could not recreate a lost meeting."""
     booking = get(store, company, booking_id)
     if booking.status != "booked":
@@ -307,13 +315,21 @@ def reschedule(store: Store, company: Company, booking_id: int, start: str, zoom
     starts = validate.start_time(start, company.timezone)
     minutes = int((from_db(booking.ends_at) - from_db(booking.starts_at)).total_seconds() // 60)
     starts_at, ends_at = to_db(starts), to_db(starts + timedelta(minutes=minutes))
+    if starts_at == booking.starts_at:
+        return booking, "unchanged", None  # nothing to move: Zoom is not asked (its updates count in a daily limit)
     if booking.kind == "class":
+        same = repo.session_at(store, booking.class_id, starts_at)  # type: ignore[arg-type]
+        if same is not None and same != booking.session_id:
+            raise Conflict(
+                f"'{booking.class_name}' already has a session at {local(starts_at, company.timezone)} (session {same})",
+                hint="choose another time",
+            )
         busy = repo.provider_busy(store, booking.provider_id, starts_at, ends_at, exclude_session_id=booking.session_id)
     else:
         busy = repo.provider_busy(store, booking.provider_id, starts_at, ends_at, exclude_booking_id=booking.id)
     if busy:
         raise Conflict(
-            f"{booking.provider} is already booked at {local(starts_at, company.timezone)} ({busy})",
+            f"provider {booking.provider} is already booked at {local(starts_at, company.timezone)} ({busy})",
             hint="choose another time",
         )
     if booking.kind == "class":
@@ -341,6 +357,16 @@ def reschedule(store: Store, company: Company, booking_id: int, start: str, zoom
     elif row is not None and row.status in ("pending", "failed"):
         action = "skipped"
     return get(store, company, booking.id), action, error
+
+
+def sync_targets(store: Store, company: Company, booking_id: int | None) -> list[Booking]:
+    """What `bookings sync` works on: the one booking, or every booked booking that has not
+    ended; only booked bookings of online services and classes."""
+    if booking_id is not None:
+        found = [get(store, company, booking_id)]
+    else:
+        found = repo.bookings(store, company.id, ends_after=now_db(), status="booked")
+    return [b for b in found if b.status == "booked" and b.online]
 
 
 def open_link(store: Store, company: Company, booking_id: int, as_: str, zoom: ZoomFactory) -> str:

@@ -78,6 +78,7 @@ def create(
     """Make ``count`` test bookings of a service (with their meetings when it is online)."""
     if not 1 <= count <= MAX_COUNT:
         raise InvalidInput(f"--count {count} is out of range", hint=f"give 1 to {MAX_COUNT}")
+    first = validate.start_time(start, company.timezone) if start else default_start(company)
     service = catalog.service(store, company, service_ref)
     if service.providers:
         providers = [p for p in catalog.providers(store, company) if p.name in service.providers]
@@ -90,11 +91,10 @@ def create(
         what = "with a Zoom user " if online else ""
         raise Conflict(f"no provider {what}offers '{service.name}'",
                        hint="run `zoomctl providers assign PROVIDER --zoom-user EMAIL`" if online
-                       else f"add one: `zoomctl services add` lists providers with --provider")
+                       else "add one: `zoomctl services add` lists providers with --provider")
     if online:
         for provider in providers:
             check_host(provider, "service")
-    first = validate.start_time(start, company.timezone) if start else default_start(company)
     slots = plan_slots(store, providers, first, service.duration_minutes, count)
     zoom_client = zoom() if online else None
     number = repo.max_test_client_number(store, company.id, TEST_DOMAIN)

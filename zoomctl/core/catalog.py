@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from zoomctl.core import validate
 from zoomctl.core.models import ClassDef, ClassSession, Client, Company, Provider, Service
-from zoomctl.core.timefmt import now_db, to_db
-from zoomctl.errors import Conflict, NotFound
+from zoomctl.core.timefmt import local, now_db, to_db
+from zoomctl.errors import Conflict, NotFound, ZoomctlError
+from zoomctl.exit_codes import ExitCode
+from zoomctl.store import bookings as bookings_repo
 from zoomctl.store import catalog as repo
 from zoomctl.store import events
 from zoomctl.store.db import Store
@@ -49,11 +53,19 @@ def provider(store: Store, company: Company, ref: str) -> Provider:
     return repo.provider(store, resolve(store, company, "providers", ref))
 
 
+# Zoom errors about one meeting (refused, not found): a forced removal goes on with the others.
+_ONE_MEETING_FAILURES = (ExitCode.ZOOM_ERROR, ExitCode.NOT_FOUND)
+
+
 def remove_provider(store: Store, company: Company, ref: str, force: bool = False, zoom=None) -> tuple[Provider, int]:
     """Remove a provider; with ``force``, their future bookings and class sessions are cancelled,
     and (given ``zoom``, a factory of Zoom clients) their Zoom meetings deleted.
 
-    Returns the provider and how many bookings were cancelled.
+    Each cancellation is committed as soon as its meeting is gone from Zoom, so the database
+    never claims a meeting Zoom no longer has. When Zoom refuses to delete one, the others
+    are still cancelled, but that booking (or session) stays booked, the provider is kept,
+    and the command ends with the error (run it again to finish). Returns the provider and
+    how many bookings were cancelled.
     """
     target = provider(store, company, ref)
     now = now_db()
@@ -64,22 +76,52 @@ def remove_provider(store: Store, company: Company, ref: str, force: bool = Fals
             f"{target.name} has {future} future booking(s) and {len(sessions_ahead)} future class session(s)",
             hint="cancel them first, or pass --force to cancel them and remove the provider",
         )
-    cancelled = 0
-    for session_id in sessions_ahead:
-        cancelled += cancel_session(store, company, session_id, zoom).booked
-    if zoom is not None:
-        from zoomctl.core import bookings
+    from zoomctl.core import bookings  # (imports this module)
 
-        for booking_id in repo.future_service_bookings_of_provider(store, target.id, now):
-            bookings.cancel(store, company, booking_id, zoom)
-            cancelled += 1
-    cancelled += store.execute(
-        "UPDATE bookings SET status = 'cancelled' WHERE provider_id = ? AND status = 'booked' AND starts_at >= ?",
-        (target.id, now),
-    ).rowcount
+    steps = [("class session", sid) for sid in sessions_ahead]
+    if zoom is not None:
+        steps += [("booking", bid) for bid in repo.future_service_bookings_of_provider(store, target.id, now)]
+    cancelled = done = 0
+    kept: list[str] = []
+    first_error: ZoomctlError | None = None
+    for index, (kind, item_id) in enumerate(steps):
+        try:
+            if kind == "class session":
+                cancelled += cancel_session(store, company, item_id, zoom).booked
+            else:
+                bookings.cancel(store, company, item_id, zoom)
+                cancelled += 1
+        except ZoomctlError as exc:  # nothing of this one was written: Zoom is called before any write
+            kept.append(f"{kind} {item_id}")
+            first_error = first_error or exc
+            if exc.exit_code not in _ONE_MEETING_FAILURES:  # not about this meeting: the next would fail too
+                raise _removal_error(target, kept, done, len(steps) - index - 1, exc) from exc
+            continue
+        done += 1
+        store.checkpoint()  # what Zoom deleted is recorded, whatever happens next
+    if first_error is not None:
+        raise _removal_error(target, kept, done, 0, first_error) from first_error
+    cancelled += bookings_repo.cancel_future_bookings_of_provider(store, target.id, now)
     repo.remove_named(store, "providers", target.id)
     events.record(store, company.id, "provider.remove", target.name, forced=force, bookings_cancelled=cancelled)
     return target, cancelled
+
+
+def _removal_error(target: Provider, kept: list[str], done: int, untried: int, exc: ZoomctlError) -> ZoomctlError:
+    cause = " ".join(exc.message.split()).rstrip(".")
+    message = f"provider {target.name} was not removed: "
+    if done:
+        message += f"{done} of their booking(s)/class session(s) were cancelled, but "
+    message += f"Zoom did not delete the meeting of {', '.join(kept)}"
+    if untried:
+        message += f" ({untried} more not tried)"
+    message += f": {cause}"
+    again = f"run `zoomctl providers remove \"{target.name}\" --force` again"
+    if exc.exit_code in _ONE_MEETING_FAILURES or not exc.hint:
+        hint = f"{again} (add --debug to see Zoom's answer)"
+    else:
+        hint = f"{exc.hint.rstrip('.')}; then {again}"
+    return ZoomctlError(message, hint=hint, exit_code=exc.exit_code)
 
 
 # ---- services ----------------------------------------------------------------------------
@@ -150,10 +192,24 @@ def remove_class(store: Store, company: Company, ref: str) -> ClassDef:
 
 
 def add_session(store: Store, company: Company, class_ref: str, start: str, provider_ref: str) -> ClassSession:
+    starts = validate.start_time(start, company.timezone)
     cls = class_def(store, company, class_ref)
     prov = provider(store, company, provider_ref)
-    starts = validate.start_time(start, company.timezone)
-    session = repo.add_session(store, cls.id, prov.id, to_db(starts))
+    starts_at, ends_at = to_db(starts), to_db(starts + timedelta(minutes=cls.duration_minutes))
+    same = bookings_repo.session_at(store, cls.id, starts_at)
+    if same is not None:
+        raise Conflict(
+            f"'{cls.name}' already has a session at {local(starts_at, company.timezone)} (session {same})",
+            hint=f"book into it (`zoomctl bookings create --class \"{cls.name}\" --session {same} …`), "
+                 "or choose another time",
+        )
+    busy = bookings_repo.provider_busy(store, prov.id, starts_at, ends_at)
+    if busy:
+        raise Conflict(
+            f"provider {prov.name} is already booked at {local(starts_at, company.timezone)} ({busy})",
+            hint="choose another time or provider; see `zoomctl classes sessions list` and `zoomctl bookings list --upcoming`",
+        )
+    session = repo.add_session(store, cls.id, prov.id, starts_at)
     events.record(store, company.id, "session.add", f"{cls.name} #{session.id}", starts_at=session.starts_at, provider=prov.name)
     return session
 
@@ -183,9 +239,7 @@ def cancel_session(store: Store, company: Company, session_id: int, zoom=None) -
 
         meetings.delete_session_meeting(store, company, target.id, zoom)
     repo.set_session_status(store, target.id, "cancelled")
-    store.execute(
-        "UPDATE bookings SET status = 'cancelled' WHERE class_session_id = ? AND status = 'booked'", (target.id,)
-    )
+    bookings_repo.cancel_session_bookings(store, target.id)
     events.record(store, company.id, "session.cancel", f"{target.class_name} #{target.id}")
     target.status = "cancelled"
     return target

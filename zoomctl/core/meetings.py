@@ -203,10 +203,14 @@ def missing_meeting(exc: BaseException) -> bool:
     return bool(getattr(exc, "is_meeting_missing", False))
 
 
-def daily_message(exc: BaseException, host: str) -> str:
+def reset_time(exc: BaseException) -> str:
+    """When Zoom's daily limit behind ``exc`` resets, e.g. ``2026-12-02 00:00 UTC``."""
     when = getattr(exc, "resets_at", None)
-    at = when.strftime("%Y-%m-%d %H:%M UTC") if when is not None else "00:00 UTC"
-    return f"Zoom's daily limit of meeting creates/updates for host {host} is used up (it resets at {at})"
+    return when.strftime("%Y-%m-%d %H:%M UTC") if when is not None else "00:00 UTC"
+
+
+def daily_message(exc: BaseException, host: str) -> str:
+    return f"Zoom's daily limit of meeting creates/updates for host {host} is used up (it resets at {reset_time(exc)})"
 
 
 # --------------------------------------------------------------------------------- engine
@@ -583,11 +587,9 @@ def link_error(exc: BaseException, booking_ids: list[int], *, count: int = 1, wh
     """The error for bookings that are saved but lack their Zoom link because of ``exc``."""
     ids = sorted(set(booking_ids))
     if is_daily_limit(exc):
-        when = getattr(exc, "resets_at", None)
-        at = when.strftime("%Y-%m-%d %H:%M UTC") if when is not None else "00:00 UTC"
         return MeetingError(
             f"{daily_message(exc, host or '?')}; {what}(s) {_ids(ids)} are saved with their link pending",
-            hint=f"run `zoomctl bookings sync --all` after the reset ({at})",
+            hint=f"run `zoomctl bookings sync --all` after the reset ({reset_time(exc)})",
             exit_code=ExitCode.RATE_LIMITED, cause=exc,
         )
     code = getattr(exc, "exit_code", ExitCode.ZOOM_ERROR)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
+from zoomctl.core.timefmt import utc_now
 from zoomctl.errors import InvalidInput
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -81,8 +82,11 @@ def capacity(value: int) -> int:
     return value
 
 
-def start_time(value: str, tz_name: str) -> datetime:
-    """Parse a start time given in the company's time zone (or with an explicit offset); returns UTC."""
+def start_time(value: str, tz_name: str, *, past_ok: bool = False) -> datetime:
+    """Parse a start time given in the company's time zone (or with an explicit offset); returns UTC.
+
+    A local time the clocks skip (a daylight-saving gap) is refused, and so is a time in the
+    past unless ``past_ok`` (looking up something that exists, not making something new)."""
     from zoneinfo import ZoneInfo
 
     text = value.strip()
@@ -95,12 +99,49 @@ def start_time(value: str, tz_name: str) -> datetime:
             f"cannot read '{value}' as a time",
             hint="use ISO 8601 in the company's time zone, e.g. 2026-12-01T09:30 (or add an offset: +01:00, Z)",
         ) from None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=ZoneInfo(tz_name))
+    naive = parsed if parsed.tzinfo is None else None
+    zone = ZoneInfo(tz_name)
+    if naive is not None:
+        parsed = parsed.replace(tzinfo=zone)
     try:
         moment = parsed.astimezone(UTC).replace(microsecond=0)
     except OverflowError:
         moment = None
     if moment is None or not 1970 <= moment.year <= 9998:
         raise InvalidInput(f"'{value}' is out of range", hint="give a time between 1970 and 9998")
+    if naive is not None and moment.astimezone(zone).replace(tzinfo=None) != naive.replace(microsecond=0):
+        skipped_from, skipped_to = _gap(naive, zone)
+        same_day = skipped_from.date() == skipped_to.date()
+        start, end = (f"{skipped_from:%H:%M}", f"{skipped_to:%H:%M} on {skipped_to:%Y-%m-%d}") if same_day else (
+            f"{skipped_from:%Y-%m-%d %H:%M}", f"{skipped_to:%Y-%m-%d %H:%M}")
+        raise InvalidInput(
+            f"'{value}' does not exist in {tz_name}: the clocks skip from {start} to {end}",
+            hint=f"use {skipped_to:%Y-%m-%dT%H:%M} (the first valid time after the gap) or a time before "
+                 f"{skipped_from:%Y-%m-%dT%H:%M}",
+        )
+    if not past_ok:
+        now = utc_now().replace(second=0)  # the current minute still counts as now
+        if moment < now:
+            raise InvalidInput(
+                f"'{value}' is in the past",
+                hint=f"give a time after now ({now.astimezone(zone):%Y-%m-%dT%H:%M} in {tz_name})",
+            )
     return moment
+
+
+def _gap(naive: datetime, zone) -> tuple[datetime, datetime]:
+    """The local wall times a daylight-saving gap around ``naive`` skips from and to (02:00, 03:00)."""
+    before = naive.replace(tzinfo=zone, fold=0).utcoffset()
+    after = naive.replace(tzinfo=zone, fold=1).utcoffset()
+    assert before is not None and after is not None and after > before
+    # the change happens at an instant between these two (in UTC): bisect to the second
+    low = int((naive - after).replace(tzinfo=UTC).timestamp())
+    high = int((naive - before).replace(tzinfo=UTC).timestamp()) + 1
+    while high - low > 1:
+        middle = (low + high) // 2
+        if datetime.fromtimestamp(middle, UTC).astimezone(zone).utcoffset() == after:
+            high = middle
+        else:
+            low = middle
+    change = datetime.fromtimestamp(high, UTC).replace(tzinfo=None)
+    return change + before, change + after

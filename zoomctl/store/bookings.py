@@ -136,6 +136,21 @@ def move_session(store: Store, session_id: int, starts_at: str, ends_at: str) ->
     )
 
 
+def cancel_session_bookings(store: Store, session_id: int) -> int:
+    """Cancel the booked bookings of a class session; returns how many."""
+    return store.execute(
+        "UPDATE bookings SET status = 'cancelled' WHERE class_session_id = ? AND status = 'booked'", (session_id,)
+    ).rowcount
+
+
+def cancel_future_bookings_of_provider(store: Store, provider_id: int, now: str) -> int:
+    """Cancel the provider's booked bookings starting at or after ``now``; returns how many."""
+    return store.execute(
+        "UPDATE bookings SET status = 'cancelled' WHERE provider_id = ? AND status = 'booked' AND starts_at >= ?",
+        (provider_id, now),
+    ).rowcount
+
+
 def delete_bookings(store: Store, booking_ids: list[int]) -> None:
     """Delete bookings for good (their meeting and registrant rows go with them)."""
     for start in range(0, len(booking_ids), 500):

@@ -155,17 +155,6 @@ def services(store: Store, company_id: int) -> list[Service]:
     return [_service(store, r) for r in store.all("SELECT * FROM services WHERE company_id = ? AND removed_at IS NULL ORDER BY name", (company_id,))]
 
 
-def service_provider_ids(store: Store, service_id: int) -> list[int]:
-    return [
-        r[0]
-        for r in store.all(
-            "SELECT sp.provider_id FROM service_providers sp JOIN providers p ON p.id = sp.provider_id "
-            "WHERE sp.service_id = ? AND p.removed_at IS NULL ORDER BY sp.provider_id",
-            (service_id,),
-        )
-    ]
-
-
 def set_online(store: Store, table: str, row_id: int, online: bool) -> None:
     assert table in ("services", "classes")
     store.execute(f"UPDATE {table} SET online = ? WHERE id = ?", (int(online), row_id))
