@@ -14,3 +14,10 @@ def test_auto_approve_must_name_an_active_user(zc):
 def test_a_bad_fault_spec_is_refused(zc):
     result = zc("sandbox", "serve", "--fault", "meetingCreate:x:status=abc")
     assert result.exit_code == ExitCode.INVALID_INPUT and "bad --fault" in result.stderr
+
+
+def test_a_broken_state_file_is_named(zc, tmp_path):
+    state = tmp_path / "world.json"
+    state.write_text("{broken")
+    result = zc("sandbox", "serve", "--state", str(state))
+    assert result.exit_code == ExitCode.INVALID_INPUT and str(state) in result.stderr

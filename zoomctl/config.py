@@ -134,7 +134,7 @@ class ConfigFile:
         if value is None:
             target.pop(key, None)
         else:
-            target[key] = value
+            target[key] = check_value(key, value)
 
     def save(self) -> None:
         """Write atomically, mode 0600."""
@@ -156,6 +156,21 @@ class ConfigFile:
             except OSError:
                 pass
             raise
+
+
+def check_value(key: str, value: str) -> str:
+    """A setting's value, refused now rather than failing later."""
+    if key.endswith("_url"):
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise InvalidInput(
+                f"`{key}` must be an http(s) URL, not '{value}'",
+                hint=f"e.g. zoomctl config set {key} {DEFAULT_API_URL if 'api' in key else DEFAULT_OAUTH_URL}",
+            )
+        return value.rstrip("/")
+    return value
 
 
 @dataclass(frozen=True)

@@ -607,3 +607,20 @@ def test_rescheduling_to_the_same_time_asks_nothing_of_zoom(zc, studio, sb):
     text = zc("bookings", "reschedule", str(booking["id"]), "--start", "2031-03-01T08:30Z")  # the same instant
     assert text.exit_code == 0 and "nothing to move" in text.stderr
     assert "meetingUpdate" not in sb.stats()
+
+
+def test_open_without_a_browser_prints_the_link(zc, studio, sb, monkeypatch):
+    booking = book(zc)
+    monkeypatch.setenv("BROWSER", "false")  # a "browser" that fails to start
+    res = zc("bookings", "open", str(booking["id"]))
+    assert res.exit_code == 0, res.stderr
+    assert res.stdout.strip() == booking["client_link"]
+    assert "no web browser" in res.stderr
+
+
+def test_a_wrong_server_to_server_secret_names_the_variables(zc, studio, sb, monkeypatch):
+    monkeypatch.setenv("ZOOMCTL_ZOOM_CLIENT_SECRET", "not-the-secret")
+    res = zc("zoom", "users")
+    line, fix = assert_one_line_error(res, res.exit_code)
+    assert res.exit_code != 0
+    assert "ZOOMCTL_ZOOM_CLIENT_SECRET" in fix

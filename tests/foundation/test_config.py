@@ -266,3 +266,13 @@ def test_database_precedence_decides_which_file_is_used(zc, monkeypatch, isolate
 def test_db_path_with_tilde_is_expanded(zc, isolated):
     assert zc("--db", "~/ws/work.db", "company", "create", "Acme", "--timezone", "UTC").exit_code == 0
     assert (isolated / "home" / "ws" / "work.db").exists()
+
+
+def test_config_set_refuses_a_url_that_is_not_one(zc):
+    from zoomctl.exit_codes import ExitCode
+
+    bad = zc("config", "set", "zoom_api_url", "not a url")
+    assert bad.exit_code == ExitCode.INVALID_INPUT and "http(s) URL" in bad.stderr
+    good = zc("config", "set", "zoom_api_url", "http://127.0.0.1:8765/v2/")
+    assert good.exit_code == 0
+    assert zc("config", "get", "zoom_api_url").stdout.strip() == "http://127.0.0.1:8765/v2"

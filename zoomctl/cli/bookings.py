@@ -327,7 +327,7 @@ def open_(
     Example: zoomctl bookings open 12 --as provider
     """
     from zoomctl.core import bookings as core
-    from zoomctl.errors import Conflict, InvalidInput
+    from zoomctl.errors import InvalidInput
 
     if as_ not in ("client", "provider"):
         raise InvalidInput(f"--as {as_}: say client or provider", hint="e.g. --as provider")
@@ -343,8 +343,10 @@ def open_(
         opened = webbrowser.open(url)
     except webbrowser.Error:
         opened = False
-    if not opened:
-        raise Conflict("no web browser could be opened here", hint=f"run `zoomctl bookings open {booking_id} --as {as_} --print`")
+    if not opened:  # no browser here (a server, a container): the link itself is what was asked for
+        a.ui.info("no web browser could be opened here; the link:")
+        a.ui.line(url)
+        return
     a.ui.success(f"opened booking {booking_id}'s meeting as the {as_} in your browser")
 
 

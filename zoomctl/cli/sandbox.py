@@ -66,6 +66,11 @@ def serve(
     except OSError as exc:
         raise InvalidInput(f"cannot listen on {host}:{port}: {exc.strerror}", hint="choose another --port (0 picks a free one)") from None
     except ValueError as exc:
+        if state:
+            raise InvalidInput(
+                f"cannot use the state file {state}: {exc}",
+                hint="fix or delete the file (a new world is made when it does not exist)",
+            ) from None
         raise InvalidInput(str(exc), hint="see `zoomctl sandbox serve --help`") from None
     if auto_approve:
         with sandbox.world.lock:

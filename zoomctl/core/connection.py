@@ -108,6 +108,26 @@ def store_for_location(location: str | None):
     return keyring_store()
 
 
+def env_s2s_oauth_client(*args, **kwargs):
+    """An OAuthClient whose refusals point at the environment variables it was built from."""
+    from zoomctl.zoom.errors import ZoomOAuthError
+    from zoomctl.zoom.oauth import OAuthClient
+
+    class EnvServerToServer(OAuthClient):
+        def account_credentials(self, account_id: str):
+            try:
+                return super().account_credentials(account_id)
+            except ZoomOAuthError as exc:
+                if exc.status_code is not None and exc.status_code < 500:
+                    exc.hint = (
+                        f"check {ENV_ACCOUNT_ID}, {ENV_CLIENT_ID} and {ENV_CLIENT_SECRET} against the "
+                        "Server-to-Server app's App Credentials in the Zoom App Marketplace"
+                    )
+                raise
+
+    return EnvServerToServer(*args, **kwargs)
+
+
 def resolve(app: App, company: Company) -> Credentials:
     """The credentials this command uses for ``company`` (no network)."""
     from zoomctl.zoom.oauth import OAuthClient
@@ -125,7 +145,7 @@ def resolve(app: App, company: Company) -> Credentials:
         key = f"s2s/{account_id}/{client_id}"
         secure = app.token_store is None and keyring_is_secure(keyring_timeout())
         store = keyring_store() if secure else (app.token_store or _MEMORY_STORES.setdefault(f"{oauth_url} {key}", MemoryTokenStore()))
-        oauth = OAuthClient(http_client(), oauth_url, client_id, secret)
+        oauth = env_s2s_oauth_client(http_client(), oauth_url, client_id, secret)
         manager = TokenManager(
             store, key, oauth, lock_path(key) if secure else None, s2s_account_id=account_id
         )
