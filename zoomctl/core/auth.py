@@ -304,8 +304,6 @@ def probe_can_act_for_others(zoom, my_user_id: str | None) -> bool:
 # ---- status, token, logout ---------------------------------------------------------------
 def status(app: App, company: Company, live: bool = True) -> dict[str, Any]:
     """What the company's Zoom connection is, where its token lives, and whether it works now."""
-    from zoomctl.zoom.errors import ReconnectRequired
-
     info: dict[str, Any] = {
         "company": company.slug, "connected": False, "state": "not_connected", "source": None, "kind": None,
         "account_id": None, "user_id": None, "user_email": None, "scopes": [], "can_act_for_others": None,
@@ -346,19 +344,21 @@ def status(app: App, company: Company, live: bool = True) -> dict[str, Any]:
         _note_expiry(info, creds)  # the live call may have refreshed it
         info["live_check"] = {"ok": True, "error": None}
         info["connected"] = True
-    except ReconnectRequired as exc:
-        info.update(state="reconnect_required", problem=exc.message, fix=exc.hint,
-                    live_check={"ok": False, "error": exc.message})
-    except AuthRequired as exc:
-        info.update(state="not_authorized", problem=exc.message, fix=exc.hint,
-                    live_check={"ok": False, "error": exc.message})
-    except NetworkError as exc:
-        info.update(state="unreachable", problem=exc.message, fix=exc.hint,
-                    live_check={"ok": False, "error": exc.message})
     except ZoomctlError as exc:
-        info.update(state="error", problem=exc.message, fix=exc.hint,
+        info.update(state=_failed_state(exc), problem=exc.message, fix=exc.hint,
                     live_check={"ok": False, "error": exc.message})
     return info
+
+
+def _failed_state(exc: ZoomctlError) -> str:
+    """The `auth status` state a failed live check leaves."""
+    from zoomctl.zoom.errors import ReconnectRequired
+
+    if isinstance(exc, ReconnectRequired):
+        return "reconnect_required"
+    if isinstance(exc, AuthRequired):
+        return "not_authorized"
+    return "unreachable" if isinstance(exc, NetworkError) else "error"
 
 
 def _note_expiry(info: dict[str, Any], creds):
