@@ -175,7 +175,7 @@ def resolve(app: App, company: Company) -> Credentials:
         )
 
     manager = TokenManager(
-        store, key, oauth, lock_path(key), on_reconnect_required=mark_reconnect,
+        store, key, oauth, lock_path(key) if app.token_store is None else None, on_reconnect_required=mark_reconnect,
         s2s_account_id=connection["account_id"] if connection["kind"] == "s2s" else None,
     )
     creds = Credentials(
