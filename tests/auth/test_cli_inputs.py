@@ -91,3 +91,39 @@ def _spy(fn, seen):
         return seen["result"]
 
     return wrapper
+
+
+def test_zoom_users_explains_a_grant_that_acts_only_for_itself(zc, company, sandbox_env, monkeypatch):
+    from zoomctl.exit_codes import ExitCode as Codes
+
+    tokens = _user_level_token(sandbox_env)
+    monkeypatch.setenv("ZOOMCTL_ZOOM_TOKEN", tokens)
+    result = zc("zoom", "users")
+    assert result.exit_code == Codes.CONFLICT
+    assert "may not list the account's users" in result.stderr and "--shared-access" in result.stderr
+
+
+def _user_level_token(sb) -> str:
+    """A public-app grant without shared access, through the sandbox's auto-approve."""
+    import base64
+    import hashlib
+    import secrets
+    from urllib.parse import parse_qs, urlsplit
+
+    import httpx
+
+    with sb.world.lock:
+        owner = sb.world.users[sb.world.account["owner_id"]]["email"]
+    sb.configure(auto_approve=owner)
+    verifier = secrets.token_urlsafe(48)
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+    client_id = sb.apps["public"]["client_id"]
+    redirect = "http://127.0.0.1:1/callback"
+    answer = httpx.get(f"{sb.oauth_base_url}/oauth/authorize", params={
+        "response_type": "code", "client_id": client_id, "redirect_uri": redirect, "state": "s",
+        "code_challenge": challenge, "code_challenge_method": "S256"}, follow_redirects=False, trust_env=False)
+    code = parse_qs(urlsplit(answer.headers["location"]).query)["code"][0]
+    token = httpx.post(f"{sb.oauth_base_url}/oauth/token", data={
+        "grant_type": "authorization_code", "code": code, "redirect_uri": redirect, "code_verifier": verifier,
+        "client_id": client_id}, trust_env=False)
+    return token.json()["access_token"]

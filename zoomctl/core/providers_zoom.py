@@ -59,9 +59,17 @@ def list_users(zoom: ZoomFactory, status: str = "active") -> list[ZoomUser]:
     if status not in USER_STATUSES:
         raise InvalidInput(f"unknown user status '{status}'", hint=f"use one of {', '.join(USER_STATUSES)}")
     from zoomctl.core.pacing import paced
+    from zoomctl.zoom.errors import ZoomPermissionDenied
 
     with zoom() as z:
-        return [ZoomUser.from_zoom(u, status) for u in paced(z).iter_users(status=status)]
+        try:
+            return [ZoomUser.from_zoom(u, status) for u in paced(z).iter_users(status=status)]
+        except ZoomPermissionDenied as exc:
+            raise Conflict(
+                f"this Zoom authorization may not list the account's users ({exc.zoom_message or exc.message})",
+                hint="`zoomctl auth logout`, then `zoomctl auth login --shared-access` (tick the box), or connect "
+                     "an admin-managed or Server-to-Server app; `providers assign P --zoom-user me` works meanwhile",
+            ) from exc
 
 
 # ------------------------------------------------------------------------------- the grant
