@@ -335,15 +335,8 @@ def meeting_view(base: str, meeting: dict, host: dict, start_url: str) -> dict:
         "topic": meeting["topic"],
         "type": meeting["type"],
         "status": meeting["status"],
+        **_schedule(meeting),
     }
-    if meeting["start_time"] is not None:
-        view["start_time"] = iso(meeting["start_time"])
-    view.update({
-        "duration": meeting["duration"],
-        "timezone": meeting["timezone"],
-    })
-    if meeting["agenda"]:
-        view["agenda"] = meeting["agenda"]
     view.update({
         "created_at": iso(meeting["created_at"]),
         "start_url": start_url,
@@ -364,6 +357,18 @@ def meeting_view(base: str, meeting: dict, host: dict, start_url: str) -> dict:
     return view
 
 
+def _schedule(meeting: dict) -> dict:
+    """start_time (when set), duration, timezone and agenda (when set), as Zoom shows them."""
+    fields: dict[str, Any] = {}
+    if meeting["start_time"] is not None:
+        fields["start_time"] = iso(meeting["start_time"])
+    fields["duration"] = meeting["duration"]
+    fields["timezone"] = meeting["timezone"]
+    if meeting["agenda"]:
+        fields["agenda"] = meeting["agenda"]
+    return fields
+
+
 def meeting_list_item(base: str, meeting: dict) -> dict:
     """One entry of ``GET /users/{userId}/meetings``."""
     item: dict[str, Any] = {
@@ -372,15 +377,8 @@ def meeting_list_item(base: str, meeting: dict) -> dict:
         "host_id": meeting["host_id"],
         "topic": meeting["topic"],
         "type": meeting["type"],
+        **_schedule(meeting),
     }
-    if meeting["start_time"] is not None:
-        item["start_time"] = iso(meeting["start_time"])
-    item.update({
-        "duration": meeting["duration"],
-        "timezone": meeting["timezone"],
-    })
-    if meeting["agenda"]:
-        item["agenda"] = meeting["agenda"]
     item["created_at"] = iso(meeting["created_at"])
     item["join_url"] = join_url(base, meeting)
     return item

@@ -36,9 +36,8 @@ from zoomctl.zoom.oauth import transport_error
 from zoomctl.zoom.redact import redact
 from zoomctl.zoom.session import TokenSource
 
-__all__ = ["ZoomClient", "redact", "BATCH_LIMIT", "DEFAULT_API_BASE_URL"]
+__all__ = ["ZoomClient", "redact", "BATCH_LIMIT"]
 
-DEFAULT_API_BASE_URL = "https://api.zoom.us/v2"
 BATCH_LIMIT = 30  # batch_registrants and registrants/status take at most 30 at once
 IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS"})
 REGISTRANT_ACTIONS = ("approve", "cancel", "deny")

@@ -196,10 +196,6 @@ class OAuthClient:
         self.clock = clock
         self.log = logger or logging.getLogger("zoomctl.http")
 
-    @property
-    def is_public(self) -> bool:
-        return self.client_secret is None
-
     def _post(self, endpoint: str, form: dict[str, str]) -> httpx.Response:
         url = f"{self.oauth_base_url}/oauth/{endpoint}"
         headers = {"Accept": "application/json"}
