@@ -11,7 +11,6 @@ import sys
 from dataclasses import dataclass
 
 import pytest
-
 from support import default_db, workspace
 
 

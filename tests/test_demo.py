@@ -7,17 +7,26 @@ import os
 import subprocess
 
 import pytest
-
 from support import zoomctl_executable
 
 pytestmark = pytest.mark.e2e
 
 
 def test_demo_books_online_meetings_end_to_end(tmp_path):
-    env = {**os.environ, "ZOOMCTL_CONFIG_DIR": str(tmp_path / "cfg"), "ZOOMCTL_DATA_DIR": str(tmp_path / "data"),
-           "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
-    done = subprocess.run([zoomctl_executable(), "demo", "--json"], capture_output=True, text=True, env=env,
-                          timeout=120, stdin=subprocess.DEVNULL)
+    env = {
+        **os.environ,
+        "ZOOMCTL_CONFIG_DIR": str(tmp_path / "cfg"),
+        "ZOOMCTL_DATA_DIR": str(tmp_path / "data"),
+        "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
+    }
+    done = subprocess.run(
+        [zoomctl_executable(), "demo", "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+    )
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
 

@@ -7,8 +7,8 @@ import subprocess
 import sys
 
 import pytest
-
 from support import REPO
+
 from zoomctl.exit_codes import ExitCode
 
 SCRIPTS = {"bash": "zoomctl.bash", "zsh": "_zoomctl", "fish": "zoomctl.fish"}

@@ -9,7 +9,10 @@ from zoomctl.ui import UI, house_style
 
 def test_error_lines_share_one_style_whichever_layer_wrote_them():
     assert house_style("Not connected to Zoom.") == "not connected to Zoom"
-    assert house_style("Run `zoomctl auth login` to connect Zoom again.") == "run `zoomctl auth login` to connect Zoom again"
+    assert (
+        house_style("Run `zoomctl auth login` to connect Zoom again.")
+        == "run `zoomctl auth login` to connect Zoom again"
+    )
     assert house_style("no company selected") == "no company selected"
 
 

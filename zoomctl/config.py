@@ -77,7 +77,7 @@ class ConfigFile:
         except FileNotFoundError:
             return cls(path)
         except OSError as exc:
-            raise ConfigError(f"cannot read {path}: {exc.strerror}", hint="check the file's permissions")
+            raise ConfigError(f"cannot read {path}: {exc.strerror}", hint="check the file's permissions") from None
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
@@ -214,7 +214,9 @@ def resolve_settings(cfg: ConfigFile, flags: dict[str, str | None], environ: dic
     if profile.source == "profile (top level)":
         profile = Setting(profile.value, "config")
     values = {"__name__": profile.value, **cfg.profile(profile.value or DEFAULT_PROFILE)}
-    default_db = str(data_dir() / ("workspace.db" if profile.value == DEFAULT_PROFILE else f"workspace-{profile.value}.db"))
+    default_db = str(
+        data_dir() / ("workspace.db" if profile.value == DEFAULT_PROFILE else f"workspace-{profile.value}.db")
+    )
     return Settings(
         profile=profile,
         company=pick("company", values, None),

@@ -213,8 +213,12 @@ class UI:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
         with Progress(
-            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-            console=self.err, transient=False,
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=self.err,
+            transient=False,
         ) as bar:
             task = bar.add_task(description, total=total)
             yield lambda n=1: bar.advance(task, n)
@@ -222,13 +226,15 @@ class UI:
 
 # Sentence-starting words that `error:`/`fix:` lines write in lowercase. A whitelist, so a
 # name at the start of a message ("Dana Smith has …", "Zoom refused …") keeps its capital.
-_LOWERCASE_STARTS = frozenset("""
+_LOWERCASE_STARTS = frozenset(
+    """
     A Accept Access Add Already An Another App Apps Authorization Cannot Check Choose Configure Copy Could
     Delete Either Email Empty Error Expected Failed Fix Give Got Host If In Install Invalid It Log Loopback
     Meeting Missing Network No Not Nothing Only Open Pass Passcode Pipe Please Provide Put Reconnect Refused
     Registrant Registration Remove Request Response Retry Run Server Set Sign Sign-in Some Start That The
     There This Timed Token Too Try Unable Unknown Unlock Use User Wait You Your
-""".split())
+""".split()
+)
 
 
 def house_style(text: str) -> str:

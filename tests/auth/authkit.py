@@ -44,7 +44,7 @@ class Run:
     def json(self):
         return json.loads(self.stdout)
 
-    def ok(self) -> "Run":
+    def ok(self) -> Run:
         assert self.exit_code == 0, f"zoomctl {' '.join(self.args)} → {self.exit_code}\n{self.stderr}"
         return self
 
@@ -71,7 +71,7 @@ class Zc:
         self.exe = exe
         self.env = env
 
-    def with_env(self, **changes: str | None) -> "Zc":
+    def with_env(self, **changes: str | None) -> Zc:
         env = dict(self.env)
         for name, value in changes.items():
             if value is None:
@@ -85,19 +85,27 @@ class Zc:
 
     def __call__(self, *args: str, input: str | None = None, timeout: float = WAIT) -> Run:
         done = subprocess.run(
-            self.argv(*args), input=input if input is not None else "", capture_output=True, text=True,
-            env=self.env, timeout=timeout,
+            self.argv(*args),
+            input=input if input is not None else "",
+            capture_output=True,
+            text=True,
+            env=self.env,
+            timeout=timeout,
         )
         assert "Traceback" not in done.stderr, done.stderr
         return Run(tuple(args), done.returncode, done.stdout, done.stderr)
 
     def popen(self, *args: str) -> subprocess.Popen:
         return subprocess.Popen(
-            self.argv(*args), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            text=True, env=self.env,
+            self.argv(*args),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=self.env,
         )
 
-    def login(self, *args: str, stdin: str | None = None, root: tuple[str, ...] = ()) -> "LoginProcess":
+    def login(self, *args: str, stdin: str | None = None, root: tuple[str, ...] = ()) -> LoginProcess:
         """Start `zoomctl [ROOT…] auth login --no-browser ARGS…` (``root``: e.g. ("--debug",))."""
         return LoginProcess(self, (*root, "auth", "login", "--no-browser", *args), stdin)
 
@@ -108,8 +116,13 @@ class LoginProcess:
     def __init__(self, zc: Zc, args: tuple[str, ...], stdin: str | None = None):
         self.args = args
         self.proc = subprocess.Popen(
-            zc.argv(*args), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            text=True, env=zc.env, bufsize=1,
+            zc.argv(*args),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=zc.env,
+            bufsize=1,
         )
         self._err: list[str] = []
         self._out: list[str] = []
@@ -144,7 +157,9 @@ class LoginProcess:
         while True:
             left = deadline - time.monotonic()
             if left <= 0:
-                raise AssertionError(f"zoomctl printed no authorize URL within {timeout} s:\n{''.join(self._err)}")
+                raise AssertionError(
+                    f"zoomctl printed no authorize URL within {timeout} s:\n{''.join(self._err)}"
+                ) from None
             try:
                 line = self._lines.get(timeout=left)
             except queue.Empty:
@@ -180,7 +195,7 @@ class LoginProcess:
             self.proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             self.kill()
-            raise AssertionError(f"zoomctl auth login did not end within {timeout} s:\n{''.join(self._err)}")
+            raise AssertionError(f"zoomctl auth login did not end within {timeout} s:\n{''.join(self._err)}") from None
         for reader in self._readers:
             reader.join(timeout=5)
         with contextlib.suppress(OSError, ValueError):
@@ -280,7 +295,7 @@ def require_secret_service() -> None:
 class SecretServiceItems:
     """Direct access to the Secret Service items of service ``zoomctl`` (secretstorage)."""
 
-    def __enter__(self) -> "SecretServiceItems":
+    def __enter__(self) -> SecretServiceItems:
         import secretstorage
 
         self.conn = secretstorage.dbus_init()
@@ -345,8 +360,7 @@ def wait_until(predicate, timeout: float = WAIT, what: str = "condition") -> Non
 
 def member(sb, *, admin: bool = False, index: int = 0) -> str:
     """The email of an active user of the sandbox account (an admin/owner, or a plain member)."""
-    users = [u for u in sb.world.users.values()
-             if u["status"] == "active" and (u["role_id"] in ("0", "1")) == admin]
+    users = [u for u in sb.world.users.values() if u["status"] == "active" and (u["role_id"] in ("0", "1")) == admin]
     return users[index]["email"]
 
 
@@ -372,6 +386,7 @@ def refresh_token_works(sb, token: str) -> bool:
 
 def api_status(sb, access_token: str) -> tuple[int, object]:
     """GET /users/me with ``access_token``: (HTTP status, Zoom's code)."""
-    r = httpx.get(f"{sb.api_base_url}/users/me", headers={"Authorization": f"Bearer {access_token}"},
-                  timeout=10, trust_env=False)
+    r = httpx.get(
+        f"{sb.api_base_url}/users/me", headers={"Authorization": f"Bearer {access_token}"}, timeout=10, trust_env=False
+    )
     return r.status_code, (r.json().get("code") if r.status_code >= 400 else None)

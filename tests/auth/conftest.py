@@ -14,12 +14,11 @@ import uuid
 from pathlib import Path
 
 import pytest
-
 from support import zoomctl_executable
+
 from zoomctl.sandbox import Sandbox, SandboxOptions
 
 from .authkit import FAIL_BACKEND, Browser, LoginProcess, Run, SecretServiceItems, Zc, require_secret_service
-
 
 
 @pytest.fixture(scope="session")
@@ -161,8 +160,7 @@ def kr(zoomctl_exe, base_env, sb, zc):
     yield procs
     with SecretServiceItems() as items:
         ids = {app["client_id"] for app in sb.apps.values()}
-        mine = [n for n in items.entries()
-                if procs.slug in n or any(i in n for i in ids)]  # type: ignore[attr-defined]
+        mine = [n for n in items.entries() if procs.slug in n or any(i in n for i in ids)]  # type: ignore[attr-defined]
         items.delete(mine)
 
 
@@ -181,8 +179,15 @@ def login(sb, browser):
     returns the finished Run (plus the LoginProcess as ``run.process``)."""
     started: list[LoginProcess] = []
 
-    def do(zc: Zc, app: str = "public", *extra: str, user: str | None = None, shared_access: bool = False,
-           allow: bool = True, json_out: bool = True):
+    def do(
+        zc: Zc,
+        app: str = "public",
+        *extra: str,
+        user: str | None = None,
+        shared_access: bool = False,
+        allow: bool = True,
+        json_out: bool = True,
+    ):
         creds = sb.apps[app]
         args = ["--client-id", creds["client_id"], "--timeout", "30", *extra]
         stdin = None
@@ -204,4 +209,3 @@ def login(sb, browser):
     yield do
     for proc in started:
         proc.kill()
-

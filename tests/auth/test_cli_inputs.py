@@ -119,11 +119,29 @@ def _user_level_token(sb) -> str:
     challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
     client_id = sb.apps["public"]["client_id"]
     redirect = "http://127.0.0.1:1/callback"
-    answer = httpx.get(f"{sb.oauth_base_url}/oauth/authorize", params={
-        "response_type": "code", "client_id": client_id, "redirect_uri": redirect, "state": "s",
-        "code_challenge": challenge, "code_challenge_method": "S256"}, follow_redirects=False, trust_env=False)
+    answer = httpx.get(
+        f"{sb.oauth_base_url}/oauth/authorize",
+        params={
+            "response_type": "code",
+            "client_id": client_id,
+            "redirect_uri": redirect,
+            "state": "s",
+            "code_challenge": challenge,
+            "code_challenge_method": "S256",
+        },
+        follow_redirects=False,
+        trust_env=False,
+    )
     code = parse_qs(urlsplit(answer.headers["location"]).query)["code"][0]
-    token = httpx.post(f"{sb.oauth_base_url}/oauth/token", data={
-        "grant_type": "authorization_code", "code": code, "redirect_uri": redirect, "code_verifier": verifier,
-        "client_id": client_id}, trust_env=False)
+    token = httpx.post(
+        f"{sb.oauth_base_url}/oauth/token",
+        data={
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": redirect,
+            "code_verifier": verifier,
+            "client_id": client_id,
+        },
+        trust_env=False,
+    )
     return token.json()["access_token"]

@@ -17,8 +17,15 @@ import pytest
 from zoomctl.exit_codes import ExitCode
 
 from .authkit import (
-    MAX_ENTRY_BYTES, WAIT, SecretServiceItems, assemble, member, refresh_token_works, require_secret_service,
-    token_file, utf16_size,
+    MAX_ENTRY_BYTES,
+    WAIT,
+    SecretServiceItems,
+    assemble,
+    member,
+    refresh_token_works,
+    require_secret_service,
+    token_file,
+    utf16_size,
 )
 
 pytestmark = [pytest.mark.keyring, pytest.mark.e2e]
@@ -57,8 +64,13 @@ def test_the_keyring_token_store_on_the_secret_service(secret_service_backend):
     key = f"test/{uuid.uuid4().hex}"
     client_id = f"client-{uuid.uuid4().hex}"
     # Zoom-sized tokens (JWTs of ~900 characters): together they do not fit one entry
-    tokens = TokenSet(access_token="eyJ" + "a" * 900, refresh_token="eyJ" + "r" * 900,
-                      expires_at=time.time() + 3599, scopes=("meeting:read", "user:read"), api_url="https://x/v2")
+    tokens = TokenSet(
+        access_token="eyJ" + "a" * 900,
+        refresh_token="eyJ" + "r" * 900,
+        expires_at=time.time() + 3599,
+        scopes=("meeting:read", "user:read"),
+        api_url="https://x/v2",
+    )
     try:
         store.save(key, tokens)
         store.save_client_secret(client_id, "s3cr3t-" + "x" * 25)
@@ -69,7 +81,10 @@ def test_the_keyring_token_store_on_the_secret_service(secret_service_backend):
 
         loaded = store.load(key)
         assert (loaded.access_token, loaded.refresh_token, loaded.scopes) == (
-            tokens.access_token, tokens.refresh_token, tokens.scopes)
+            tokens.access_token,
+            tokens.refresh_token,
+            tokens.scopes,
+        )
         assert store.load_client_secret(client_id) == "s3cr3t-" + "x" * 25
 
         # a smaller value replaces a chunked one without leaving parts behind
@@ -141,8 +156,11 @@ def test_eight_processes_share_the_keyring_and_refresh_once(kr, sb, login):
 
 def test_s2s_from_the_environment_is_cached_in_the_keyring(kr, sb):
     app = sb.apps["s2s"]
-    ci = kr.with_env(ZOOMCTL_ZOOM_ACCOUNT_ID=app["account_id"], ZOOMCTL_ZOOM_CLIENT_ID=app["client_id"],
-                     ZOOMCTL_ZOOM_CLIENT_SECRET=app["client_secret"])
+    ci = kr.with_env(
+        ZOOMCTL_ZOOM_ACCOUNT_ID=app["account_id"],
+        ZOOMCTL_ZOOM_CLIENT_ID=app["client_id"],
+        ZOOMCTL_ZOOM_CLIENT_SECRET=app["client_secret"],
+    )
     first = ci("auth", "token").ok().stdout
     second = ci("auth", "token").ok().stdout
     assert first == second

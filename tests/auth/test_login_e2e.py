@@ -13,7 +13,7 @@ import socket
 import stat
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -78,8 +78,8 @@ def test_public_client_logs_in_through_the_consent_page(zi, zx, company, sb, log
     assert status["scopes"] == result["scopes"]
     assert status["can_act_for_others"] is False
     assert status["connected_by"] == getpass.getuser()
-    connected_at = datetime.strptime(status["connected_at"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
-    assert abs((datetime.now(timezone.utc) - connected_at).total_seconds()) < 120
+    connected_at = datetime.strptime(status["connected_at"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    assert abs((datetime.now(UTC) - connected_at).total_seconds()) < 120
     assert status["live_check"] == {"ok": True, "error": None}
     assert 3000 < status["access_token_expires_in"] <= 3600
     assert "insecure" in status["token_location"]
@@ -90,8 +90,17 @@ def test_public_client_logs_in_through_the_consent_page(zi, zx, company, sb, log
     assert mode == 0o600, oct(mode)
 
     human = zi("auth", "status").ok()
-    for label in ("Company", "Zoom account", "Zoom user", "Kind", "Scopes", "Token stored in",
-                  "Access token expires", "Live check", "Acts for other users"):
+    for label in (
+        "Company",
+        "Zoom account",
+        "Zoom user",
+        "Kind",
+        "Scopes",
+        "Token stored in",
+        "Access token expires",
+        "Live check",
+        "Acts for other users",
+    ):
         assert label in human.stdout, label
     assert user in human.stdout and stored["a"] not in human.output and stored["r"] not in human.output
 
@@ -103,7 +112,9 @@ def test_public_client_logs_in_through_the_consent_page(zi, zx, company, sb, log
 
 
 @pytest.mark.parametrize("secret_from", ["stdin", "env"])
-def test_confidential_client_keeps_its_secret_for_later_refreshes(zi, zx, company, sb, browser, config_dir, secret_from):
+def test_confidential_client_keeps_its_secret_for_later_refreshes(
+    zi, zx, company, sb, browser, config_dir, secret_from
+):
     app = sb.apps["confidential"]
     args = ["--client-id", app["client_id"], *FILE, "--json", "--timeout", "30"]
     if secret_from == "stdin":
@@ -357,7 +368,15 @@ def test_without_no_browser_the_browser_is_opened_and_the_loopback_answers(zx, c
     page = tmp_path / "page.html"
     fake = _fake_browser(tmp_path / "fake-browser", page, background=background)
     run = zx.with_env(BROWSER=f"{fake} %s")(
-        "auth", "login", "--client-id", sb.apps["public"]["client_id"], "--public", *FILE, "--timeout", "3", "--json",
+        "auth",
+        "login",
+        "--client-id",
+        sb.apps["public"]["client_id"],
+        "--public",
+        *FILE,
+        "--timeout",
+        "3",
+        "--json",
     )
     loaded = page.read_text() if page.exists() else "(the browser never finished)"
     assert run.exit_code == 0, (run.stderr, loaded)

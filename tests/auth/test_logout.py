@@ -39,9 +39,12 @@ def test_logout_revokes_at_zoom_and_forgets_everything(zi, zx, sb, connected, co
     # Zoom no longer accepts the old tokens
     assert api_status(sb, connected["a"]) == (401, 124)
     assert not refresh_token_works(sb, connected["r"])
-    refused = httpx.post(f"{sb.oauth_base_url}/oauth/token", trust_env=False,
-                         auth=(client_id, sb.apps["confidential"]["client_secret"]),
-                         data={"grant_type": "refresh_token", "refresh_token": connected["r"]})
+    refused = httpx.post(
+        f"{sb.oauth_base_url}/oauth/token",
+        trust_env=False,
+        auth=(client_id, sb.apps["confidential"]["client_secret"]),
+        data={"grant_type": "refresh_token", "refresh_token": connected["r"]},
+    )
     assert refused.status_code == 400 and refused.json()["error"] == "invalid_grant"
 
     # nothing left here: no tokens, no client secret, no connection

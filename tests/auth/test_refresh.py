@@ -113,8 +113,15 @@ def test_a_failed_refresh_leaves_the_stored_tokens_alone(zi, zx, sb, connected, 
 
 def test_invalid_grant_marks_the_connection_needs_reconnect(zi, zx, sb, connected):
     # someone else used (and so rotated away) the stored refresh token
-    stolen = httpx.post(f"{sb.oauth_base_url}/oauth/token", trust_env=False, data={
-        "grant_type": "refresh_token", "refresh_token": connected["r"], "client_id": sb.apps["public"]["client_id"]})
+    stolen = httpx.post(
+        f"{sb.oauth_base_url}/oauth/token",
+        trust_env=False,
+        data={
+            "grant_type": "refresh_token",
+            "refresh_token": connected["r"],
+            "client_id": sb.apps["public"]["client_id"],
+        },
+    )
     assert stolen.status_code == 200
     sb.clock.advance(3600)
 
@@ -142,8 +149,9 @@ def test_an_app_removed_on_the_zoom_side_is_detected(zi, zx, sb, connected, brow
     if how == "sandbox-api":
         sb.uninstall_app("public")
     else:
-        answer = httpx.post(f"{sb.base_url}/_sandbox/events", json={"type": "app_uninstalled", "app": "public"},
-                            trust_env=False)
+        answer = httpx.post(
+            f"{sb.base_url}/_sandbox/events", json={"type": "app_uninstalled", "app": "public"}, trust_env=False
+        )
         assert answer.status_code == 200 and answer.json()["grants_ended"] == 1
     assert api_status(sb, connected["a"]) == (401, 124)
 

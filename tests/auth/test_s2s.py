@@ -29,8 +29,17 @@ def _everything_written(*dirs) -> bytes:
 @pytest.mark.parametrize("secret_from", ["stdin", "env"])
 def test_s2s_login(zi, zx, company, sb, config_dir, secret_from):
     app = sb.apps["s2s"]
-    args = ["auth", "login", "--server-to-server", "--account-id", app["account_id"], "--client-id", app["client_id"],
-            *FILE, "--json"]
+    args = [
+        "auth",
+        "login",
+        "--server-to-server",
+        "--account-id",
+        app["account_id"],
+        "--client-id",
+        app["client_id"],
+        *FILE,
+        "--json",
+    ]
     if secret_from == "stdin":
         run = zx(*args, "--client-secret-stdin", input=app["client_secret"] + "\n")
     else:
@@ -60,15 +69,27 @@ def test_s2s_login(zi, zx, company, sb, config_dir, secret_from):
 
 def test_s2s_login_needs_the_account_and_the_secret(zi, zx, company, sb):
     app = sb.apps["s2s"]
-    no_secret = zi("auth", "login", "--server-to-server", "--account-id", app["account_id"],
-                   "--client-id", app["client_id"], *FILE)
+    no_secret = zi(
+        "auth", "login", "--server-to-server", "--account-id", app["account_id"], "--client-id", app["client_id"], *FILE
+    )
     assert no_secret.exit_code == ExitCode.INVALID_INPUT
     assert "--client-secret-stdin" in no_secret.stderr and "ZOOMCTL_ZOOM_CLIENT_SECRET" in no_secret.stderr
     no_account = zx.with_env(ZOOMCTL_ZOOM_CLIENT_SECRET=app["client_secret"])(
-        "auth", "login", "--server-to-server", "--client-id", app["client_id"], *FILE)
+        "auth", "login", "--server-to-server", "--client-id", app["client_id"], *FILE
+    )
     assert no_account.exit_code == ExitCode.INVALID_INPUT and "--account-id" in no_account.stderr
-    wrong = zi("auth", "login", "--server-to-server", "--account-id", app["account_id"], "--client-id",
-               app["client_id"], "--client-secret-stdin", *FILE, input="not-the-secret\n")
+    wrong = zi(
+        "auth",
+        "login",
+        "--server-to-server",
+        "--account-id",
+        app["account_id"],
+        "--client-id",
+        app["client_id"],
+        "--client-secret-stdin",
+        *FILE,
+        input="not-the-secret\n",
+    )
     assert wrong.exit_code == ExitCode.AUTH_REQUIRED and "invalid_client" in wrong.stderr
     assert zi("auth", "status").exit_code == ExitCode.AUTH_REQUIRED
 
@@ -96,9 +117,12 @@ def test_zoomctl_zoom_token_is_used_as_is_never_refreshed_never_stored(zx, compa
     login(zx, "public", *FILE).ok()
     stored_before = file_tokens(config_dir, "default/acme-yoga")
     app = sb.apps["s2s"]
-    minted = httpx.post(f"{sb.oauth_base_url}/oauth/token", auth=(app["client_id"], app["client_secret"]),
-                        data={"grant_type": "account_credentials", "account_id": app["account_id"]},
-                        trust_env=False).json()["access_token"]
+    minted = httpx.post(
+        f"{sb.oauth_base_url}/oauth/token",
+        auth=(app["client_id"], app["client_secret"]),
+        data={"grant_type": "account_credentials", "account_id": app["account_id"]},
+        trust_env=False,
+    ).json()["access_token"]
     env_token = zx.with_env(ZOOMCTL_ZOOM_TOKEN=minted)
     sb.reset_stats()
 

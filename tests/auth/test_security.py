@@ -24,7 +24,7 @@ def _fragments(secret: str) -> list[str]:
     pieces = [secret]
     if len(secret) > 80:
         middle = len(secret) // 2
-        pieces += [secret[-40:], secret[middle:middle + 40]]
+        pieces += [secret[-40:], secret[middle : middle + 40]]
     return pieces
 
 
@@ -59,8 +59,14 @@ def test_the_listener_is_on_127_0_0_1_only_and_answers_404_elsewhere(zx, company
                 assert s.connect_ex((other, port)) != 0, other
 
         with httpx.Client(timeout=5, trust_env=False) as http:
-            for path in ("/", "/favicon.ico", "/callbackx", "/callback/", "/oauth/callback",
-                         f"/other?code=abc&state={proc.state}"):
+            for path in (
+                "/",
+                "/favicon.ico",
+                "/callbackx",
+                "/callback/",
+                "/oauth/callback",
+                f"/other?code=abc&state={proc.state}",
+            ):
                 answer = http.get(f"http://127.0.0.1:{port}{path}")
                 assert answer.status_code == 404, path
                 assert "not part of the zoomctl login" in answer.text
@@ -73,8 +79,16 @@ def test_the_listener_is_on_127_0_0_1_only_and_answers_404_elsewhere(zx, company
 
 def test_no_code_token_or_secret_in_output_logs_files_or_argv(zx, company, sb, browser, config_dir, data_dir):
     app = sb.apps["confidential"]
-    proc = zx.login("--client-id", app["client_id"], "--client-secret-stdin", *FILE, "--timeout", "30",
-                    stdin=app["client_secret"], root=("--debug",))
+    proc = zx.login(
+        "--client-id",
+        app["client_id"],
+        "--client-secret-stdin",
+        *FILE,
+        "--timeout",
+        "30",
+        stdin=app["client_secret"],
+        root=("--debug",),
+    )
     try:
         url = proc.url()
         argv = _proc_args(proc.pid)  # the running login's command line
@@ -102,18 +116,28 @@ def test_no_code_token_or_secret_in_output_logs_files_or_argv(zx, company, sb, b
     secrets = {
         "client secret": app["client_secret"],
         "authorization code": browser.last_code,
-        "access token": first["a"], "refresh token": first["r"],
-        "refreshed access token": second["a"], "refreshed refresh token": second["r"],
+        "access token": first["a"],
+        "refresh token": first["r"],
+        "refreshed access token": second["a"],
+        "refreshed refresh token": second["r"],
     }
     places: dict[str, str | bytes] = {
-        "login stdout": logged_in.stdout, "login stderr (--debug)": logged_in.stderr,
-        "status --json stdout": refreshed.stdout, "status --json stderr (--debug)": refreshed.stderr,
-        "status stdout": status.stdout, "status stderr (--debug)": status.stderr,
+        "login stdout": logged_in.stdout,
+        "login stderr (--debug)": logged_in.stderr,
+        "status --json stdout": refreshed.stdout,
+        "status --json stderr (--debug)": refreshed.stderr,
+        "status stdout": status.stdout,
+        "status stderr (--debug)": status.stderr,
         "token stderr (--debug)": token.stderr,
-        "logout stdout": logout.stdout, "logout stderr (--debug)": logout.stderr,
+        "logout stdout": logout.stdout,
+        "logout stderr (--debug)": logout.stderr,
     }
-    files = [p for d in (config_dir, data_dir) for p in d.rglob("*")
-             if p.is_file() and not p.name.startswith(("tokens-insecure.json", ".tokens-insecure.json"))]
+    files = [
+        p
+        for d in (config_dir, data_dir)
+        for p in d.rglob("*")
+        if p.is_file() and not p.name.startswith(("tokens-insecure.json", ".tokens-insecure.json"))
+    ]
     assert config_dir / "config.toml" in files
     places.update({str(p): p.read_bytes() for p in files})
     _assert_nowhere(secrets, places)
@@ -123,22 +147,42 @@ def test_no_code_token_or_secret_in_output_logs_files_or_argv(zx, company, sb, b
 def test_s2s_secret_and_token_stay_out_of_debug_output(zx, company, sb, config_dir, data_dir):
     app = sb.apps["s2s"]
     run = zx.with_env(ZOOMCTL_ZOOM_CLIENT_SECRET=app["client_secret"])(
-        "--debug", "auth", "login", "--server-to-server", "--account-id", app["account_id"],
-        "--client-id", app["client_id"], *FILE,
+        "--debug",
+        "auth",
+        "login",
+        "--server-to-server",
+        "--account-id",
+        app["account_id"],
+        "--client-id",
+        app["client_id"],
+        *FILE,
     ).ok()
     stored = file_tokens(config_dir, KEY)
     status = zx("--debug", "auth", "status", "--json").ok()
     assert "debug:" in run.stderr
     _assert_nowhere(
         {"client secret": app["client_secret"], "access token": stored["a"]},
-        {"login stdout": run.stdout, "login stderr": run.stderr, "status stdout": status.stdout,
-         "status stderr": status.stderr, "config.toml": (config_dir / "config.toml").read_bytes()},
+        {
+            "login stdout": run.stdout,
+            "login stderr": run.stderr,
+            "status stdout": status.stdout,
+            "status stderr": status.stderr,
+            "config.toml": (config_dir / "config.toml").read_bytes(),
+        },
     )
 
 
 def test_a_client_secret_is_never_a_command_line_value(zi, zx, company, sb):
-    run = zi("auth", "login", "--client-id", sb.apps["confidential"]["client_id"],
-             "--client-secret", sb.apps["confidential"]["client_secret"], "--no-browser", *FILE)
+    run = zi(
+        "auth",
+        "login",
+        "--client-id",
+        sb.apps["confidential"]["client_id"],
+        "--client-secret",
+        sb.apps["confidential"]["client_secret"],
+        "--no-browser",
+        *FILE,
+    )
     assert run.exit_code == ExitCode.USAGE
     assert sb.stats() == {}
     help_text = zi("auth", "login", "--help").ok().stdout

@@ -12,7 +12,7 @@ import pytest
 
 from zoomctl.exit_codes import ExitCode
 
-from .authkit import FILE, FAIL_BACKEND, NULL_BACKEND, file_tokens, token_file
+from .authkit import FAIL_BACKEND, FILE, NULL_BACKEND, file_tokens, token_file
 
 pytestmark = pytest.mark.e2e
 
@@ -28,12 +28,22 @@ def _files(*dirs) -> list[str]:
 def test_without_a_secure_keyring_login_fails_and_says_what_to_do(zi, zx, company, sb, config_dir, backend, flow):
     no_keyring = zx.with_env(PYTHON_KEYRING_BACKEND=backend)
     if flow == "oauth":
-        run = no_keyring("auth", "login", "--client-id", sb.apps["public"]["client_id"], "--public", "--no-browser",
-                         "--timeout", "5")
+        run = no_keyring(
+            "auth", "login", "--client-id", sb.apps["public"]["client_id"], "--public", "--no-browser", "--timeout", "5"
+        )
     else:
         app = sb.apps["s2s"]
-        run = no_keyring("auth", "login", "--server-to-server", "--account-id", app["account_id"], "--client-id",
-                         app["client_id"], "--client-secret-stdin", input=app["client_secret"] + "\n")
+        run = no_keyring(
+            "auth",
+            "login",
+            "--server-to-server",
+            "--account-id",
+            app["account_id"],
+            "--client-id",
+            app["client_id"],
+            "--client-secret-stdin",
+            input=app["client_secret"] + "\n",
+        )
     assert run.exit_code == ExitCode.STORAGE
     assert "no secure token storage" in run.stderr
     assert "--insecure-storage" in run.stderr and "keyring" in run.stderr
@@ -43,7 +53,9 @@ def test_without_a_secure_keyring_login_fails_and_says_what_to_do(zi, zx, compan
     assert zi("auth", "status").exit_code == ExitCode.AUTH_REQUIRED
 
 
-def test_insecure_storage_is_a_0600_file_and_warned_about_on_every_use(zi, zx, company, sb, login, config_dir, data_dir):
+def test_insecure_storage_is_a_0600_file_and_warned_about_on_every_use(
+    zi, zx, company, sb, login, config_dir, data_dir
+):
     run = login(zx, "public", *FILE, json_out=False).ok()
     path = token_file(config_dir)
     assert PLAIN_TEXT_WARNING in run.stderr and str(path) in run.stderr

@@ -9,8 +9,8 @@ from types import SimpleNamespace
 
 import httpx
 import pytest
-
 from support import shared_zoom_dir
+
 from zoomctl.sandbox import Sandbox, SandboxOptions
 
 from .helpers import API, FakeTokens, load_spec_checker, workspace  # noqa: F401

@@ -82,8 +82,18 @@ def meeting_answer(n: int = 1, *, agenda: str = "", start_time: str = "2031-03-0
     """A meetingCreate / meeting answer shaped like Zoom's."""
     mid = 85_746_065_000 + n
     return {
-        "id": mid, "uuid": f"u{n}==", "host_id": "HOST1", "topic": topic, "type": 2, "status": "waiting",
-        "start_time": start_time, "duration": 60, "timezone": "Europe/Berlin", "agenda": agenda,
-        "created_at": "2026-01-01T00:00:00Z", "start_url": f"{JOIN_ORIGIN}/s/{mid}?zak=secret{n}",
-        "join_url": f"{JOIN_ORIGIN}/j/{mid}?pwd=p{n}", "password": f"pw{n}",
+        "id": mid,
+        "uuid": f"u{n}==",
+        "host_id": "HOST1",
+        "topic": topic,
+        "type": 2,
+        "status": "waiting",
+        "start_time": start_time,
+        "duration": 60,
+        "timezone": "Europe/Berlin",
+        "agenda": agenda,
+        "created_at": "2026-01-01T00:00:00Z",
+        "start_url": f"{JOIN_ORIGIN}/s/{mid}?zak=secret{n}",
+        "join_url": f"{JOIN_ORIGIN}/j/{mid}?pwd=p{n}",
+        "password": f"pw{n}",
     }

@@ -14,8 +14,18 @@ from zoomctl.exit_codes import ExitCode
 
 from .helpers import db_path, rows, workspace
 
-LESSON = ("bookings", "create", "--service", "Private lesson", "--provider", "Dana", "--client", "pat@example.com",
-          "--start", "2031-03-01T09:30")
+LESSON = (
+    "bookings",
+    "create",
+    "--service",
+    "Private lesson",
+    "--provider",
+    "Dana",
+    "--client",
+    "pat@example.com",
+    "--start",
+    "2031-03-01T09:30",
+)
 
 
 @pytest.fixture
@@ -80,30 +90,81 @@ def test_a_bad_email_on_a_busy_slot_is_bad_input_not_a_conflict(zc, offline, iso
 
 
 def test_a_class_booking_checks_its_attendees_before_the_session(zc, offline, isolated):
-    line, _ = refused(zc, isolated, ExitCode.INVALID_INPUT, "bookings", "create", "--class", "Morning yoga",
-                      "--session", "99", "--client", "nope")
+    line, _ = refused(
+        zc,
+        isolated,
+        ExitCode.INVALID_INPUT,
+        "bookings",
+        "create",
+        "--class",
+        "Morning yoga",
+        "--session",
+        "99",
+        "--client",
+        "nope",
+    )
     assert "not a valid email" in line
 
 
 def test_a_booking_into_a_session_that_has_started_is_refused(zc, offline, isolated):
     with workspace(isolated) as store:  # a session held long ago
-        store.execute("INSERT INTO class_sessions (class_id, provider_id, starts_at, created_at)"
-                      " VALUES (1, 1, '2001-01-01T08:00:00Z', '2001-01-01T00:00:00Z')")
-    line, _ = refused(zc, isolated, ExitCode.INVALID_INPUT, "bookings", "create", "--class", "Morning yoga",
-                      "--session", "2", "--client", "a@example.com")
+        store.execute(
+            "INSERT INTO class_sessions (class_id, provider_id, starts_at, created_at)"
+            " VALUES (1, 1, '2001-01-01T08:00:00Z', '2001-01-01T00:00:00Z')"
+        )
+    line, _ = refused(
+        zc,
+        isolated,
+        ExitCode.INVALID_INPUT,
+        "bookings",
+        "create",
+        "--class",
+        "Morning yoga",
+        "--session",
+        "2",
+        "--client",
+        "a@example.com",
+    )
     assert "in the past" in line
-    line, _ = refused(zc, isolated, ExitCode.INVALID_INPUT, "bookings", "create", "--class", "Morning yoga",
-                      "--start", "2001-01-01T09:00", "--client", "a@example.com")
+    line, _ = refused(
+        zc,
+        isolated,
+        ExitCode.INVALID_INPUT,
+        "bookings",
+        "create",
+        "--class",
+        "Morning yoga",
+        "--start",
+        "2001-01-01T09:00",
+        "--client",
+        "a@example.com",
+    )
     assert "in the past" in line
 
 
 def test_a_reschedule_into_the_past_or_a_gap_is_refused(zc, offline, isolated):
     booking = zc(*LESSON, "--json").json()
-    line, _ = refused(zc, isolated, ExitCode.INVALID_INPUT, "bookings", "reschedule", str(booking["id"]),
-                      "--start", "2001-01-01T09:30")
+    line, _ = refused(
+        zc,
+        isolated,
+        ExitCode.INVALID_INPUT,
+        "bookings",
+        "reschedule",
+        str(booking["id"]),
+        "--start",
+        "2001-01-01T09:30",
+    )
     assert "in the past" in line
-    refused(zc, isolated, ExitCode.INVALID_INPUT, "bookings", "reschedule", str(booking["id"]),
-            "--start", "2099-03-29T02:30")
+    refused(
+        zc,
+        isolated,
+        ExitCode.INVALID_INPUT,
+        "bookings",
+        "reschedule",
+        str(booking["id"]),
+        "--start",
+        "2099-03-29T02:30",
+    )
 
 
 def test_a_reschedule_to_the_same_time_changes_nothing(zc, offline, isolated):
@@ -117,17 +178,34 @@ def test_a_reschedule_to_the_same_time_changes_nothing(zc, offline, isolated):
 
 def test_a_class_session_cannot_be_moved_onto_another_session_of_its_class(zc, offline, isolated):
     assert zc("providers", "add", "Sam Lee").exit_code == 0
-    assert zc("classes", "sessions", "add", "Morning yoga", "--start", "2031-03-04T09:30", "--provider", "Sam").exit_code == 0
-    booking = zc("bookings", "create", "--class", "Morning yoga", "--session", "1", "--client", "a@example.com",
-                 "--json").json()
-    line, _ = refused(zc, isolated, ExitCode.CONFLICT, "bookings", "reschedule", str(booking["id"]),
-                      "--start", "2031-03-04T09:30")
+    assert (
+        zc("classes", "sessions", "add", "Morning yoga", "--start", "2031-03-04T09:30", "--provider", "Sam").exit_code
+        == 0
+    )
+    booking = zc(
+        "bookings", "create", "--class", "Morning yoga", "--session", "1", "--client", "a@example.com", "--json"
+    ).json()
+    line, _ = refused(
+        zc, isolated, ExitCode.CONFLICT, "bookings", "reschedule", str(booking["id"]), "--start", "2031-03-04T09:30"
+    )
     assert "already has a session" in line and "session 2" in line
 
 
 def test_test_bookings_from_the_past_are_refused(zc, offline, isolated):
-    line, _ = refused(zc, isolated, ExitCode.INVALID_INPUT, "bookings", "create", "--test", "--count", "2",
-                      "--service", "Private lesson", "--from", "2001-01-01T09:00")
+    line, _ = refused(
+        zc,
+        isolated,
+        ExitCode.INVALID_INPUT,
+        "bookings",
+        "create",
+        "--test",
+        "--count",
+        "2",
+        "--service",
+        "Private lesson",
+        "--from",
+        "2001-01-01T09:00",
+    )
     assert "in the past" in line
     made = zc("bookings", "create", "--test", "--count", "2", "--service", "Private lesson", "--json")
     assert made.exit_code == 0, made.stderr  # from tomorrow 09:00 by default

@@ -11,8 +11,8 @@ import time
 
 import httpx
 import pytest
-
 from support import zoomctl_executable
+
 from zoomctl.exit_codes import ExitCode
 
 from .helpers import db_path, marker_of, sandbox_meetings, zoomctl_process
@@ -39,13 +39,27 @@ def get(url: str) -> httpx.Response:
 
 
 def test_a_booking_and_the_provider_s_fresh_start_link(run, studio, sb, isolated):
-    done = run("bookings", "create", "--service", "Private lesson", "--provider", "Sam", "--client", "pat@example.com",
-               "--start", "2031-04-01T16:00", "--json")
+    done = run(
+        "bookings",
+        "create",
+        "--service",
+        "Private lesson",
+        "--provider",
+        "Sam",
+        "--client",
+        "pat@example.com",
+        "--start",
+        "2031-04-01T16:00",
+        "--json",
+    )
     assert done.returncode == 0, done.stderr
     booking = json.loads(done.stdout)
     (m,) = sandbox_meetings(sb, marker_of(db_path(isolated), booking["id"]))
     assert m["host_id"] == studio.sam["id"]
-    assert booking["client_link"].startswith(f"{sb.base_url}/j/{m['id']}") and get(booking["client_link"]).status_code == 200
+    assert (
+        booking["client_link"].startswith(f"{sb.base_url}/j/{m['id']}")
+        and get(booking["client_link"]).status_code == 200
+    )
     assert booking["provider_link"] == f"{sb.base_url}/s/{m['id']}"
 
     opened = run("bookings", "open", str(booking["id"]), "--as", "provider", "--print")
@@ -58,8 +72,18 @@ def test_a_booking_and_the_provider_s_fresh_start_link(run, studio, sb, isolated
 
 
 def test_a_class_with_three_attendees(run, studio, sb, isolated):
-    done = run("bookings", "create", "--class", "Morning yoga", "--session", "1", "--clients-file", "-", "--json",
-               input="a@example.com,Ann\nb@example.com,Ben\nc@example.com,Cy\n")
+    done = run(
+        "bookings",
+        "create",
+        "--class",
+        "Morning yoga",
+        "--session",
+        "1",
+        "--clients-file",
+        "-",
+        "--json",
+        input="a@example.com,Ann\nb@example.com,Ben\nc@example.com,Cy\n",
+    )
     assert done.returncode == 0, done.stderr
     made = json.loads(done.stdout)
     links = {b["client_link"] for b in made}
@@ -72,8 +96,19 @@ def test_a_class_with_three_attendees(run, studio, sb, isolated):
 def test_a_dropped_connection_after_create_leaves_exactly_one_meeting(run, studio, sb, isolated):
     sb.faults.add_spec("meetingCreate:1:drop=after")
     sb.faults.add_spec("meetings:1:drop=before")  # and the first look for it fails too
-    done = run("bookings", "create", "--service", "Private lesson", "--provider", "Dana", "--client", "pat@example.com",
-               "--start", "2031-04-01T09:00", "--json")
+    done = run(
+        "bookings",
+        "create",
+        "--service",
+        "Private lesson",
+        "--provider",
+        "Dana",
+        "--client",
+        "pat@example.com",
+        "--start",
+        "2031-04-01T09:00",
+        "--json",
+    )
     assert done.returncode == 0, done.stderr  # the listing was retried, and found it
     booking = json.loads(done.stdout)
     assert len(sandbox_meetings(sb, marker_of(db_path(isolated), booking["id"]))) == 1
@@ -85,8 +120,18 @@ def test_a_dropped_connection_after_create_leaves_exactly_one_meeting(run, studi
 
 def test_a_500_exits_non_zero_and_sync_in_another_process_fixes_it(run, studio, sb, isolated):
     sb.faults.add_spec("meetingCreate:1:status=500")
-    done = run("bookings", "create", "--service", "Private lesson", "--provider", "Dana", "--client", "pat@example.com",
-               "--start", "2031-04-01T09:00")
+    done = run(
+        "bookings",
+        "create",
+        "--service",
+        "Private lesson",
+        "--provider",
+        "Dana",
+        "--client",
+        "pat@example.com",
+        "--start",
+        "2031-04-01T09:00",
+    )
     assert done.returncode == ExitCode.ZOOM_ERROR
     assert "Traceback" not in done.stderr
     assert done.stderr.startswith("error: booking(s) 1 saved") and "fix: run `zoomctl bookings sync 1`" in done.stderr
@@ -114,7 +159,10 @@ def test_a_progress_bar_on_a_terminal_only(exe, s2s_env, studio, sb):
     master, slave = pty.openpty()
     proc = subprocess.Popen(
         [exe, "bookings", "create", "--test", "--count", "5", "--service", "Private lesson", "--json"],
-        stdout=subprocess.PIPE, stderr=slave, stdin=subprocess.DEVNULL, env=env,
+        stdout=subprocess.PIPE,
+        stderr=slave,
+        stdin=subprocess.DEVNULL,
+        env=env,
     )
     os.close(slave)
     seen = b""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -14,8 +14,20 @@ from .helpers import db_path, marker_of, rows, sandbox_meetings, workspace
 
 pytestmark = pytest.mark.timeout(60)
 
-LESSON = ("bookings", "create", "--service", "Private lesson", "--provider", "Dana", "--client", "pat@example.com",
-          "--client-name", "Pat Lee", "--start", "2031-03-01T09:30")
+LESSON = (
+    "bookings",
+    "create",
+    "--service",
+    "Private lesson",
+    "--provider",
+    "Dana",
+    "--client",
+    "pat@example.com",
+    "--client-name",
+    "Pat Lee",
+    "--start",
+    "2031-03-01T09:30",
+)
 
 
 def book(zc, *extra, args=LESSON):
@@ -44,7 +56,7 @@ def test_one_to_one_booking_gets_a_meeting_and_both_links(zc, studio, sb, isolat
     assert len(meeting) == 1
     m = meeting[0]
     assert m["host_id"] == studio.dana["id"] and m["type"] == 2
-    assert datetime.fromtimestamp(m["start_time"], timezone.utc) == datetime(2031, 3, 1, 8, 30, tzinfo=timezone.utc)
+    assert datetime.fromtimestamp(m["start_time"], UTC) == datetime(2031, 3, 1, 8, 30, tzinfo=UTC)
     assert m["duration"] == 60 and m["timezone"] == "Europe/Berlin"
     assert "Private lesson" in m["topic"] and "Pat Lee" in m["topic"]
     assert m["agenda"].startswith("zoomctl-booking:")
@@ -133,7 +145,7 @@ def test_reschedule_moves_the_meeting_and_keeps_the_link(zc, studio, sb, isolate
     assert moved["starts_at"] == "2031-03-02T13:00:00Z" and moved["ends_at"] == "2031-03-02T14:00:00Z"
     assert moved["client_link"] == booking["client_link"]
     (m,) = sandbox_meetings(sb, marker_of(db_path(isolated), booking["id"]))
-    assert datetime.fromtimestamp(m["start_time"], timezone.utc) == datetime(2031, 3, 2, 13, 0, tzinfo=timezone.utc)
+    assert datetime.fromtimestamp(m["start_time"], UTC) == datetime(2031, 3, 2, 13, 0, tzinfo=UTC)
     assert sb.stats()["meetingCreate"] == 1 and sb.stats()["meetingUpdate"] == 1
 
 
@@ -202,8 +214,19 @@ def test_three_attendees_get_three_links_into_one_meeting(zc, studio, sb, isolat
 
 def test_attendees_booked_one_by_one_share_the_meeting(zc, studio, sb):
     first = book(zc, args=(*CLASS, "--client", "a@example.com"))
-    second = book(zc, args=("bookings", "create", "--class", "Morning yoga", "--start", "2031-03-03T09:30",
-                            "--client", "b@example.com"))
+    second = book(
+        zc,
+        args=(
+            "bookings",
+            "create",
+            "--class",
+            "Morning yoga",
+            "--start",
+            "2031-03-03T09:30",
+            "--client",
+            "b@example.com",
+        ),
+    )
     assert first["meeting"]["zoom_meeting_id"] == second["meeting"]["zoom_meeting_id"]
     assert first["client_link"] != second["client_link"]
     assert sb.stats()["meetingCreate"] == 1 and sb.stats()["meetingRegistrantCreate"] == 2
@@ -215,13 +238,18 @@ def test_attendees_from_a_file(zc, studio, sb, tmp_path):
     listing = tmp_path / "attendees.txt"
     listing.write_text("# yoga\nann@example.com,Ann Example\n\nbob@example.com\n")
     made = book(zc, args=(*CLASS, "--clients-file", str(listing)))
-    assert [(b["client_email"], b["client_name"]) for b in made] == [("ann@example.com", "Ann Example"),
-                                                                     ("bob@example.com", None)]
+    assert [(b["client_email"], b["client_name"]) for b in made] == [
+        ("ann@example.com", "Ann Example"),
+        ("bob@example.com", None),
+    ]
     assert len({b["client_link"] for b in made}) == 2
 
 
 def test_a_basic_host_cannot_teach_an_online_class(zc, studio, sb, isolated):
-    assert zc("classes", "sessions", "add", "Morning yoga", "--start", "2031-03-04T09:30", "--provider", "Lee").exit_code == 0
+    assert (
+        zc("classes", "sessions", "add", "Morning yoga", "--start", "2031-03-04T09:30", "--provider", "Lee").exit_code
+        == 0
+    )
     res = zc("bookings", "create", "--class", "Morning yoga", "--session", "2", "--client", "a@example.com")
     line, _ = assert_one_line_error(res, ExitCode.CONFLICT)
     assert "licensed" in line
@@ -236,7 +264,10 @@ def test_cancel_a_class_booking_cancels_only_that_registration(zc, studio, sb, i
     assert page(made[0]["client_link"]).status_code == 403
     assert page(made[1]["client_link"]).status_code == 200
     (m,) = sandbox_meetings(sb, marker_of(db_path(isolated), made[0]["id"]))
-    assert {r["email"]: r["status"] for r in m["registrants"]} == {"a@example.com": "denied", "b@example.com": "approved"}
+    assert {r["email"]: r["status"] for r in m["registrants"]} == {
+        "a@example.com": "denied",
+        "b@example.com": "approved",
+    }
     assert sb.stats()["meetingRegistrantStatus"] == 1
     # the place is free again, and the same client can book again with a working link
     again = book(zc, args=(*CLASS, "--client", "a@example.com"))
@@ -244,12 +275,14 @@ def test_cancel_a_class_booking_cancels_only_that_registration(zc, studio, sb, i
 
 
 def test_reschedule_a_class_moves_the_session_with_one_update(zc, studio, sb, isolated):
-    made = book(zc, args=(*CLASS, "--client", "a@example.com", "--client", "b@example.com", "--client", "c@example.com"))
+    made = book(
+        zc, args=(*CLASS, "--client", "a@example.com", "--client", "b@example.com", "--client", "c@example.com")
+    )
     res = zc("bookings", "reschedule", str(made[1]["id"]), "--start", "2031-03-05T18:00", "--json")
     assert res.exit_code == 0, res.stderr
     assert sb.stats()["meetingUpdate"] == 1
     (m,) = sandbox_meetings(sb, marker_of(db_path(isolated), made[0]["id"]))
-    assert datetime.fromtimestamp(m["start_time"], timezone.utc) == datetime(2031, 3, 5, 17, 0, tzinfo=timezone.utc)
+    assert datetime.fromtimestamp(m["start_time"], UTC) == datetime(2031, 3, 5, 17, 0, tzinfo=UTC)
     listed = zc("bookings", "list", "--json").json()
     assert {b["starts_at"] for b in listed} == {"2031-03-05T17:00:00Z"}
     assert [b["client_link"] for b in listed] == [b["client_link"] for b in made]
@@ -336,8 +369,15 @@ def test_a_meeting_deleted_in_zoom_is_recreated_by_sync(zc, studio, sb, isolated
     sb.delete_meeting(old)
     res = zc("bookings", "sync", "--all", "--json")
     assert res.exit_code == 0, res.stderr
-    assert res.json() == [{"bookings": [booking["id"]], "kind": "service", "action": "recreated",
-                           "zoom_meeting_id": res.json()[0]["zoom_meeting_id"], "error": None}]
+    assert res.json() == [
+        {
+            "bookings": [booking["id"]],
+            "kind": "service",
+            "action": "recreated",
+            "zoom_meeting_id": res.json()[0]["zoom_meeting_id"],
+            "error": None,
+        }
+    ]
     (m,) = sandbox_meetings(sb, marker_of(db_path(isolated), booking["id"]))
     assert m["id"] != old
     shown = zc("bookings", "show", str(booking["id"]), "--json").json()
@@ -390,7 +430,7 @@ class TestDailyLimit:
         assert len(sandbox_meetings(sb)) == 2
 
         now = sb.clock.now()
-        sb.clock.set(datetime(now.year, now.month, now.day, tzinfo=timezone.utc) + timedelta(days=1, minutes=1))
+        sb.clock.set(datetime(now.year, now.month, now.day, tzinfo=UTC) + timedelta(days=1, minutes=1))
         done = zc("bookings", "sync", "--all", "--json")
         assert done.exit_code == ExitCode.RATE_LIMITED  # 3 left, 2 a day
         sb.clock.advance(86400)
@@ -416,14 +456,42 @@ def test_list_filters_and_json_fields(zc, studio, sb, isolated):
     book(zc)
     book(zc, args=(*CLASS, "--client", "a@example.com", "--test"))
     assert zc("services", "add", "Chat", "--duration", "15").exit_code == 0  # offline, no providers listed
-    chat = book(zc, args=("bookings", "create", "--service", "Chat", "--provider", "Lee", "--client", "z@example.com",
-                          "--start", "2031-01-01T10:00"))
+    chat = book(
+        zc,
+        args=(
+            "bookings",
+            "create",
+            "--service",
+            "Chat",
+            "--provider",
+            "Lee",
+            "--client",
+            "z@example.com",
+            "--start",
+            "2031-01-01T10:00",
+        ),
+    )
     past(isolated, chat["id"])  # a booking made back then: new ones cannot start in the past
     everything = zc("bookings", "list", "--json").json()
     assert [b["id"] for b in everything] == [3, 1, 2]
     assert set(everything[0]) == {
-        "id", "kind", "service", "class", "session_id", "provider", "client_email", "client_name", "starts_at",
-        "starts_local", "ends_at", "status", "is_test", "meeting", "registrant", "client_link", "provider_link",
+        "id",
+        "kind",
+        "service",
+        "class",
+        "session_id",
+        "provider",
+        "client_email",
+        "client_name",
+        "starts_at",
+        "starts_local",
+        "ends_at",
+        "status",
+        "is_test",
+        "meeting",
+        "registrant",
+        "client_link",
+        "provider_link",
     }
     assert [b["id"] for b in zc("bookings", "list", "--upcoming", "--json").json()] == [1, 2]
     assert [b["id"] for b in zc("bookings", "list", "--test", "--json").json()] == [2]
@@ -463,9 +531,14 @@ def test_zoom_users_lists_every_user_with_type_and_status(zc, studio, sb):
     assert sorted(u["email"] for u in res.json()) == sorted(u["email"] for u in active)
     by_email = {u["email"]: u for u in res.json()}
     assert by_email[studio.basic["email"]]["type_name"] == "Basic"
-    assert by_email[studio.dana["email"]] == {"id": studio.dana["id"], "email": studio.dana["email"],
-                                              "display_name": studio.dana["display_name"], "type": 2,
-                                              "type_name": "Licensed", "status": "active"}
+    assert by_email[studio.dana["email"]] == {
+        "id": studio.dana["id"],
+        "email": studio.dana["email"],
+        "display_name": studio.dana["display_name"],
+        "type": 2,
+        "type_name": "Licensed",
+        "status": "active",
+    }
     inactive = zc("zoom", "users", "--status", "inactive", "--json").json()
     assert [u["status"] for u in inactive] == ["inactive"]
 
@@ -505,12 +578,19 @@ def test_providers_assign_all_by_email(zc, company, sb, s2s_env):
     assert res.exit_code == 0, res.stderr
     results = {r["provider"]: r for r in res.json()}
     assert {name: r["result"] for name, r in results.items()} == {
-        "One": "assigned", "Two": "assigned", "Gone": "no match", "Stranger": "no match", "Anon": "no email"}
+        "One": "assigned",
+        "Two": "assigned",
+        "Gone": "no match",
+        "Stranger": "no match",
+        "Anon": "no email",
+    }
     assert results["One"]["zoom_user_id"] == active[0]["id"]
     again = zc("providers", "assign", "--all", "--by-email", "--json").json()
     assert {r["provider"]: r["result"] for r in again}["One"] == "unchanged"
     listed = {p["name"]: p for p in zc("providers", "list", "--json").json()}
-    assert listed["Two"]["zoom_user_email"] == active[1]["email"] and listed["Two"]["zoom_user_type"] == active[1]["type"]
+    assert (
+        listed["Two"]["zoom_user_email"] == active[1]["email"] and listed["Two"]["zoom_user_type"] == active[1]["type"]
+    )
     assert listed["Gone"]["zoom_user_id"] is None
 
 
@@ -533,7 +613,7 @@ def test_rescheduling_a_booking_whose_meeting_was_deleted_in_zoom_makes_a_new_on
     moved = res.json()
     assert moved["meeting_action"] == "recreated" and moved["client_link"] != booking["client_link"]
     (m,) = sandbox_meetings(sb, marker_of(db_path(isolated), booking["id"]))
-    assert datetime.fromtimestamp(m["start_time"], timezone.utc) == datetime(2031, 3, 2, 13, 0, tzinfo=timezone.utc)
+    assert datetime.fromtimestamp(m["start_time"], UTC) == datetime(2031, 3, 2, 13, 0, tzinfo=UTC)
 
 
 def test_removing_a_provider_with_force_deletes_their_future_meetings(zc, studio, sb, isolated):
@@ -572,8 +652,12 @@ def test_a_zoom_refusal_during_forced_removal_keeps_zoom_and_the_database_in_ste
     assert "provider Dana Smith was not removed: 2 of their" in line and "meeting of booking 1: " in line
     assert 'providers remove "Dana Smith" --force' in fix
     status = {b["id"]: (b["status"], b["meeting"]["status"]) for b in zc("bookings", "list", "--json").json()}
-    assert status == {first["id"]: ("booked", "created"), attendees[0]["id"]: ("cancelled", "deleted"),
-                      attendees[1]["id"]: ("cancelled", "deleted"), later["id"]: ("cancelled", "deleted")}
+    assert status == {
+        first["id"]: ("booked", "created"),
+        attendees[0]["id"]: ("cancelled", "deleted"),
+        attendees[1]["id"]: ("cancelled", "deleted"),
+        later["id"]: ("cancelled", "deleted"),
+    }
     assert len(sandbox_meetings(sb, marker_of(db_path(isolated), first["id"]))) == 1
     assert "Dana Smith" in [p["name"] for p in zc("providers", "list", "--json").json()]
 
@@ -593,8 +677,11 @@ def test_several_links_are_printed_whole_on_a_narrow_terminal(zc, studio, sb, mo
     assert res.exit_code == 0, res.stderr
     made = zc("bookings", "list", "--json").json()
     for booking in made:
-        assert re.search(rf"^client link \({re.escape(booking['client_email'])}\): +{re.escape(booking['client_link'])}$",
-                         res.stdout, re.M), res.stdout
+        assert re.search(
+            rf"^client link \({re.escape(booking['client_email'])}\): +{re.escape(booking['client_link'])}$",
+            res.stdout,
+            re.M,
+        ), res.stdout
     assert re.search(rf"^provider link: +{re.escape(made[0]['provider_link'])}$", res.stdout, re.M), res.stdout
     assert "…" not in "".join(line for line in res.stdout.splitlines() if "link" in line)
 

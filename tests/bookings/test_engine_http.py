@@ -58,9 +58,17 @@ def checked(httpx_mock, spec):
 
 
 def lesson(store, acme, zoom_client, start="2031-03-01T09:30"):
-    return bookings.create_one(store, acme, service_ref="Private lesson", provider_ref="Dana",
-                               client_email="pat@example.com", client_name="Pat Lee", start=start, is_test=False,
-                               zoom=lambda: zoom_client)
+    return bookings.create_one(
+        store,
+        acme,
+        service_ref="Private lesson",
+        provider_ref="Dana",
+        client_email="pat@example.com",
+        client_name="Pat Lee",
+        start=start,
+        is_test=False,
+        zoom=lambda: zoom_client,
+    )
 
 
 def sent(httpx_mock, method: str) -> list[httpx.Request]:
@@ -106,12 +114,15 @@ def test_an_unanswered_create_is_found_by_its_marker_and_adopted(store, acme, zo
         for item in items:
             item.pop("start_url")
             item.pop("password")
-        return httpx.Response(200, json={"page_size": 300, "total_records": 2, "next_page_token": "", "meetings": items})
+        return httpx.Response(
+            200, json={"page_size": 300, "total_records": 2, "next_page_token": "", "meetings": items}
+        )
 
     checked.add_callback(listing, method="GET", url=url(f"/users/{HOST}/meetings"))
     checked.add_callback(
         lambda r: httpx.Response(200, json=meeting_answer(8, agenda=posted["marker"])),
-        method="GET", url=url("/meetings/85746065008"),
+        method="GET",
+        url=url("/meetings/85746065008"),
     )
     booking, error = lesson(store, acme, zoom_client)
     assert error is None
@@ -120,21 +131,31 @@ def test_an_unanswered_create_is_found_by_its_marker_and_adopted(store, acme, zo
 
 
 def test_listing_items_without_agenda_are_checked_one_by_one(store, acme, zoom_client, checked):
-    checked.add_response(method="POST", url=url(f"/users/{HOST}/meetings"), status_code=502,
-                         json={"code": 502, "message": "Bad gateway"})
+    checked.add_response(
+        method="POST", url=url(f"/users/{HOST}/meetings"), status_code=502, json={"code": 502, "message": "Bad gateway"}
+    )
     marker = {}
 
     def listing(request):
         marker["m"] = body(sent(checked, "POST")[0])["agenda"].split("\n")[0]
-        same = {k: v for k, v in meeting_answer(3, topic="Private lesson: Pat Lee", start_time="2031-03-01T08:30:00Z").items()
-                if k not in ("agenda", "start_url", "password")}
-        other = {k: v for k, v in meeting_answer(4, topic="Something else").items()
-                 if k not in ("agenda", "start_url", "password")}
+        same = {
+            k: v
+            for k, v in meeting_answer(3, topic="Private lesson: Pat Lee", start_time="2031-03-01T08:30:00Z").items()
+            if k not in ("agenda", "start_url", "password")
+        }
+        other = {
+            k: v
+            for k, v in meeting_answer(4, topic="Something else").items()
+            if k not in ("agenda", "start_url", "password")
+        }
         return httpx.Response(200, json={"next_page_token": "", "meetings": [other, same]})
 
     checked.add_callback(listing, method="GET", url=url(f"/users/{HOST}/meetings"))
-    checked.add_callback(lambda r: httpx.Response(200, json=meeting_answer(3, agenda=marker["m"] + "\n…")),
-                         method="GET", url=url("/meetings/85746065003"))
+    checked.add_callback(
+        lambda r: httpx.Response(200, json=meeting_answer(3, agenda=marker["m"] + "\n…")),
+        method="GET",
+        url=url("/meetings/85746065003"),
+    )
     booking, error = lesson(store, acme, zoom_client)
     assert error is None and booking.meeting.zoom_meeting_id == 85746065003
     gets = [r.url.path for r in sent(checked, "GET")]
@@ -142,10 +163,15 @@ def test_listing_items_without_agenda_are_checked_one_by_one(store, acme, zoom_c
 
 
 def test_a_failed_create_is_recorded_then_sync_creates_it(store, acme, zoom_client, checked):
-    checked.add_response(method="POST", url=url(f"/users/{HOST}/meetings"), status_code=500,
-                         json={"code": 500, "message": "Internal error"})
-    checked.add_response(method="GET", url=url(f"/users/{HOST}/meetings"), json={"next_page_token": "", "meetings": []},
-                         is_reusable=True)
+    checked.add_response(
+        method="POST",
+        url=url(f"/users/{HOST}/meetings"),
+        status_code=500,
+        json={"code": 500, "message": "Internal error"},
+    )
+    checked.add_response(
+        method="GET", url=url(f"/users/{HOST}/meetings"), json={"next_page_token": "", "meetings": []}, is_reusable=True
+    )
     booking, error = lesson(store, acme, zoom_client)
     assert isinstance(error, MeetingError) and error.exit_code == ExitCode.ZOOM_ERROR
     assert "bookings sync 1" in error.hint
@@ -161,10 +187,15 @@ def test_a_failed_create_is_recorded_then_sync_creates_it(store, acme, zoom_clie
 
 def test_the_daily_limit_leaves_the_meeting_pending_and_names_the_host(store, acme, zoom_client, checked):
     checked.add_response(
-        method="POST", url=url(f"/users/{HOST}/meetings"), status_code=429,
+        method="POST",
+        url=url(f"/users/{HOST}/meetings"),
+        status_code=429,
         headers={"X-RateLimit-Type": "Daily-limit", "Retry-After": "2031-03-02T00:00:00Z"},
-        json={"code": 429, "message": "You have exceeded the daily rate limit (100) of Meeting Create/Update API "
-                                      "requests permitted for this particular user."},
+        json={
+            "code": 429,
+            "message": "You have exceeded the daily rate limit (100) of Meeting Create/Update API "
+            "requests permitted for this particular user.",
+        },
     )
     booking, error = lesson(store, acme, zoom_client)
     assert error.exit_code == ExitCode.RATE_LIMITED
@@ -184,16 +215,31 @@ def test_a_provider_without_a_zoom_user_is_refused_before_anything_is_sent(store
 # -------------------------------------------------------------------------------- classes
 def _class(store, acme, zoom_client, *emails):
     return bookings.create_class_bookings(
-        store, acme, class_ref="Morning yoga", session_id=1, start=None,
-        attendees=[bookings.Attendee(e, n) for e, n in emails], is_test=False, zoom=lambda: zoom_client,
+        store,
+        acme,
+        class_ref="Morning yoga",
+        session_id=1,
+        start=None,
+        attendees=[bookings.Attendee(e, n) for e, n in emails],
+        is_test=False,
+        zoom=lambda: zoom_client,
     )
 
 
 def test_a_class_meeting_has_registration_and_one_attendee_is_added_alone(store, acme, zoom_client, checked):
     checked.add_response(method="POST", url=url(f"/users/{HOST}/meetings"), status_code=201, json=meeting_answer(5))
-    checked.add_response(method="POST", url=url("/meetings/85746065005/registrants"), status_code=201, json={
-        "id": 85746065005, "registrant_id": "R1", "join_url": f"{JOIN_ORIGIN}/w/85746065005?tk=one",
-        "topic": "Morning yoga", "start_time": "2031-03-03T08:30:00Z"})
+    checked.add_response(
+        method="POST",
+        url=url("/meetings/85746065005/registrants"),
+        status_code=201,
+        json={
+            "id": 85746065005,
+            "registrant_id": "R1",
+            "join_url": f"{JOIN_ORIGIN}/w/85746065005?tk=one",
+            "topic": "Morning yoga",
+            "start_time": "2031-03-03T08:30:00Z",
+        },
+    )
     made, error = _class(store, acme, zoom_client, ("ann@example.com", "Ann Marie Lee"))
     assert error is None
     meeting_body, registrant_body = (body(r) for r in sent(checked, "POST"))
@@ -210,28 +256,48 @@ def test_several_attendees_are_added_in_batches(store, acme, zoom_client, checke
 
     def batch(request):
         people = body(request)["registrants"]
-        return httpx.Response(201, json={"registrants": [
-            {"email": p["email"], "registrant_id": f"R{i}", "join_url": f"{JOIN_ORIGIN}/w/85746065006?tk={i}"}
-            for i, p in enumerate(people)]})
+        return httpx.Response(
+            201,
+            json={
+                "registrants": [
+                    {"email": p["email"], "registrant_id": f"R{i}", "join_url": f"{JOIN_ORIGIN}/w/85746065006?tk={i}"}
+                    for i, p in enumerate(people)
+                ]
+            },
+        )
 
     checked.add_callback(batch, method="POST", url=url("/meetings/85746065006/batch_registrants"))
-    made, error = _class(store, acme, zoom_client, ("a@example.com", None), ("b@example.com", "Bo"), ("c@example.com", None))
+    made, error = _class(
+        store, acme, zoom_client, ("a@example.com", None), ("b@example.com", "Bo"), ("c@example.com", None)
+    )
     assert error is None
     request = sent(checked, "POST")[1]
-    assert body(request) == {"auto_approve": True, "registrants": [
-        {"email": "a@example.com", "first_name": "a"}, {"email": "b@example.com", "first_name": "Bo"},
-        {"email": "c@example.com", "first_name": "c"}]}
+    assert body(request) == {
+        "auto_approve": True,
+        "registrants": [
+            {"email": "a@example.com", "first_name": "a"},
+            {"email": "b@example.com", "first_name": "Bo"},
+            {"email": "c@example.com", "first_name": "c"},
+        ],
+    }
     assert len({b.client_link for b in made}) == 3
 
 
 def test_cancel_a_class_booking_cancels_the_registrant(store, acme, zoom_client, checked):
     checked.add_response(method="POST", url=url(f"/users/{HOST}/meetings"), status_code=201, json=meeting_answer(5))
-    checked.add_response(method="POST", url=url("/meetings/85746065005/registrants"), status_code=201,
-                         json={"id": 85746065005, "registrant_id": "R1", "join_url": f"{JOIN_ORIGIN}/w/1?tk=one"})
+    checked.add_response(
+        method="POST",
+        url=url("/meetings/85746065005/registrants"),
+        status_code=201,
+        json={"id": 85746065005, "registrant_id": "R1", "join_url": f"{JOIN_ORIGIN}/w/1?tk=one"},
+    )
     checked.add_response(method="PUT", url=url("/meetings/85746065005/registrants/status"), status_code=204)
     (made,), _ = _class(store, acme, zoom_client, ("ann@example.com", None))
     cancelled = bookings.cancel(store, acme, made.id, lambda: zoom_client)
-    assert body(sent(checked, "PUT")[0]) == {"action": "cancel", "registrants": [{"email": "ann@example.com", "id": "R1"}]}
+    assert body(sent(checked, "PUT")[0]) == {
+        "action": "cancel",
+        "registrants": [{"email": "ann@example.com", "id": "R1"}],
+    }
     assert cancelled.status == "cancelled" and cancelled.registration.status == "cancelled"
 
 
@@ -243,8 +309,11 @@ def test_cancel_deletes_and_reschedule_patches(store, acme, zoom_client, checked
     booking, _ = lesson(store, acme, zoom_client)
     moved, action, error = bookings.reschedule(store, acme, booking.id, "2031-03-02T07:00", lambda: zoom_client)
     assert (action, error) == ("updated", None)
-    assert body(sent(checked, "PATCH")[0]) == {"start_time": "2031-03-02T06:00:00Z", "duration": 60,
-                                               "timezone": "Europe/Berlin"}
+    assert body(sent(checked, "PATCH")[0]) == {
+        "start_time": "2031-03-02T06:00:00Z",
+        "duration": 60,
+        "timezone": "Europe/Berlin",
+    }
     assert moved.client_link == booking.client_link
     cancelled = bookings.cancel(store, acme, booking.id, lambda: zoom_client)
     assert cancelled.meeting.status == "deleted" and len(sent(checked, "DELETE")) == 1
@@ -252,8 +321,12 @@ def test_cancel_deletes_and_reschedule_patches(store, acme, zoom_client, checked
 
 def test_sync_recreates_a_meeting_zoom_reports_missing(store, acme, zoom_client, checked):
     checked.add_response(method="POST", url=url(f"/users/{HOST}/meetings"), status_code=201, json=meeting_answer(1))
-    checked.add_response(method="GET", url=url("/meetings/85746065001"), status_code=404,
-                         json={"code": 3001, "message": "Meeting does not exist: 85746065001."})
+    checked.add_response(
+        method="GET",
+        url=url("/meetings/85746065001"),
+        status_code=404,
+        json={"code": 3001, "message": "Meeting does not exist: 85746065001."},
+    )
     checked.add_response(method="POST", url=url(f"/users/{HOST}/meetings"), status_code=201, json=meeting_answer(2))
     booking, _ = lesson(store, acme, zoom_client)
     items, error = meetings.sync(store, acme, zoom_client, [bookings.get(store, acme, booking.id)])
@@ -278,15 +351,32 @@ def test_delete_future_meetings(store, acme, zoom_client, checked):
         checked.add_response(method="POST", url=url(f"/users/{HOST}/meetings"), status_code=201, json=meeting_answer(n))
     lesson(store, acme, zoom_client, "2031-03-01T09:30")
     lesson(store, acme, zoom_client, "2031-03-01T11:30")
-    checked.add_response(method="POST", url=url(f"/users/{HOST}/meetings"), status_code=400,
-                         json={"code": 300, "message": "Validation Failed."})
-    past = bookings.create_one(store, acme, service_ref="Private lesson", provider_ref="Dana", client_email="o@example.com",
-                               client_name=None, start="2031-01-01T10:00", is_test=False, zoom=lambda: zoom_client)[0]
+    checked.add_response(
+        method="POST",
+        url=url(f"/users/{HOST}/meetings"),
+        status_code=400,
+        json={"code": 300, "message": "Validation Failed."},
+    )
+    past = bookings.create_one(
+        store,
+        acme,
+        service_ref="Private lesson",
+        provider_ref="Dana",
+        client_email="o@example.com",
+        client_name=None,
+        start="2031-01-01T10:00",
+        is_test=False,
+        zoom=lambda: zoom_client,
+    )[0]
     assert past.meeting.status == "failed"
     repo.move_booking(store, past.id, "2001-01-01T09:00:00Z", "2001-01-01T10:00:00Z")  # as if made long ago
     checked.add_response(method="DELETE", url=url("/meetings/85746065001"), status_code=204)
-    checked.add_response(method="DELETE", url=url("/meetings/85746065002"), status_code=404,
-                         json={"code": 3001, "message": "Meeting does not exist."})
+    checked.add_response(
+        method="DELETE",
+        url=url("/meetings/85746065002"),
+        status_code=404,
+        json={"code": 3001, "message": "Meeting does not exist."},
+    )
     assert bookings.delete_future_meetings(store, acme, zoom_client) == 1
     statuses = [r[0] for r in store.all("SELECT status FROM meetings ORDER BY id")]
     assert statuses == ["deleted", "deleted", "failed"]  # the past one is left alone
@@ -297,25 +387,52 @@ def test_delete_future_meetings(store, acme, zoom_client, checked):
 def test_zoom_users_follows_every_page(zoom_client, checked):
     def page(request):
         token = request.url.params.get("next_page_token")
-        users = [{"id": "U3", "email": "c@zoom.example", "first_name": "C", "last_name": "Z", "type": 1,
-                  "status": "active"}] if token else [
-            {"id": "U1", "email": "a@zoom.example", "display_name": "A Z", "type": 2, "status": "active"},
-            {"id": "U2", "email": "b@zoom.example", "display_name": "B Z", "type": 99, "status": "active"}]
+        users = (
+            [
+                {
+                    "id": "U3",
+                    "email": "c@zoom.example",
+                    "first_name": "C",
+                    "last_name": "Z",
+                    "type": 1,
+                    "status": "active",
+                }
+            ]
+            if token
+            else [
+                {"id": "U1", "email": "a@zoom.example", "display_name": "A Z", "type": 2, "status": "active"},
+                {"id": "U2", "email": "b@zoom.example", "display_name": "B Z", "type": 99, "status": "active"},
+            ]
+        )
         return httpx.Response(200, json={"next_page_token": "" if token else "PAGE2", "page_size": 300, "users": users})
 
     checked.add_callback(page, method="GET", url=url("/users"), is_reusable=True)
     found = providers_zoom.list_users(lambda: zoom_client, "active")
     assert [(u.email, u.type_name, u.display_name) for u in found] == [
-        ("a@zoom.example", "Licensed", "A Z"), ("b@zoom.example", "None", "B Z"), ("c@zoom.example", "Basic", "C Z")]
+        ("a@zoom.example", "Licensed", "A Z"),
+        ("b@zoom.example", "None", "B Z"),
+        ("c@zoom.example", "Basic", "C Z"),
+    ]
     assert [r.url.params.get("next_page_token") for r in checked.get_requests()] == [None, "PAGE2"]
 
 
 @pytest.fixture
 def user_level_login(store, acme):
     company_repo.save_connection(
-        store, acme.id, kind="oauth", oauth_url="https://zoom.example", api_url=API, client_id="C",
-        user_id="ME1", user_email="me@zoom.example", scopes=["meeting:write", "user:read"], can_act_for_others=False,
-        token_location="keyring", status="connected", connected_at="2026-01-01T00:00:00Z", connected_by="t",
+        store,
+        acme.id,
+        kind="oauth",
+        oauth_url="https://zoom.example",
+        api_url=API,
+        client_id="C",
+        user_id="ME1",
+        user_email="me@zoom.example",
+        scopes=["meeting:write", "user:read"],
+        can_act_for_others=False,
+        token_location="keyring",
+        status="connected",
+        connected_at="2026-01-01T00:00:00Z",
+        connected_by="t",
     )
 
 
@@ -326,8 +443,11 @@ def test_a_grant_for_itself_only_is_refused_for_another_user(store, acme, zoom_c
     assert "--shared-access" in refused.value.hint and "Server-to-Server" in refused.value.hint
     assert checked.get_requests() == []  # refused before asking Zoom
 
-    checked.add_response(method="GET", url=url("/users/me"),
-                         json={"id": "ME1", "email": "me@zoom.example", "type": 1, "status": "active"})
+    checked.add_response(
+        method="GET",
+        url=url("/users/me"),
+        json={"id": "ME1", "email": "me@zoom.example", "type": 1, "status": "active"},
+    )
     done = providers_zoom.assign(store, acme, "Dana", "me", lambda: zoom_client)
     assert done.user.id == "ME1" and done.result == "assigned"
     assert "Basic" in done.warnings[0] and "40 minutes" in done.warnings[0]
@@ -335,8 +455,12 @@ def test_a_grant_for_itself_only_is_refused_for_another_user(store, acme, zoom_c
 
 def test_a_permission_refusal_from_zoom_gets_the_same_explanation(store, acme, zoom_client, checked, monkeypatch):
     monkeypatch.setenv("ZOOMCTL_ZOOM_TOKEN", "t")  # rights unknown to zoomctl: Zoom decides
-    checked.add_response(method="GET", url=url("/users/other@zoom.example"), status_code=403,
-                         json={"code": 200, "message": "No permission."})
+    checked.add_response(
+        method="GET",
+        url=url("/users/other@zoom.example"),
+        status_code=403,
+        json={"code": 200, "message": "No permission."},
+    )
     with pytest.raises(Conflict, match="can act only for"):
         providers_zoom.assign(store, acme, "Dana", "other@zoom.example", lambda: zoom_client)
 
@@ -350,13 +474,22 @@ def test_the_request_check_is_not_a_rubber_stamp(spec):
         spec.check(unknown)
 
 
-def test_by_email_without_the_right_to_list_users_looks_each_email_up(store, acme, zoom_client, checked, user_level_login):
+def test_by_email_without_the_right_to_list_users_looks_each_email_up(
+    store, acme, zoom_client, checked, user_level_login
+):
     catalog.add_provider(store, acme, "Me Myself", "me@zoom.example")
     catalog.add_provider(store, acme, "Nobody", None)
-    checked.add_response(method="GET", url=url("/users"), status_code=400,
-                         json={"code": 4711, "message": "Invalid access token, does not contain scopes:[user:read:admin]."})
-    checked.add_response(method="GET", url=url("/users/me@zoom.example"),
-                         json={"id": "ME1", "email": "me@zoom.example", "type": 2, "status": "active"})
+    checked.add_response(
+        method="GET",
+        url=url("/users"),
+        status_code=400,
+        json={"code": 4711, "message": "Invalid access token, does not contain scopes:[user:read:admin]."},
+    )
+    checked.add_response(
+        method="GET",
+        url=url("/users/me@zoom.example"),
+        json={"id": "ME1", "email": "me@zoom.example", "type": 2, "status": "active"},
+    )
     results = {r.provider.name: r for r in providers_zoom.assign_all_by_email(store, acme, lambda: zoom_client)}
     assert results["Me Myself"].result == "assigned" and results["Me Myself"].user.id == "ME1"
     assert results["Nobody"].result == "no email"

@@ -44,16 +44,19 @@ def test_no_calendar_second_gets_more_than_the_rate():
     assert max(seconds.count(s) for s in set(seconds)) <= 25
 
 
-@pytest.mark.parametrize(("method", "path", "expected"), [
-    ("POST", "/users/me/meetings", "Light"),
-    ("GET", "/users/me/meetings", "Medium"),
-    ("GET", "/users", "Medium"),
-    ("GET", "/users/abc", "Light"),
-    ("DELETE", "/meetings/1", "Light"),
-    ("PUT", "/meetings/1/registrants/status", "Medium"),
-    ("POST", "/meetings/1/batch_registrants", "Heavy"),
-    ("POST", "/meetings/1/registrants", "Light"),
-])
+@pytest.mark.parametrize(
+    ("method", "path", "expected"),
+    [
+        ("POST", "/users/me/meetings", "Light"),
+        ("GET", "/users/me/meetings", "Medium"),
+        ("GET", "/users", "Medium"),
+        ("GET", "/users/abc", "Light"),
+        ("DELETE", "/meetings/1", "Light"),
+        ("PUT", "/meetings/1/registrants/status", "Medium"),
+        ("POST", "/meetings/1/batch_registrants", "Heavy"),
+        ("POST", "/meetings/1/registrants", "Light"),
+    ],
+)
 def test_categories_follow_zoom_s_rate_limit_labels(method, path, expected):
     assert category(method, path) == expected
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -27,20 +27,58 @@ def sandbox_options() -> SandboxOptions:
 
 
 def test_200_test_bookings_are_made_and_purged_without_orphans(zc, studio, sb, isolated):
-    third = next(u for u in studio.users if u["type"] == 2 and u["status"] == "active"
-                 and u["id"] not in (studio.dana["id"], studio.sam["id"]))
+    third = next(
+        u
+        for u in studio.users
+        if u["type"] == 2 and u["status"] == "active" and u["id"] not in (studio.dana["id"], studio.sam["id"])
+    )
     assert zc("providers", "add", "Noah", "--email", third["email"]).exit_code == 0
     assert zc("providers", "assign", "Noah", "--zoom-user", third["email"]).exit_code == 0
-    lesson = ("services", "add", "CI lesson", "--duration", "60", "--provider", "Dana", "--provider", "Sam", "--provider", "Noah")
+    lesson = (
+        "services",
+        "add",
+        "CI lesson",
+        "--duration",
+        "60",
+        "--provider",
+        "Dana",
+        "--provider",
+        "Sam",
+        "--provider",
+        "Noah",
+    )
     assert zc(*lesson).exit_code == 0 and zc("services", "online", "CI lesson", "--on").exit_code == 0
-    keep = zc("bookings", "create", "--service", "CI lesson", "--provider", "Dana", "--client", "real@example.com",
-              "--start", "2031-01-10T12:00", "--json")
+    keep = zc(
+        "bookings",
+        "create",
+        "--service",
+        "CI lesson",
+        "--provider",
+        "Dana",
+        "--client",
+        "real@example.com",
+        "--start",
+        "2031-01-10T12:00",
+        "--json",
+    )
     assert keep.exit_code == 0, keep.stderr
     sb.reset_stats()
 
     started = time.monotonic()
-    res = zc("bookings", "create", "--test", "--count", "200", "--service", "CI lesson",
-             "--from", "2031-01-10T09:00", "--rate", "60", "--json")
+    res = zc(
+        "bookings",
+        "create",
+        "--test",
+        "--count",
+        "200",
+        "--service",
+        "CI lesson",
+        "--from",
+        "2031-01-10T09:00",
+        "--rate",
+        "60",
+        "--json",
+    )
     took = time.monotonic() - started
     assert res.exit_code == 0, res.stderr
     made = res.json()
@@ -54,7 +92,7 @@ def test_200_test_bookings_are_made_and_purged_without_orphans(zc, studio, sb, i
     assert sorted(b["client_email"] for b in made) == sorted(f"test+{n}@example.invalid" for n in range(1, 201))
     for provider in ("Dana Smith", "Sam Lee", "Noah"):  # free slots only: nobody is double-booked
         mine = sorted((b["starts_at"], b["ends_at"]) for b in made if b["provider"] == provider)
-        assert all(end <= nxt for (_, end), (nxt, _) in zip(mine, mine[1:]))
+        assert all(end <= nxt for (_, end), (nxt, _) in zip(mine, mine[1:], strict=False))
     assert "2031-01-10T11:00:00Z" not in {b["starts_at"] for b in made if b["provider"] == "Dana Smith"}  # real@'s slot
     assert len(sandbox_meetings(sb)) == 201
     assert took < 20, f"200 test bookings took {took:.1f} s"
@@ -101,15 +139,29 @@ def test_purge_with_nothing_to_purge(zc, studio, sb):
 
 
 def test_a_class_test_booking_is_purged_by_cancelling_its_registration(zc, studio, sb, isolated):
-    real = zc("bookings", "create", "--class", "Morning yoga", "--session", "1", "--client", "real@example.com", "--json")
-    test = zc("bookings", "create", "--class", "Morning yoga", "--session", "1", "--client", "t@example.com",
-              "--test", "--json")
+    real = zc(
+        "bookings", "create", "--class", "Morning yoga", "--session", "1", "--client", "real@example.com", "--json"
+    )
+    test = zc(
+        "bookings",
+        "create",
+        "--class",
+        "Morning yoga",
+        "--session",
+        "1",
+        "--client",
+        "t@example.com",
+        "--test",
+        "--json",
+    )
     assert real.exit_code == 0 and test.exit_code == 0, test.stderr
     purged = zc("bookings", "purge", "--test", "--yes", "--json")
     assert purged.exit_code == 0, purged.stderr
     (m,) = sandbox_meetings(sb, marker_of(db_path(isolated), real.json()["id"]))  # the session's meeting stays
-    assert {r["email"]: r["status"] for r in m["registrants"]} == {"real@example.com": "approved",
-                                                                   "t@example.com": "denied"}
+    assert {r["email"]: r["status"] for r in m["registrants"]} == {
+        "real@example.com": "approved",
+        "t@example.com": "denied",
+    }
     assert [b["id"] for b in zc("bookings", "list", "--json").json()] == [real.json()["id"]]
 
 
@@ -124,7 +176,7 @@ def test_zoom_s_daily_limit_of_100_per_host(zc, studio, sb, isolated):
     assert sb.stats()["meetingCreate"] == 101 and len(sandbox_meetings(sb)) == 100
 
     now = sb.clock.now()
-    sb.clock.set(datetime(now.year, now.month, now.day, tzinfo=timezone.utc) + timedelta(days=1, seconds=30))
+    sb.clock.set(datetime(now.year, now.month, now.day, tzinfo=UTC) + timedelta(days=1, seconds=30))
     sb.reset_stats()
     synced = zc("bookings", "sync", "--all", "--json")
     assert synced.exit_code == 0, synced.stderr

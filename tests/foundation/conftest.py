@@ -5,14 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from support import default_db, workspace, zoomctl_executable
 
 from zoomctl.core import catalog as core_catalog
 from zoomctl.core import companies
 
-from support import default_db, workspace, zoomctl_executable
-
 from .helpers import assert_clean_error, dump
-
 
 
 @pytest.fixture

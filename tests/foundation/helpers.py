@@ -62,8 +62,15 @@ def add_booking(
         db,
         "INSERT INTO bookings (company_id, service_id, class_session_id, provider_id, client_id, starts_at, ends_at,"
         " status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (company_id, service_id, class_session_id, provider_id, client_id, starts_at, ends_at or starts_at, status,
-         "2026-01-01T00:00:00Z"),
+        (
+            company_id,
+            service_id,
+            class_session_id,
+            provider_id,
+            client_id,
+            starts_at,
+            ends_at or starts_at,
+            status,
+            "2026-01-01T00:00:00Z",
+        ),
     )
-
-

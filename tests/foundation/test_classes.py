@@ -10,7 +10,16 @@ from .helpers import add_booking, dump, execute, rows
 
 CLASS_FIELDS = {"id", "name", "duration_minutes", "capacity", "online", "created_at"}
 SESSION_FIELDS = {
-    "id", "class_id", "class_name", "provider_id", "provider_name", "starts_at", "starts_local", "status", "booked", "capacity",
+    "id",
+    "class_id",
+    "class_name",
+    "provider_id",
+    "provider_name",
+    "starts_at",
+    "starts_local",
+    "status",
+    "booked",
+    "capacity",
 }
 
 
@@ -100,8 +109,11 @@ def test_remove_is_refused_with_a_future_session(zc, catalog, fails_cleanly):
 
 def test_a_past_session_does_not_block_removal(zc, catalog, db):
     # a session held long ago (new sessions cannot start in the past)
-    execute(db, "INSERT INTO class_sessions (class_id, provider_id, starts_at, created_at) VALUES (1, 1, ?, ?)",
-            ("2001-01-01T08:00:00Z", "2001-01-01T00:00:00Z"))
+    execute(
+        db,
+        "INSERT INTO class_sessions (class_id, provider_id, starts_at, created_at) VALUES (1, 1, ?, ?)",
+        ("2001-01-01T08:00:00Z", "2001-01-01T00:00:00Z"),
+    )
     assert zc("classes", "remove", "Morning yoga").exit_code == 0
 
 
@@ -111,7 +123,11 @@ def test_session_add_stores_utc_and_shows_the_company_zone(zc, catalog, db):
     assert set(winter) == SESSION_FIELDS
     assert winter["starts_at"] == "2099-12-01T08:30:00Z"
     assert winter["starts_local"] == "2099-12-01 09:30 CET"
-    assert (winter["class_name"], winter["provider_name"], winter["status"]) == ("Morning yoga", "Dana Smith", "scheduled")
+    assert (winter["class_name"], winter["provider_name"], winter["status"]) == (
+        "Morning yoga",
+        "Dana Smith",
+        "scheduled",
+    )
     assert (winter["booked"], winter["capacity"]) == (0, 12)
     summer = add_session(zc, start="2099-07-01 09:30")
     assert summer["starts_at"] == "2099-07-01T07:30:00Z"
@@ -140,13 +156,19 @@ def test_the_same_instant_displays_in_each_company_zone(zc, catalog):
 
 @pytest.mark.parametrize("start", ["tomorrow", "2099-13-01T09:00", "", "12/01/2099 9am"])
 def test_session_add_with_an_unparsable_time(zc, catalog, fails_cleanly, start):
-    result = fails_cleanly(ExitCode.INVALID_INPUT, "classes", "sessions", "add", "Morning yoga", "--start", start, "--provider", "Dana")
+    result = fails_cleanly(
+        ExitCode.INVALID_INPUT, "classes", "sessions", "add", "Morning yoga", "--start", start, "--provider", "Dana"
+    )
     assert "2026-12-01T09:30" in result.stderr or "ISO 8601" in result.stderr
 
 
 def test_session_add_with_unknown_class_or_provider(zc, catalog, fails_cleanly):
-    fails_cleanly(ExitCode.NOT_FOUND, "classes", "sessions", "add", "Pilates", "--start", "2099-12-01T09:30", "--provider", "Dana")
-    fails_cleanly(ExitCode.NOT_FOUND, "classes", "sessions", "add", "Morning", "--start", "2099-12-01T09:30", "--provider", "Bo")
+    fails_cleanly(
+        ExitCode.NOT_FOUND, "classes", "sessions", "add", "Pilates", "--start", "2099-12-01T09:30", "--provider", "Dana"
+    )
+    fails_cleanly(
+        ExitCode.NOT_FOUND, "classes", "sessions", "add", "Morning", "--start", "2099-12-01T09:30", "--provider", "Bo"
+    )
 
 
 def test_sessions_list(zc, catalog):
@@ -171,7 +193,9 @@ def test_sessions_list_counts_bookings(zc, catalog, client_id, db):
 
 def test_sessions_cancel(zc, catalog, client_id, db):
     session = add_session(zc)
-    booking = add_booking(db, provider_id=1, client_id=client_id, class_session_id=session["id"], starts_at=session["starts_at"])
+    booking = add_booking(
+        db, provider_id=1, client_id=client_id, class_session_id=session["id"], starts_at=session["starts_at"]
+    )
     result = zc("classes", "sessions", "cancel", str(session["id"]), "--json")
     assert result.exit_code == 0, result.stderr
     assert result.json()["status"] == "cancelled"
@@ -214,35 +238,79 @@ def test_sessions_cancel_an_id_beyond_the_integer_range(zc, catalog, fails_clean
 @pytest.mark.parametrize("start", ["0001-01-01T00:10", "0001-01-01T00:10+05:00"])
 def test_session_add_with_a_time_that_cannot_be_stored_in_utc(zc, catalog, fails_cleanly, start):
     """Year 1 just after midnight in Berlin is before datetime.min in UTC: a bad value, not a crash."""
-    fails_cleanly(ExitCode.INVALID_INPUT, "classes", "sessions", "add", "Morning yoga", "--start", start, "--provider", "Dana")
+    fails_cleanly(
+        ExitCode.INVALID_INPUT, "classes", "sessions", "add", "Morning yoga", "--start", start, "--provider", "Dana"
+    )
 
 
 # ---- a session needs its provider free, and one session per class and start ------------------
 def test_session_add_refuses_a_provider_busy_with_another_session(zc, catalog, fails_cleanly):
     assert zc("classes", "add", "Evening flow", "--duration", "60", "--capacity", "20").exit_code == 0
     add_session(zc, start="2099-12-01T09:30")  # 09:30-10:15
-    result = fails_cleanly(ExitCode.CONFLICT, "classes", "sessions", "add", "Evening flow", "--start", "2099-12-01T10:00",
-                           "--provider", "Dana")
+    result = fails_cleanly(
+        ExitCode.CONFLICT,
+        "classes",
+        "sessions",
+        "add",
+        "Evening flow",
+        "--start",
+        "2099-12-01T10:00",
+        "--provider",
+        "Dana",
+    )
     assert "provider Dana Smith is already booked at 2099-12-01 10:00 CET (class session 1)" in result.stderr
     # an earlier session that runs into it, too
-    fails_cleanly(ExitCode.CONFLICT, "classes", "sessions", "add", "Evening flow", "--start", "2099-12-01T08:45",
-                  "--provider", "Dana")
+    fails_cleanly(
+        ExitCode.CONFLICT,
+        "classes",
+        "sessions",
+        "add",
+        "Evening flow",
+        "--start",
+        "2099-12-01T08:45",
+        "--provider",
+        "Dana",
+    )
     assert add_session(zc, start="2099-12-01T10:15", cls="Evening flow")["id"] == 2  # back to back is fine
 
 
 def test_session_add_refuses_a_provider_busy_with_a_booking(zc, catalog, client_id, db, fails_cleanly):
-    booking = add_booking(db, provider_id=1, client_id=client_id, service_id=1, starts_at="2099-12-01T08:00:00Z",
-                          ends_at="2099-12-01T09:00:00Z")
-    result = fails_cleanly(ExitCode.CONFLICT, "classes", "sessions", "add", "Morning yoga", "--start", "2099-12-01T09:30",
-                           "--provider", "Dana")
+    booking = add_booking(
+        db,
+        provider_id=1,
+        client_id=client_id,
+        service_id=1,
+        starts_at="2099-12-01T08:00:00Z",
+        ends_at="2099-12-01T09:00:00Z",
+    )
+    result = fails_cleanly(
+        ExitCode.CONFLICT,
+        "classes",
+        "sessions",
+        "add",
+        "Morning yoga",
+        "--start",
+        "2099-12-01T09:30",
+        "--provider",
+        "Dana",
+    )
     assert f"(booking {booking})" in result.stderr
 
 
 def test_session_add_refuses_a_second_session_of_the_class_at_the_same_start(zc, catalog, fails_cleanly):
     assert zc("providers", "add", "Sam Lee").exit_code == 0
     first = add_session(zc, start="2099-12-01T09:30")
-    result = fails_cleanly(ExitCode.CONFLICT, "classes", "sessions", "add", "Morning yoga", "--start", "2099-12-01T08:30Z",
-                           "--provider", "Sam")
+    result = fails_cleanly(
+        ExitCode.CONFLICT,
+        "classes",
+        "sessions",
+        "add",
+        "Morning yoga",
+        "--start",
+        "2099-12-01T08:30Z",
+        "--provider",
+        "Sam",
+    )
     assert f"already has a session at 2099-12-01 09:30 CET (session {first['id']})" in result.stderr
     assert f"--session {first['id']}" in result.stderr
     assert zc("classes", "sessions", "cancel", str(first["id"])).exit_code == 0
@@ -250,15 +318,27 @@ def test_session_add_refuses_a_second_session_of_the_class_at_the_same_start(zc,
 
 
 def test_session_add_refuses_the_past(zc, catalog, fails_cleanly):
-    result = fails_cleanly(ExitCode.INVALID_INPUT, "classes", "sessions", "add", "Morning yoga", "--start",
-                           "2001-01-01T09:00", "--provider", "Dana")
+    result = fails_cleanly(
+        ExitCode.INVALID_INPUT,
+        "classes",
+        "sessions",
+        "add",
+        "Morning yoga",
+        "--start",
+        "2001-01-01T09:00",
+        "--provider",
+        "Dana",
+    )
     assert "'2001-01-01T09:00' is in the past" in result.stderr
 
 
-@pytest.mark.parametrize("start, after", [("2099-03-29T02:30", "2099-03-29T03:00"), ("2026-03-29T02:00", "2026-03-29T03:00")])
+@pytest.mark.parametrize(
+    "start, after", [("2099-03-29T02:30", "2099-03-29T03:00"), ("2026-03-29T02:00", "2026-03-29T03:00")]
+)
 def test_session_add_refuses_a_time_the_clocks_skip(zc, catalog, fails_cleanly, start, after):
-    result = fails_cleanly(ExitCode.INVALID_INPUT, "classes", "sessions", "add", "Morning yoga", "--start", start,
-                           "--provider", "Dana")
+    result = fails_cleanly(
+        ExitCode.INVALID_INPUT, "classes", "sessions", "add", "Morning yoga", "--start", start, "--provider", "Dana"
+    )
     assert "does not exist in Europe/Berlin" in result.stderr and after in result.stderr
 
 

@@ -7,6 +7,7 @@ import stat
 import subprocess
 
 from support import default_db, zoomctl_executable
+
 from zoomctl.exit_codes import ExitCode
 
 
@@ -19,8 +20,15 @@ def test_a_reader_that_stops_early_is_not_an_error(tmp_path, company, isolated):
             [(f"c{i}@example.com",) for i in range(20000)],
         )
     env = {**os.environ}
-    done = subprocess.run(f"'{zoomctl_executable()}' clients list --json | head -1; echo \"rc=${{PIPESTATUS[0]}}\"",
-                          shell=True, executable="/bin/bash", capture_output=True, text=True, env=env, timeout=60)
+    done = subprocess.run(
+        f"'{zoomctl_executable()}' clients list --json | head -1; echo \"rc=${{PIPESTATUS[0]}}\"",
+        shell=True,
+        executable="/bin/bash",
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
     assert done.stdout.splitlines() == ["[", "rc=0"], done.stdout + done.stderr
     assert "Traceback" not in done.stderr and "error" not in done.stderr
 

@@ -17,7 +17,9 @@ def test_add(zc, company, db):
     data = result.json()
     assert set(data) == CLIENT_FIELDS
     assert (data["email"], data["name"]) == ("pat@example.com", "Pat Lee")
-    assert [tuple(r) for r in rows(db, "SELECT company_id, email, name FROM clients")] == [(1, "pat@example.com", "Pat Lee")]
+    assert [tuple(r) for r in rows(db, "SELECT company_id, email, name FROM clients")] == [
+        (1, "pat@example.com", "Pat Lee")
+    ]
 
 
 def test_add_without_a_name(zc, company):

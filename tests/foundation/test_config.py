@@ -35,7 +35,12 @@ def test_list_json_with_no_config_file(zc, isolated):
     assert data["config_file"] == str(isolated / "config" / "config.toml")
     assert data["profiles"] == []
     assert [row["key"] for row in data["settings"]] == [
-        "profile", "company", "database", "zoom_client_id", "zoom_oauth_url", "zoom_api_url",
+        "profile",
+        "company",
+        "database",
+        "zoom_client_id",
+        "zoom_oauth_url",
+        "zoom_api_url",
     ]
     assert all(set(row) == {"key", "value", "source"} for row in data["settings"])
     found = settings(zc)

@@ -68,4 +68,3 @@ def test_a_bad_value_in_a_real_process(run_zoomctl, tmp_path):
     assert done.stderr.splitlines()[1].startswith("  fix: ")
     with closing(sqlite3.connect(db)) as conn:
         assert list(conn.iterdump()) == before
-

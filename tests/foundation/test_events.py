@@ -22,7 +22,9 @@ def os_user(monkeypatch):
 
 
 def log(db):
-    return [dict(r) for r in rows(db, "SELECT company_id, at, os_user, action, subject, details FROM events ORDER BY id")]
+    return [
+        dict(r) for r in rows(db, "SELECT company_id, at, os_user, action, subject, details FROM events ORDER BY id")
+    ]
 
 
 def run_and_get_new_events(zc, db, *args):
@@ -44,7 +46,11 @@ def run_and_get_new_events(zc, db, *args):
         (("classes", "add", "Evening flow", "--duration", "60", "--capacity", "20"), "class.add", "Evening flow"),
         (("classes", "remove", "Morning yoga"), "class.remove", "Morning yoga"),
         (("classes", "online", "Morning yoga", "--on"), "class.online", "Morning yoga"),
-        (("classes", "sessions", "add", "Morning yoga", "--start", "2099-01-05T09:00", "--provider", "Dana"), "session.add", "Morning yoga #1"),
+        (
+            ("classes", "sessions", "add", "Morning yoga", "--start", "2099-01-05T09:00", "--provider", "Dana"),
+            "session.add",
+            "Morning yoga #1",
+        ),
         (("clients", "add", "kim@example.com"), "client.add", "kim@example.com"),
     ],
 )
@@ -77,7 +83,10 @@ def test_details_say_what_changed(zc, catalog, db):
 
 
 def test_session_cancel_is_logged(zc, catalog, db):
-    assert zc("classes", "sessions", "add", "Morning yoga", "--start", "2099-01-05T09:00", "--provider", "Dana").exit_code == 0
+    assert (
+        zc("classes", "sessions", "add", "Morning yoga", "--start", "2099-01-05T09:00", "--provider", "Dana").exit_code
+        == 0
+    )
     new = run_and_get_new_events(zc, db, "classes", "sessions", "cancel", "1")
     assert [(e["action"], e["subject"]) for e in new] == [("session.cancel", "Morning yoga #1")]
 

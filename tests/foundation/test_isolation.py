@@ -40,7 +40,11 @@ def test_platformdirs_defaults_stay_under_the_fake_home(tmp_path, monkeypatch):
 
 
 def test_no_zoomctl_environment_leaks_in():
-    leaked = {k for k in os.environ if k.startswith("ZOOMCTL_")} - {"ZOOMCTL_CONFIG_DIR", "ZOOMCTL_DATA_DIR", "ZOOMCTL_SHARED_DIR"}
+    leaked = {k for k in os.environ if k.startswith("ZOOMCTL_")} - {
+        "ZOOMCTL_CONFIG_DIR",
+        "ZOOMCTL_DATA_DIR",
+        "ZOOMCTL_SHARED_DIR",
+    }
     assert leaked == set()
     assert os.environ["NO_COLOR"] == "1"
     assert "FORCE_COLOR" not in os.environ

@@ -28,10 +28,10 @@ LISTINGS = [
 
 @pytest.fixture
 def populated(catalog, client_id, db):
+    from support import workspace
+
     from zoomctl.core import catalog as core
     from zoomctl.core import companies
-
-    from support import workspace
 
     with workspace(db) as store:
         core.add_session(store, companies.get(store, catalog), "Morning yoga", "2099-12-01T09:30", "Dana")
@@ -91,11 +91,27 @@ def test_messages_go_to_stderr_and_json_results_to_stdout(zc, company):
 def test_json_field_names_are_stable(zc, populated):
     expected = {
         ("company", "list"): ["id", "slug", "name", "timezone", "online_meetings_enabled", "created_at", "current"],
-        ("providers", "list"): ["id", "name", "email", "zoom_user_id", "zoom_user_email", "zoom_user_type", "created_at"],
+        ("providers", "list"): [
+            "id",
+            "name",
+            "email",
+            "zoom_user_id",
+            "zoom_user_email",
+            "zoom_user_type",
+            "created_at",
+        ],
         ("services", "list"): ["id", "name", "duration_minutes", "online", "providers", "created_at"],
         ("classes", "list"): ["id", "name", "duration_minutes", "capacity", "online", "created_at"],
         ("classes", "sessions", "list"): [
-            "id", "class_id", "class_name", "provider_id", "provider_name", "starts_at", "status", "booked", "capacity",
+            "id",
+            "class_id",
+            "class_name",
+            "provider_id",
+            "provider_name",
+            "starts_at",
+            "status",
+            "booked",
+            "capacity",
             "starts_local",
         ],
         ("clients", "list"): ["id", "email", "name", "created_at"],

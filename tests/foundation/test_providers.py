@@ -162,15 +162,22 @@ def test_past_or_cancelled_bookings_do_not_block_removal(zc, catalog, client_id,
 
 
 def test_remove_is_refused_with_a_future_class_session(zc, catalog, fails_cleanly):
-    assert zc("classes", "sessions", "add", "Morning yoga", "--start", "2099-01-05T09:00", "--provider", "Dana").exit_code == 0
+    assert (
+        zc("classes", "sessions", "add", "Morning yoga", "--start", "2099-01-05T09:00", "--provider", "Dana").exit_code
+        == 0
+    )
     result = fails_cleanly(ExitCode.CONFLICT, "providers", "remove", "Dana")
     assert "1 future class session" in result.stderr
 
 
 def test_force_cancels_future_class_sessions_and_their_bookings(zc, catalog, client_id, db):
-    session = zc("classes", "sessions", "add", "Morning yoga", "--start", "2099-01-05T09:00", "--provider", "Dana", "--json")
+    session = zc(
+        "classes", "sessions", "add", "Morning yoga", "--start", "2099-01-05T09:00", "--provider", "Dana", "--json"
+    )
     session_id = session.json()["id"]
-    booking = add_booking(db, provider_id=1, client_id=client_id, class_session_id=session_id, starts_at="2099-01-05T08:00:00Z")
+    booking = add_booking(
+        db, provider_id=1, client_id=client_id, class_session_id=session_id, starts_at="2099-01-05T08:00:00Z"
+    )
     result = zc("providers", "remove", "Dana", "--force", "--json")
     assert result.exit_code == 0, result.stderr
     assert rows(db, "SELECT status FROM class_sessions WHERE id = ?", (session_id,))[0][0] == "cancelled"
@@ -206,7 +213,10 @@ def test_force_stops_when_zoom_cannot_be_reached_and_keeps_what_it_did(zc, catal
     from zoomctl.core import bookings
     from zoomctl.errors import NetworkError
 
-    assert zc("classes", "sessions", "add", "Morning yoga", "--start", "2099-01-05T09:00", "--provider", "Dana").exit_code == 0
+    assert (
+        zc("classes", "sessions", "add", "Morning yoga", "--start", "2099-01-05T09:00", "--provider", "Dana").exit_code
+        == 0
+    )
     first = add_booking(db, provider_id=1, client_id=client_id, service_id=1, starts_at=FUTURE)
     second = add_booking(db, provider_id=1, client_id=client_id, service_id=1, starts_at=FUTURE)
 

@@ -14,8 +14,10 @@ from zoomctl.errors import Conflict, NotFound
 from zoomctl.store.db import Store
 
 # a small alphabet makes shared prefixes and case clashes likely
-NAMES = st.text(alphabet="abAB -", min_size=1, max_size=6).map(lambda s: " ".join(s.split())).filter(
-    lambda s: s and not s.isdigit()
+NAMES = (
+    st.text(alphabet="abAB -", min_size=1, max_size=6)
+    .map(lambda s: " ".join(s.split()))
+    .filter(lambda s: s and not s.isdigit())
 )
 
 

@@ -17,7 +17,9 @@ SERVICE_FIELDS = {"id", "name", "duration_minutes", "online", "providers", "crea
 
 def test_add_is_not_online(zc, catalog, db):
     assert zc("providers", "add", "Alex Kim").exit_code == 0
-    result = zc("services", "add", "Intro call", "--duration", "30", "--provider", "Dana", "--provider", "alex kim", "--json")
+    result = zc(
+        "services", "add", "Intro call", "--duration", "30", "--provider", "Dana", "--provider", "alex kim", "--json"
+    )
     assert result.exit_code == 0, result.stderr
     data = result.json()
     assert set(data) == SERVICE_FIELDS
@@ -59,7 +61,7 @@ def test_duration_not_a_number_is_a_usage_error(zc, catalog, db):
 
 
 @settings(database=None, deadline=None)
-@given(st.integers(min_value=-10**6, max_value=10**6))
+@given(st.integers(min_value=-(10**6), max_value=10**6))
 def test_duration_validation_matches_the_documented_range(minutes):
     if 1 <= minutes <= 1440:
         assert validate.duration(minutes) == minutes
@@ -71,7 +73,18 @@ def test_duration_validation_matches_the_documented_range(minutes):
 
 
 def test_add_with_an_unknown_provider(zc, catalog, fails_cleanly):
-    fails_cleanly(ExitCode.NOT_FOUND, "services", "add", "Session", "--duration", "30", "--provider", "Dana", "--provider", "Nobody")
+    fails_cleanly(
+        ExitCode.NOT_FOUND,
+        "services",
+        "add",
+        "Session",
+        "--duration",
+        "30",
+        "--provider",
+        "Dana",
+        "--provider",
+        "Nobody",
+    )
 
 
 def test_add_with_an_ambiguous_provider(zc, catalog, fails_cleanly):

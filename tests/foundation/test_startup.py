@@ -21,7 +21,10 @@ sys.exit(code)
 def probe(argv: list[str]) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-c", PROBE.format(argv=argv)],
-        capture_output=True, text=True, env=dict(os.environ), timeout=60,
+        capture_output=True,
+        text=True,
+        env=dict(os.environ),
+        timeout=60,
     )
 
 
@@ -41,6 +44,9 @@ def test_the_probe_can_see_a_heavy_import(isolated):
     """The check above is not vacuous: a run that imports keyring is caught."""
     done = subprocess.run(
         [sys.executable, "-c", "import keyring\n" + PROBE.format(argv=["--help"])],
-        capture_output=True, text=True, env=dict(os.environ), timeout=60,
+        capture_output=True,
+        text=True,
+        env=dict(os.environ),
+        timeout=60,
     )
     assert "HEAVY=keyring" in done.stderr

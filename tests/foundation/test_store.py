@@ -17,8 +17,19 @@ from zoomctl.store.migrations import MIGRATIONS
 from .helpers import UTC_RE, dump, rows
 
 TABLES = {
-    "companies", "zoom_connections", "providers", "services", "service_providers", "classes", "class_sessions",
-    "clients", "bookings", "meetings", "registrants", "templates", "events",
+    "companies",
+    "zoom_connections",
+    "providers",
+    "services",
+    "service_providers",
+    "classes",
+    "class_sessions",
+    "clients",
+    "bookings",
+    "meetings",
+    "registrants",
+    "templates",
+    "events",
 }
 
 
@@ -185,7 +196,11 @@ def test_each_migration_step_is_numbered(db, monkeypatch):
     db.parent.mkdir(parents=True)
     with closing(sqlite3.connect(db, isolation_level=None)) as conn:
         migrate(conn)
-    extra = [*MIGRATIONS, "CREATE TABLE probe_a (x INTEGER)", "CREATE TABLE probe_b (y INTEGER); INSERT INTO probe_b VALUES (1)"]
+    extra = [
+        *MIGRATIONS,
+        "CREATE TABLE probe_a (x INTEGER)",
+        "CREATE TABLE probe_b (y INTEGER); INSERT INTO probe_b VALUES (1)",
+    ]
     monkeypatch.setattr(db_module, "MIGRATIONS", extra)
     with closing(sqlite3.connect(db, isolation_level=None)) as conn:
         assert migrate(conn) == len(extra)
@@ -222,7 +237,9 @@ def test_a_newer_schema_is_a_clear_error(zc, db):
     assert result.exit_code == ExitCode.CONFIG
 
 
-@pytest.mark.parametrize("content", [b"this is not a database\n" * 10, b"SQLite format 3\x00" + b"\xff" * 200, bytes(range(256)) * 8])
+@pytest.mark.parametrize(
+    "content", [b"this is not a database\n" * 10, b"SQLite format 3\x00" + b"\xff" * 200, bytes(range(256)) * 8]
+)
 def test_a_non_sqlite_file_is_a_config_error(zc, db, content):
     db.parent.mkdir(parents=True)
     db.write_bytes(content)
@@ -240,7 +257,10 @@ def test_zoom_connection_metadata_has_no_token_or_secret_columns(zc, db):
     assert zc("company", "list").exit_code == 0
     for table in TABLES:
         for name in columns(db, table):
-            assert not any(word in name for word in ("access_token", "refresh_token", "secret", "password_hash")), (table, name)
+            assert not any(word in name for word in ("access_token", "refresh_token", "secret", "password_hash")), (
+                table,
+                name,
+            )
             assert name in ("token_location", "password") or "token" not in name, (table, name)
     assert {"kind", "client_id", "account_id", "user_id", "scopes", "status"} <= set(columns(db, "zoom_connections"))
 
@@ -272,7 +292,10 @@ def test_the_schema_itself_guards_durations_and_capacity(db, company, sql):
 
 
 def test_times_are_stored_in_utc(zc, catalog, client_id, db):
-    assert zc("classes", "sessions", "add", "Morning yoga", "--start", "2099-07-01T23:30", "--provider", "Dana").exit_code == 0
+    assert (
+        zc("classes", "sessions", "add", "Morning yoga", "--start", "2099-07-01T23:30", "--provider", "Dana").exit_code
+        == 0
+    )
     assert rows(db, "SELECT starts_at FROM class_sessions")[0][0] == "2099-07-01T21:30:00Z"
     for table in ("companies", "providers", "services", "classes", "clients", "class_sessions"):
         for (created,) in rows(db, f"SELECT created_at FROM {table}"):
@@ -311,7 +334,9 @@ def test_an_unexpected_error_rolls_back_without_a_traceback(zc, company, db, mon
     assert dump(db) == before
 
 
-def test_force_removal_keeps_each_cancellation_but_a_failed_removal_removes_nothing(zc, catalog, client_id, db, monkeypatch):
+def test_force_removal_keeps_each_cancellation_but_a_failed_removal_removes_nothing(
+    zc, catalog, client_id, db, monkeypatch
+):
     """`providers remove --force` commits each cancellation as it goes (a deleted Zoom meeting must
     stay recorded as deleted); a failure at the end leaves the provider in place, and running
     the command again finishes the job."""
@@ -320,7 +345,10 @@ def test_force_removal_keeps_each_cancellation_but_a_failed_removal_removes_noth
 
     from .helpers import add_booking
 
-    assert zc("classes", "sessions", "add", "Morning yoga", "--start", "2099-01-05T09:00", "--provider", "Dana").exit_code == 0
+    assert (
+        zc("classes", "sessions", "add", "Morning yoga", "--start", "2099-01-05T09:00", "--provider", "Dana").exit_code
+        == 0
+    )
     booking = add_booking(db, provider_id=1, client_id=client_id, service_id=1)
 
     def crash(*args, **kwargs):

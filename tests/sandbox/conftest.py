@@ -61,7 +61,9 @@ def openapi_documents():
 
     directory = shared_dir()
     try:
-        return {name: json.loads((directory / f"{file}-openapi.json").read_text("utf-8"))
-                for name, file in (("meetings", "meetings"), ("combined", "combined-2023"))}
+        return {
+            name: json.loads((directory / f"{file}-openapi.json").read_text("utf-8"))
+            for name, file in (("meetings", "meetings"), ("combined", "combined-2023"))
+        }
     except FileNotFoundError:
         pytest.skip(f"Zoom's OpenAPI documents are not in {directory} (set ZOOMCTL_SHARED_DIR)")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import httpx
 import pytest
@@ -54,8 +54,7 @@ def test_admin_faults(zoom):
     assert zoom.http.delete("/_sandbox/faults").json() == {"faults": []}
     bad = zoom.http.post("/_sandbox/faults", json={"spec": "nope:1:status=500"})
     assert bad.status_code == 400 and "unknown operation" in bad.json()["error"]
-    assert zoom.http.post("/_sandbox/faults", json={"operation": "user",
-                                                    "colour": "red"}).status_code == 400
+    assert zoom.http.post("/_sandbox/faults", json={"operation": "user", "colour": "red"}).status_code == 400
 
 
 def test_admin_clock(zoom):
@@ -66,10 +65,9 @@ def test_admin_clock(zoom):
     now = datetime.fromisoformat(answer.json()["now"].replace("Z", "+00:00"))
     assert 3599 < (now - before).total_seconds() < 3700
     assert zoom.api("GET", "/users/me", tokens).status_code == 401  # expired
-    frozen = zoom.http.post("/_sandbox/clock", json={"set": "2031-01-01T00:00:00Z",
-                                                     "freeze": True}).json()
+    frozen = zoom.http.post("/_sandbox/clock", json={"set": "2031-01-01T00:00:00Z", "freeze": True}).json()
     assert frozen["frozen"] and frozen["now"].startswith("2031-01-01T00:00:00")
-    assert zoom.sb.clock.now() == datetime(2031, 1, 1, tzinfo=timezone.utc)
+    assert zoom.sb.clock.now() == datetime(2031, 1, 1, tzinfo=UTC)
     assert zoom.http.post("/_sandbox/clock", json={"freeze": False}).json()["frozen"] is False
     assert zoom.http.post("/_sandbox/clock", json={"jump": 1}).status_code == 400
 
@@ -88,9 +86,17 @@ def test_admin_events(zoom):
 
 def test_admin_config(zoom):
     owner = zoom.owner["email"]
-    answer = zoom.http.post("/_sandbox/config", json={
-        "auto_approve": owner, "auto_approve_shared_access": True, "access_token_ttl": 120,
-        "rate_limit_headers": False, "rate_limits": {"light": 5}, "daily_meeting_limit": 7})
+    answer = zoom.http.post(
+        "/_sandbox/config",
+        json={
+            "auto_approve": owner,
+            "auto_approve_shared_access": True,
+            "access_token_ttl": 120,
+            "rate_limit_headers": False,
+            "rate_limits": {"light": 5},
+            "daily_meeting_limit": 7,
+        },
+    )
     assert answer.status_code == 200
     config = zoom.http.get("/_sandbox/config").json()
     assert config["auto_approve"] == owner and config["access_token_ttl"] == 120

@@ -18,8 +18,7 @@ def test_token_in_query_string_is_refused_with_124(zoom):
     assert both.status_code == 401 and both.json()["code"] == 124
 
 
-@pytest.mark.parametrize("header", [None, "", "Bearer", "Bearer nope", "Basic abc",
-                                    "bearer eyJ.fake.token"])
+@pytest.mark.parametrize("header", [None, "", "Bearer", "Bearer nope", "Basic abc", "bearer eyJ.fake.token"])
 def test_missing_or_unknown_token_is_124(zoom, header):
     headers = {"Authorization": header} if header is not None else {}
     answer = zoom.http.get("/v2/users/me", headers=headers)
@@ -73,8 +72,9 @@ def test_user_level_grant_cannot_touch_another_users_meeting(zoom):
 def test_shared_access_lets_a_user_level_grant_act_for_active_users(zoom):
     tokens = zoom.login("public", shared=True)
     other = zoom.user(type=2, owner=False)
-    created = zoom.api("POST", f"/users/{other['email']}/meetings", tokens,
-                       json={"topic": "For a colleague", "type": 2})
+    created = zoom.api(
+        "POST", f"/users/{other['email']}/meetings", tokens, json={"topic": "For a colleague", "type": 2}
+    )
     assert created.status_code == 201 and created.json()["host_id"] == other["id"]
     meeting_id = created.json()["id"]
     assert zoom.api("GET", f"/meetings/{meeting_id}", tokens).status_code == 200
@@ -90,8 +90,7 @@ def test_admin_scoped_grants_act_for_any_user(zoom, app):
     for user in zoom.users():
         assert zoom.api("GET", f"/users/{user['id']}", tokens).status_code == 200
     basic = zoom.user(type=1)
-    assert zoom.api("POST", f"/users/{basic['id']}/meetings", tokens,
-                    json={"type": 2}).status_code == 201
+    assert zoom.api("POST", f"/users/{basic['id']}/meetings", tokens, json={"type": 2}).status_code == 201
 
 
 def test_user_level_grant_lacks_the_scope_to_list_users(zoom):
@@ -100,7 +99,8 @@ def test_user_level_grant_lacks_the_scope_to_list_users(zoom):
         assert answer.status_code == 400
         assert answer.json() == {
             "code": 4711,
-            "message": "Invalid access token, does not contain scopes:[user:read:admin]."}
+            "message": "Invalid access token, does not contain scopes:[user:read:admin].",
+        }
 
 
 def test_shared_access_lets_a_user_level_grant_list_users(zoom):
@@ -119,8 +119,7 @@ def test_me_email_and_id_resolve_and_unknown_user_is_1001(zoom):
     missing = zoom.api("GET", "/users/nobody@example.com", tokens)
     assert missing.status_code == 404
     assert missing.json() == {"code": 1001, "message": "User does not exist: nobody@example.com."}
-    assert zoom.api("POST", "/users/nobody@example.com/meetings", tokens,
-                    json={}).json()["code"] == 1001
+    assert zoom.api("POST", "/users/nobody@example.com/meetings", tokens, json={}).json()["code"] == 1001
     assert zoom.api("GET", "/users/nobody/meetings", tokens).json()["code"] == 1001
 
 

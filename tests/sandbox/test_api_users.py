@@ -54,8 +54,7 @@ def test_status_filter_and_defaults(big):
 
 def test_page_size_is_capped_at_300_and_must_be_positive(big):
     tokens = big.s2s()
-    assert big.api("GET", "/users", tokens,
-                   params={"page_size": 1000}).json()["page_size"] == 300
+    assert big.api("GET", "/users", tokens, params={"page_size": 1000}).json()["page_size"] == 300
     for value in ("0", "-3", "ten"):
         answer = big.api("GET", "/users", tokens, params={"page_size": value})
         assert answer.status_code == 400 and answer.json()["code"] == 300
@@ -66,8 +65,7 @@ def test_page_token_is_checked_and_expires_after_15_minutes(big):
     token = big.api("GET", "/users", tokens, params={"page_size": 5}).json()["next_page_token"]
     forged = big.api("GET", "/users", tokens, params={"next_page_token": token[:-2] + "xx"})
     assert forged.status_code == 400 and forged.json()["code"] == 300
-    other_listing = big.api("GET", "/users", tokens,
-                            params={"next_page_token": token, "status": "inactive"})
+    other_listing = big.api("GET", "/users", tokens, params={"next_page_token": token, "status": "inactive"})
     assert other_listing.status_code == 400
     big.sb.clock.advance(16 * 60)
     fresh = big.s2s()

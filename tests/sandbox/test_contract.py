@@ -15,7 +15,6 @@ Request bodies the tests send are validated against the documents as well.
 from __future__ import annotations
 
 import pytest
-
 from openapi_core.validation.request.exceptions import InvalidRequestBody
 
 
@@ -30,31 +29,42 @@ def _send(zoom, contract, method, path, token, body=None, params=None):
     return answer
 
 
-MEETING = {"topic": "Contract class", "type": 2, "start_time": "2031-04-05T06:07:08Z",
-           "duration": 30, "timezone": "UTC", "agenda": "zoomctl:contract",
-           "settings": {"approval_type": 0, "join_before_host": False, "waiting_room": False}}
+MEETING = {
+    "topic": "Contract class",
+    "type": 2,
+    "start_time": "2031-04-05T06:07:08Z",
+    "duration": 30,
+    "timezone": "UTC",
+    "agenda": "zoomctl:contract",
+    "settings": {"approval_type": 0, "join_before_host": False, "waiting_room": False},
+}
 
 
 def test_request_bodies_are_checked_against_the_spec(contract):
     contract.check_request("POST", "/users/me/meetings", MEETING)
-    contract.check_request("PUT", "/meetings/85746065/registrants/status",
-                           {"action": "approve", "registrants": [{"id": "abc"}]})
+    contract.check_request(
+        "PUT", "/meetings/85746065/registrants/status", {"action": "approve", "registrants": [{"id": "abc"}]}
+    )
     with pytest.raises(InvalidRequestBody):
         contract.check_request("POST", "/users/me/meetings", {"duration": 3000})
     with pytest.raises(InvalidRequestBody):
-        contract.check_request("PUT", "/meetings/85746065/registrants/status",
-                               {"action": "ban"})
+        contract.check_request("PUT", "/meetings/85746065/registrants/status", {"action": "ban"})
 
 
 def test_users_list(zoom, contract):
     s2s = zoom.s2s()
     first = _send(zoom, contract, "GET", "/users", s2s, params={"page_size": 2})
     assert first.status_code == 200 and first.json()["next_page_token"]
-    page = _send(zoom, contract, "GET", "/users", s2s,
-                 params={"page_size": 2, "next_page_token": first.json()["next_page_token"]})
+    page = _send(
+        zoom,
+        contract,
+        "GET",
+        "/users",
+        s2s,
+        params={"page_size": 2, "next_page_token": first.json()["next_page_token"]},
+    )
     assert page.status_code == 200
-    assert _send(zoom, contract, "GET", "/users", s2s,
-                 params={"status": "inactive"}).status_code == 200
+    assert _send(zoom, contract, "GET", "/users", s2s, params={"status": "inactive"}).status_code == 200
     # 400 (missing scope, bad page token) and 401 are not listed for GET /users
     assert contract.check(zoom.api("GET", "/users", zoom.login())) == "combined:generic-error"
     assert contract.check(zoom.api("GET", "/users", s2s, params={"next_page_token": "x.y"}))
@@ -103,8 +113,7 @@ def test_meeting_get_update_delete(zoom, contract):
     meeting = zoom.create_meeting(tokens, **MEETING)
     path = f"/meetings/{meeting['id']}"
     assert _send(zoom, contract, "GET", path, tokens).status_code == 200
-    update = {"topic": "Renamed", "duration": 60, "agenda": "zoomctl:contract:2",
-              "settings": {"approval_type": 1}}
+    update = {"topic": "Renamed", "duration": 60, "agenda": "zoomctl:contract:2", "settings": {"approval_type": 1}}
     assert _send(zoom, contract, "PATCH", path, tokens, update).status_code == 204
     after = _send(zoom, contract, "GET", path, tokens)
     assert after.json()["topic"] == "Renamed"
@@ -129,17 +138,21 @@ def test_meetings_list(zoom, contract):
     zoom.create_meeting(tokens, type=3)
     first = _send(zoom, contract, "GET", "/users/me/meetings", tokens, params={"page_size": 2})
     assert first.status_code == 200
-    rest = _send(zoom, contract, "GET", "/users/me/meetings", tokens,
-                 params={"page_size": 2, "next_page_token": first.json()["next_page_token"]})
+    rest = _send(
+        zoom,
+        contract,
+        "GET",
+        "/users/me/meetings",
+        tokens,
+        params={"page_size": 2, "next_page_token": first.json()["next_page_token"]},
+    )
     assert len(first.json()["meetings"] + rest.json()["meetings"]) == 4
     for kind in ("upcoming", "previous_meetings", "live"):
-        assert _send(zoom, contract, "GET", "/users/me/meetings", tokens,
-                     params={"type": kind}).status_code == 200
+        assert _send(zoom, contract, "GET", "/users/me/meetings", tokens, params={"type": kind}).status_code == 200
     other = zoom.user(type=2, owner=False)
     forbidden = _send(zoom, contract, "GET", f"/users/{other['id']}/meetings", tokens)
     assert forbidden.status_code == 403 and contract.checked[-1][3] == "meetings:schema"
-    missing = _send(zoom, contract, "GET", "/users/ghost@example.com/meetings",
-                    zoom.login("admin"))
+    missing = _send(zoom, contract, "GET", "/users/ghost@example.com/meetings", zoom.login("admin"))
     assert missing.status_code == 404
     zoom.sb.configure(rate_limits={"Medium": 1})
     zoom.sb.clock.freeze()
@@ -155,21 +168,26 @@ def test_registrants(zoom, contract):
     person = {"email": "pat@example.com", "first_name": "Pat", "last_name": "Lee"}
     pending = _send(zoom, contract, "POST", f"{base}/registrants", tokens, person)
     assert pending.status_code == 201 and "join_url" not in pending.json()
-    approved = _send(zoom, contract, "POST", f"{base}/registrants", tokens,
-                     {"email": "sam@example.com", "first_name": "Sam", "auto_approve": True})
+    approved = _send(
+        zoom,
+        contract,
+        "POST",
+        f"{base}/registrants",
+        tokens,
+        {"email": "sam@example.com", "first_name": "Sam", "auto_approve": True},
+    )
     assert approved.status_code == 201 and "join_url" in approved.json()
     for status in ("pending", "approved", "denied"):
-        listed = _send(zoom, contract, "GET", f"{base}/registrants", tokens,
-                       params={"status": status, "page_size": 1})
+        listed = _send(zoom, contract, "GET", f"{base}/registrants", tokens, params={"status": status, "page_size": 1})
         assert listed.status_code == 200
-    status_body = {"action": "approve",
-                   "registrants": [{"id": pending.json()["registrant_id"]}]}
-    assert _send(zoom, contract, "PUT", f"{base}/registrants/status", tokens,
-                 status_body).status_code == 204
+    status_body = {"action": "approve", "registrants": [{"id": pending.json()["registrant_id"]}]}
+    assert _send(zoom, contract, "PUT", f"{base}/registrants/status", tokens, status_body).status_code == 204
     bad_status = zoom.api("PUT", f"{base}/registrants/status", tokens, json={"action": "ban"})
     assert bad_status.status_code == 400 and contract.check(bad_status)
-    batch = {"auto_approve": True, "registrants": [
-        {"email": f"b{i}@example.com", "first_name": "B", "last_name": str(i)} for i in range(3)]}
+    batch = {
+        "auto_approve": True,
+        "registrants": [{"email": f"b{i}@example.com", "first_name": "B", "last_name": str(i)} for i in range(3)],
+    }
     created = _send(zoom, contract, "POST", f"{base}/batch_registrants", tokens, batch)
     assert created.status_code == 201 and len(created.json()["registrants"]) == 3
     invalid = zoom.api("POST", f"{base}/registrants", tokens, json={"first_name": "No email"})
@@ -178,13 +196,15 @@ def test_registrants(zoom, contract):
     basic = zoom.user(type=1)
     basic_tokens = zoom.login("public", user=basic["email"])
     basic_meeting = zoom.create_meeting(basic_tokens, settings={"approval_type": 0})
-    refused = _send(zoom, contract, "POST", f"/meetings/{basic_meeting['id']}/registrants",
-                    basic_tokens, person)
+    refused = _send(zoom, contract, "POST", f"/meetings/{basic_meeting['id']}/registrants", basic_tokens, person)
     assert refused.status_code == 400
     closed = zoom.create_meeting(tokens)
-    for method, tail, body in (("GET", "registrants", None), ("POST", "registrants", person),
-                               ("POST", "batch_registrants", batch),
-                               ("PUT", "registrants/status", status_body)):
+    for method, tail, body in (
+        ("GET", "registrants", None),
+        ("POST", "registrants", person),
+        ("POST", "batch_registrants", batch),
+        ("PUT", "registrants/status", status_body),
+    ):
         answer = _send(zoom, contract, method, f"/meetings/{closed['id']}/{tail}", tokens, body)
         assert answer.status_code == 400
         answer = _send(zoom, contract, method, f"/meetings/12345678901/{tail}", tokens, body)

@@ -24,8 +24,7 @@ def test_app_uninstalled_for_one_user_only(zoom):
     basic = zoom.user(type=1)
     owner_tokens = zoom.login("public")
     basic_tokens = zoom.login("public", user=basic["email"])
-    zoom.sb.event("app_uninstalled", app=zoom.sb.apps["public"]["client_id"],
-                  user=basic["email"])
+    zoom.sb.event("app_uninstalled", app=zoom.sb.apps["public"]["client_id"], user=basic["email"])
     assert zoom.api("GET", "/users/me", basic_tokens).status_code == 401
     assert zoom.api("GET", "/users/me", owner_tokens).status_code == 200
 
@@ -46,8 +45,7 @@ def test_user_deleted(zoom):
     for ref in (victim["id"], victim["email"]):
         answer = zoom.api("GET", f"/users/{ref}", admin)
         assert answer.status_code == 404 and answer.json()["code"] == 1001
-        assert zoom.api("POST", f"/users/{ref}/meetings", admin,
-                        json={}).json()["code"] == 1001
+        assert zoom.api("POST", f"/users/{ref}/meetings", admin, json={}).json()["code"] == 1001
     assert zoom.api("GET", f"/meetings/{meeting['id']}", admin).json()["code"] == 3001
     assert zoom.api("GET", "/users/me", victim_tokens).json()["code"] == 124
     assert zoom.refresh("public", victim_tokens["refresh_token"]).json() == INVALID_GRANT
@@ -68,8 +66,7 @@ def test_user_downgraded_to_basic_loses_registrants(zoom):
     assert refused.status_code == 400 and refused.json()["code"] == 200
     assert zoom.api("GET", f"/meetings/{meeting['id']}", tokens).status_code == 200
     zoom.sb.upgrade_user(host["id"])
-    assert zoom.api("POST", path, tokens, json={"email": "b@example.com",
-                                                "first_name": "B"}).status_code == 201
+    assert zoom.api("POST", path, tokens, json={"email": "b@example.com", "first_name": "B"}).status_code == 201
 
 
 def test_meeting_deleted_in_zoom(zoom):
@@ -84,19 +81,21 @@ def test_user_deactivated_and_activated(zoom):
     admin = zoom.s2s()
     user = zoom.user(type=1)
     zoom.sb.event("user_deactivated", user=user["email"])
-    assert zoom.api("POST", f"/users/{user['id']}/meetings", admin,
-                    json={}).json()["code"] == 3161
+    assert zoom.api("POST", f"/users/{user['id']}/meetings", admin, json={}).json()["code"] == 3161
     zoom.sb.event("user_activated", user=user["email"])
     assert zoom.api("POST", f"/users/{user['id']}/meetings", admin, json={}).status_code == 201
 
 
-@pytest.mark.parametrize("kwargs", [
-    {"type": "volcano"},
-    {"type": "user_deleted"},
-    {"type": "user_deleted", "user": "ghost@example.com"},
-    {"type": "app_uninstalled", "app": "nope"},
-    {"type": "meeting_deleted", "meeting_id": 1},
-])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"type": "volcano"},
+        {"type": "user_deleted"},
+        {"type": "user_deleted", "user": "ghost@example.com"},
+        {"type": "app_uninstalled", "app": "nope"},
+        {"type": "meeting_deleted", "meeting_id": 1},
+    ],
+)
 def test_bad_events_raise(zoom, kwargs):
     with pytest.raises((KeyError, ValueError)):
         zoom.sb.event(**kwargs)

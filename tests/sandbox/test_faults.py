@@ -12,14 +12,12 @@ from zoomctl.sandbox.faults import parse_fault_specs
 
 from .testkit import Zoom, client_for
 
-
 # ------------------------------------------------------------------ parsing
 
 
 def test_parse_fault_spec_examples():
     fault = parse_fault_spec("meetingCreate:3:status=500")
-    assert (fault.operation, fault.nth, fault.repeat, fault.status) == ("meetingCreate", 3,
-                                                                         False, 500)
+    assert (fault.operation, fault.nth, fault.repeat, fault.status) == ("meetingCreate", 3, False, 500)
     fault = parse_fault_spec("meetingCreate:1:drop=after")
     assert fault.drop == "after" and fault.status is None
     assert parse_fault_spec("meeting:drop").drop == "before"
@@ -34,11 +32,22 @@ def test_parse_fault_spec_examples():
     assert len(parse_fault_specs("users:1:status=500; meeting:2:drop=after")) == 2
 
 
-@pytest.mark.parametrize("spec", ["", "meetingCreate", "nosuchop:1:status=500",
-                                  "meeting:0:status=500", "meeting:x:status=500",
-                                  "meeting:1:status=abc", "meeting:1:drop=sideways",
-                                  "meeting:1:body=pdf", "meeting:1:frobnicate=1",
-                                  "meeting:1:", "meeting:1:status=42"])
+@pytest.mark.parametrize(
+    "spec",
+    [
+        "",
+        "meetingCreate",
+        "nosuchop:1:status=500",
+        "meeting:0:status=500",
+        "meeting:x:status=500",
+        "meeting:1:status=abc",
+        "meeting:1:drop=sideways",
+        "meeting:1:body=pdf",
+        "meeting:1:frobnicate=1",
+        "meeting:1:",
+        "meeting:1:status=42",
+    ],
+)
 def test_bad_fault_specs_are_refused(spec):
     with pytest.raises(FaultSpecError):
         parse_fault_specs(spec)
@@ -51,8 +60,7 @@ def test_status_fault_fires_on_the_nth_call_only(zoom):
     tokens = zoom.login()
     zoom.create_meeting(tokens)  # calls before the fault is added do not count
     fault = zoom.sb.faults.add_spec("meetingCreate:2:status=500")[0]
-    codes = [zoom.api("POST", "/users/me/meetings", tokens, json={}).status_code
-             for _ in range(3)]
+    codes = [zoom.api("POST", "/users/me/meetings", tokens, json={}).status_code for _ in range(3)]
     assert codes == [201, 500, 201]
     assert fault.seen == 3 and fault.fired == 1
     listed = zoom.api("GET", "/users/me/meetings", tokens).json()
@@ -69,8 +77,7 @@ def test_status_fault_bodies_look_like_zooms(zoom):
     answer = zoom.api("GET", f"/meetings/{meeting['id']}", tokens)
     assert answer.status_code == 503
     assert answer.json() == {"code": 503, "message": "Service Unavailable."}
-    assert zoom.api("GET", "/users/me", tokens).json() == {"code": 124,
-                                                          "message": "Invalid access token."}
+    assert zoom.api("GET", "/users/me", tokens).json() == {"code": 124, "message": "Invalid access token."}
     limited = zoom.api("GET", "/users/me/meetings", tokens)
     assert limited.status_code == 429 and limited.headers["retry-after"] == "1"
     assert limited.headers["x-ratelimit-category"] == "Medium"
@@ -103,8 +110,7 @@ def test_drop_after_takes_effect_but_the_answer_is_lost(zoom):
     tokens = zoom.login()
     zoom.sb.faults.add_spec("meetingCreate:1:drop=after")
     with pytest.raises(httpx.RemoteProtocolError):
-        zoom.api("POST", "/users/me/meetings", tokens,
-                 json={"topic": "Group class", "agenda": "zoomctl:session=7"})
+        zoom.api("POST", "/users/me/meetings", tokens, json={"topic": "Group class", "agenda": "zoomctl:session=7"})
     listed = zoom.api("GET", "/users/me/meetings", tokens).json()["meetings"]
     assert [m["agenda"] for m in listed] == ["zoomctl:session=7"]
     assert zoom.sb.stats()["meetingCreate"] == 1
@@ -131,9 +137,9 @@ def test_delay_slows_the_answer(zoom):
         zoom.api("GET", "/users/me", tokens, timeout=0.2)
 
 
-@pytest.mark.parametrize("body, content_type", [("xml", "application/xml"),
-                                                ("html", "text/html"),
-                                                ("text", "text/plain")])
+@pytest.mark.parametrize(
+    "body, content_type", [("xml", "application/xml"), ("html", "text/html"), ("text", "text/plain")]
+)
 def test_non_json_error_bodies(zoom, body, content_type):
     tokens = zoom.login()
     zoom.sb.faults.add("user", status=502, body=body)
@@ -167,8 +173,7 @@ def test_oauth_endpoint_faults(zoom):
     zoom.sb.faults.add_spec("authorize.consent:1:drop")
     txn = zoom.consent_txn(zoom.http.get("/oauth/authorize", params=params))
     with pytest.raises(httpx.RemoteProtocolError):
-        zoom.http.post("/oauth/authorize", data={"txn": txn, "decision": "allow",
-                                                 "user": zoom.owner["email"]})
+        zoom.http.post("/oauth/authorize", data={"txn": txn, "decision": "allow", "user": zoom.owner["email"]})
     tokens = zoom.login()
     zoom.sb.faults.add_spec("revoke:1:status=500,body=xml")
     data, headers = zoom.client_auth("public", {"token": tokens["access_token"]})
@@ -178,8 +183,7 @@ def test_oauth_endpoint_faults(zoom):
 
 
 def test_faults_from_options_and_removal():
-    with Sandbox(SandboxOptions(faults=["user:1:status=500", "users:1:status=500"])) as sb, \
-            client_for(sb) as http:
+    with Sandbox(SandboxOptions(faults=["user:1:status=500", "users:1:status=500"])) as sb, client_for(sb) as http:
         zoom = Zoom(sb, http)
         assert len(sb.faults) == 2
         tokens = zoom.login()

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from zoomctl.sandbox import Sandbox, SandboxOptions
 from zoomctl.sandbox.limits import DAILY_MESSAGE, QPS_MESSAGE
 
 from .testkit import Zoom, client_for
 
-RATE_HEADERS = ("retry-after", "x-ratelimit-category", "x-ratelimit-type", "x-ratelimit-limit",
-                "x-ratelimit-remaining")
+RATE_HEADERS = ("retry-after", "x-ratelimit-category", "x-ratelimit-type", "x-ratelimit-limit", "x-ratelimit-remaining")
 
 
 def test_per_second_limit_by_category(zoom):
@@ -61,13 +60,14 @@ def test_per_second_limit_is_per_account_across_grants(zoom):
 
 def test_daily_meeting_limit_per_host_resets_at_midnight_utc(zoom):
     zoom.sb.configure(daily_meeting_limit=3)
-    zoom.sb.clock.set(datetime(2031, 6, 1, 22, 30, tzinfo=timezone.utc))
+    zoom.sb.clock.set(datetime(2031, 6, 1, 22, 30, tzinfo=UTC))
     tokens = zoom.s2s()
     host = zoom.owner
     meeting = zoom.create_meeting(tokens, user=host["id"])
     zoom.create_meeting(tokens, user=host["id"])
-    assert zoom.api("PATCH", f"/meetings/{meeting['id']}", tokens,
-                    json={"topic": "updates count too"}).status_code == 204
+    assert (
+        zoom.api("PATCH", f"/meetings/{meeting['id']}", tokens, json={"topic": "updates count too"}).status_code == 204
+    )
     refused = zoom.api("POST", f"/users/{host['id']}/meetings", tokens, json={})
     assert refused.status_code == 429
     assert refused.json() == {"code": 429, "message": DAILY_MESSAGE.format(limit=3)}
@@ -83,7 +83,7 @@ def test_daily_meeting_limit_per_host_resets_at_midnight_utc(zoom):
     assert zoom.api("POST", f"/users/{other['id']}/meetings", tokens, json={}).status_code == 201
     assert zoom.api("GET", f"/meetings/{meeting['id']}", tokens).status_code == 200
     # past 00:00 UTC of the sandbox clock the quota is back
-    zoom.sb.clock.set(datetime(2031, 6, 2, 0, 0, 1, tzinfo=timezone.utc))
+    zoom.sb.clock.set(datetime(2031, 6, 2, 0, 0, 1, tzinfo=UTC))
     tokens = zoom.s2s()
     assert zoom.api("POST", f"/users/{host['id']}/meetings", tokens, json={}).status_code == 201
 
@@ -107,9 +107,12 @@ def test_default_daily_limit_is_100(zoom):
 
 
 def test_rate_limit_headers_can_be_switched_off():
-    with Sandbox(SandboxOptions(rate_limit_headers=False, daily_meeting_limit=1,
-                                rate_limits={"Light": 50, "Medium": 1})) as sb, \
-            client_for(sb) as http:
+    with (
+        Sandbox(
+            SandboxOptions(rate_limit_headers=False, daily_meeting_limit=1, rate_limits={"Light": 50, "Medium": 1})
+        ) as sb,
+        client_for(sb) as http,
+    ):
         zoom = Zoom(sb, http)
         tokens = zoom.login()
         sb.clock.freeze()

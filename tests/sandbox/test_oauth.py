@@ -6,8 +6,9 @@ import base64
 
 import pytest
 
-from .testkit import LOOPBACK, Zoom, client_for, query_of
 from zoomctl.sandbox import Sandbox, SandboxOptions
+
+from .testkit import LOOPBACK, Zoom, client_for, query_of
 
 INVALID_CLIENT = {"reason": "Invalid client_id or client_secret", "error": "invalid_client"}
 INVALID_TOKEN = {"reason": "Invalid Token!", "error": "invalid_grant"}
@@ -23,8 +24,7 @@ def test_full_code_flow_with_pkce(zoom, method):
     assert answer.status_code == 200
     assert answer.headers["content-type"].startswith("application/json")
     tokens = answer.json()
-    assert set(tokens) == {"access_token", "token_type", "refresh_token", "expires_in",
-                           "scope", "api_url"}
+    assert set(tokens) == {"access_token", "token_type", "refresh_token", "expires_in", "scope", "api_url"}
     assert tokens["token_type"] == "bearer"
     assert tokens["expires_in"] == 3599
     assert tokens["scope"].split() == ["meeting:read", "meeting:write", "user:read"]
@@ -73,8 +73,7 @@ def test_consent_as_another_user_signs_in_that_user(zoom):
 def test_deny_redirects_with_access_denied_and_state(zoom):
     params, _ = zoom.authorize_params("public", state="s-42")
     txn = zoom.consent_txn(zoom.http.get("/oauth/authorize", params=params))
-    answer = zoom.http.post("/oauth/authorize", data={"txn": txn, "decision": "deny",
-                                                      "user": zoom.owner["email"]})
+    answer = zoom.http.post("/oauth/authorize", data={"txn": txn, "decision": "deny", "user": zoom.owner["email"]})
     assert answer.status_code == 302
     location = answer.headers["location"]
     assert location.startswith(LOOPBACK + "?")
@@ -88,11 +87,11 @@ def test_consent_refuses_inactive_or_unknown_user_and_forged_txn(zoom):
     txn = zoom.consent_txn(zoom.http.get("/oauth/authorize", params=params))
     inactive = zoom.user(status="inactive")
     for who in (inactive["email"], "nobody@example.com"):
-        answer = zoom.http.post("/oauth/authorize",
-                                data={"txn": txn, "decision": "allow", "user": who})
+        answer = zoom.http.post("/oauth/authorize", data={"txn": txn, "decision": "allow", "user": who})
         assert answer.status_code == 400 and 'name="txn"' in answer.text
-    forged = zoom.http.post("/oauth/authorize", data={
-        "txn": txn[:-3] + "AAA", "decision": "allow", "user": zoom.owner["email"]})
+    forged = zoom.http.post(
+        "/oauth/authorize", data={"txn": txn[:-3] + "AAA", "decision": "allow", "user": zoom.owner["email"]}
+    )
     assert forged.status_code == 400 and "location" not in forged.headers
 
 
@@ -100,8 +99,7 @@ def test_consent_page_expires_after_30_minutes(zoom):
     params, _ = zoom.authorize_params("public")
     txn = zoom.consent_txn(zoom.http.get("/oauth/authorize", params=params))
     zoom.sb.clock.advance(31 * 60)
-    answer = zoom.http.post("/oauth/authorize", data={"txn": txn, "decision": "allow",
-                                                      "user": zoom.owner["email"]})
+    answer = zoom.http.post("/oauth/authorize", data={"txn": txn, "decision": "allow", "user": zoom.owner["email"]})
     assert answer.status_code == 400
 
 
@@ -109,11 +107,9 @@ def test_auto_approve_redirects_at_once():
     user_email = None
     with Sandbox(SandboxOptions()) as sb:
         with sb.world.lock:
-            user_email = next(u["email"] for u in sb.world.users.values()
-                              if u["type"] == 1 and u["status"] == "active")
+            user_email = next(u["email"] for u in sb.world.users.values() if u["type"] == 1 and u["status"] == "active")
         sb.configure(auto_approve=user_email, auto_approve_shared_access=True)
         with client_for(sb) as http:
-
             zoom = Zoom(sb, http)
             params, verifier = zoom.authorize_params("public", state="auto")
             answer = http.get("/oauth/authorize", params=params)
@@ -151,8 +147,13 @@ def test_auto_approve_with_unknown_user_shows_an_error_page(zoom):
 
 
 def test_unregistered_redirect_uri_gets_an_error_page_not_a_redirect(zoom):
-    for uri in ("https://evil.example/cb", "http://localhost:8080/cb", "http://10.0.0.1/cb",
-                "https://127.0.0.1:9000/cb", ""):
+    for uri in (
+        "https://evil.example/cb",
+        "http://localhost:8080/cb",
+        "http://10.0.0.1/cb",
+        "https://127.0.0.1:9000/cb",
+        "",
+    ):
         params, _ = zoom.authorize_params("public", redirect_uri=uri)
         answer = zoom.http.get("/oauth/authorize", params=params)
         assert answer.status_code == 400, uri
@@ -160,9 +161,15 @@ def test_unregistered_redirect_uri_gets_an_error_page_not_a_redirect(zoom):
         assert "text/html" in answer.headers["content-type"]
 
 
-@pytest.mark.parametrize("uri", ["http://127.0.0.1:1/callback", "http://127.0.0.1:65000/x/y",
-                                 "http://127.0.0.1/cb",
-                                 "https://app.sandbox.zoomctl.test/oauth/callback"])
+@pytest.mark.parametrize(
+    "uri",
+    [
+        "http://127.0.0.1:1/callback",
+        "http://127.0.0.1:65000/x/y",
+        "http://127.0.0.1/cb",
+        "https://app.sandbox.zoomctl.test/oauth/callback",
+    ],
+)
 def test_loopback_on_any_port_and_registered_redirects_are_accepted(zoom, uri):
     code, verifier = zoom.authorize("public", redirect_uri=uri)
     assert zoom.exchange("public", code, verifier, redirect_uri=uri).status_code == 200
@@ -205,12 +212,10 @@ def test_admin_app_consent_is_for_admins_only(zoom):
     assert member["email"] not in page.text
     assert "shared access" not in page.text
     txn = zoom.consent_txn(page)
-    refused = zoom.http.post("/oauth/authorize", data={"txn": txn, "decision": "allow",
-                                                       "user": member["email"]})
+    refused = zoom.http.post("/oauth/authorize", data={"txn": txn, "decision": "allow", "user": member["email"]})
     assert refused.status_code == 400
     tokens = zoom.login("admin")
-    assert tokens["scope"].split() == ["meeting:read:admin", "meeting:write:admin",
-                                       "user:read:admin"]
+    assert tokens["scope"].split() == ["meeting:read:admin", "meeting:write:admin", "user:read:admin"]
 
 
 # ------------------------------------------------------------------ code exchange
@@ -265,12 +270,12 @@ def test_code_of_one_app_does_not_work_for_another(zoom):
 def test_confidential_client_needs_basic_auth(zoom):
     code, verifier = zoom.authorize("confidential")
     creds = zoom.sb.apps["confidential"]
-    form = {"grant_type": "authorization_code", "code": code, "redirect_uri": LOOPBACK,
-            "code_verifier": verifier}
+    form = {"grant_type": "authorization_code", "code": code, "redirect_uri": LOOPBACK, "code_verifier": verifier}
     no_auth = zoom.http.post("/oauth/token", data={**form, "client_id": creds["client_id"]})
     assert no_auth.status_code == 401 and no_auth.json() == INVALID_CLIENT
-    in_body = zoom.http.post("/oauth/token", data={
-        **form, "client_id": creds["client_id"], "client_secret": creds["client_secret"]})
+    in_body = zoom.http.post(
+        "/oauth/token", data={**form, "client_id": creds["client_id"], "client_secret": creds["client_secret"]}
+    )
     assert in_body.status_code == 401
     wrong = base64.b64encode(f"{creds['client_id']}:nope".encode()).decode()
     bad = zoom.http.post("/oauth/token", data=form, headers={"Authorization": f"Basic {wrong}"})
@@ -281,8 +286,9 @@ def test_confidential_client_needs_basic_auth(zoom):
 
 
 def test_unknown_client_at_token_endpoint(zoom):
-    answer = zoom.http.post("/oauth/token", data={"grant_type": "refresh_token",
-                                                  "refresh_token": "x", "client_id": "nope"})
+    answer = zoom.http.post(
+        "/oauth/token", data={"grant_type": "refresh_token", "refresh_token": "x", "client_id": "nope"}
+    )
     assert answer.status_code == 401 and answer.json() == INVALID_CLIENT
 
 
@@ -380,23 +386,23 @@ def test_server_to_server_account_credentials(zoom):
     tokens = zoom.s2s()
     assert "refresh_token" not in tokens
     assert tokens["token_type"] == "bearer" and tokens["expires_in"] == 3599
-    assert tokens["scope"].split() == ["meeting:read:admin", "meeting:write:admin",
-                                       "user:read:admin"]
+    assert tokens["scope"].split() == ["meeting:read:admin", "meeting:write:admin", "user:read:admin"]
     assert 600 <= len(tokens["access_token"]) <= 900
     users = zoom.api("GET", "/users", tokens)
     assert users.status_code == 200
 
 
 def test_server_to_server_errors(zoom):
-    wrong_account = zoom.token_request("s2s", {"grant_type": "account_credentials",
-                                               "account_id": "nope"})
+    wrong_account = zoom.token_request("s2s", {"grant_type": "account_credentials", "account_id": "nope"})
     assert wrong_account.status_code == 400
     assert wrong_account.json()["error"] == "invalid_request"
     creds = zoom.sb.apps["s2s"]
     bad = base64.b64encode(f"{creds['client_id']}:wrong".encode()).decode()
-    answer = zoom.http.post("/oauth/token", headers={"Authorization": f"Basic {bad}"},
-                            data={"grant_type": "account_credentials",
-                                  "account_id": creds["account_id"]})
+    answer = zoom.http.post(
+        "/oauth/token",
+        headers={"Authorization": f"Basic {bad}"},
+        data={"grant_type": "account_credentials", "account_id": creds["account_id"]},
+    )
     assert answer.status_code == 401 and answer.json() == INVALID_CLIENT
     refresh = zoom.token_request("s2s", {"grant_type": "refresh_token", "refresh_token": "x"})
     assert refresh.status_code == 400

@@ -23,20 +23,22 @@ def state(tmp_path):
 
 
 def test_world_survives_a_restart(state):
-    with Sandbox(SandboxOptions(state_path=str(state), daily_meeting_limit=2)) as first, \
-            client_for(first) as http:
+    with Sandbox(SandboxOptions(state_path=str(state), daily_meeting_limit=2)) as first, client_for(first) as http:
         zoom = Zoom(first, http)
         tokens = zoom.login()
         meeting = zoom.create_meeting(tokens, agenda="kept", settings={"approval_type": 0})
-        zoom.api("POST", f"/meetings/{meeting['id']}/registrants", tokens,
-                 json={"email": "r@example.com", "first_name": "R"})
+        zoom.api(
+            "POST", f"/meetings/{meeting['id']}/registrants", tokens, json={"email": "r@example.com", "first_name": "R"}
+        )
         zoom.sb.downgrade_user(zoom.user(type=2, owner=False)["id"])
         first.clock.advance(600)
         first_port = first.port
         users_before = zoom.users()
     assert state.exists()
-    with Sandbox(SandboxOptions(state_path=str(state), daily_meeting_limit=2,
-                                users=1, seed="ignored")) as second, client_for(second) as http:
+    with (
+        Sandbox(SandboxOptions(state_path=str(state), daily_meeting_limit=2, users=1, seed="ignored")) as second,
+        client_for(second) as http,
+    ):
         zoom = Zoom(second, http)
         assert zoom.users() == users_before  # loaded, not re-seeded
         assert 590 < second.clock.offset < 700
@@ -67,8 +69,7 @@ def test_state_file_is_written_atomically_and_privately(state):
 
 def test_two_running_sandboxes_share_one_world(state):
     options = SandboxOptions(state_path=str(state))
-    with Sandbox(options) as one, Sandbox(options) as two, client_for(one) as h1, \
-            client_for(two) as h2:
+    with Sandbox(options) as one, Sandbox(options) as two, client_for(one) as h1, client_for(two) as h2:
         a, b = Zoom(one, h1), Zoom(two, h2)
         tokens = a.login()
         meeting = a.create_meeting(tokens)
@@ -90,17 +91,17 @@ def test_another_process_sees_the_same_world(state, tmp_path):
         import json, httpx
         from zoomctl.sandbox import Sandbox, SandboxOptions
         with Sandbox(SandboxOptions(state_path={str(state)!r})) as sb:
-            r = httpx.get(sb.api_base_url + "/meetings/{meeting['id']}",
-                          headers={{"Authorization": "Bearer " + {tokens['access_token']!r}}})
+            r = httpx.get(sb.api_base_url + "/meetings/{meeting["id"]}",
+                          headers={{"Authorization": "Bearer " + {tokens["access_token"]!r}}})
             print(json.dumps([r.status_code, r.json().get("agenda")]))
     """)
     import zoomctl
 
     root = str(Path(zoomctl.__file__).resolve().parents[1])
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
-        p for p in (root, os.environ.get("PYTHONPATH")) if p))
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                         timeout=60, check=True, env=env)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH")) if p))
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True, env=env
+    )
     assert json.loads(out.stdout) == [200, "from-parent"]
 
 

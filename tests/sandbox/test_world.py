@@ -16,8 +16,7 @@ def test_same_seed_same_world_different_seed_different_ids():
     a, b, c = seed_world("zoomctl", 5), seed_world("zoomctl", 5), seed_world("other", 5)
     assert list(a["users"]) == list(b["users"])
     assert a["account"] == b["account"]
-    assert {k: v["client_id"] for k, v in a["apps"].items()} == {
-        k: v["client_id"] for k, v in b["apps"].items()}
+    assert {k: v["client_id"] for k, v in a["apps"].items()} == {k: v["client_id"] for k, v in b["apps"].items()}
     assert a["apps"]["confidential"]["client_secret"] == b["apps"]["confidential"]["client_secret"]
     assert set(a["users"]).isdisjoint(c["users"])
     assert a["account"]["id"] != c["account"]["id"]

@@ -66,12 +66,20 @@ class Zoom:
         with self.sb.world.lock:
             return [dict(u) for u in self.sb.world.users.values()]
 
-    def user(self, *, type: int | None = None, status: str = "active",  # noqa: A002
-             owner: bool | None = None) -> dict:
+    def user(
+        self,
+        *,
+        type: int | None = None,
+        status: str = "active",  # noqa: A002
+        owner: bool | None = None,
+    ) -> dict:
         owner_id = self.sb.world.account["owner_id"]
         for u in self.users():
-            if (type is None or u["type"] == type) and u["status"] == status and (
-                    owner is None or (u["id"] == owner_id) == owner):
+            if (
+                (type is None or u["type"] == type)
+                and u["status"] == status
+                and (owner is None or (u["id"] == owner_id) == owner)
+            ):
                 return u
         raise LookupError("no such seeded user")
 
@@ -95,11 +103,20 @@ class Zoom:
         data, headers = self.client_auth(app, data)
         return self.http.post("/oauth/token", data=data, headers=headers)
 
-    def authorize_params(self, app: str = "public", *, method: str | None = "S256",
-                         redirect_uri: str = LOOPBACK, state: str = "state-123"
-                         ) -> tuple[dict, str | None]:
-        params = {"response_type": "code", "client_id": self.sb.apps[app]["client_id"],
-                  "redirect_uri": redirect_uri, "state": state}
+    def authorize_params(
+        self,
+        app: str = "public",
+        *,
+        method: str | None = "S256",
+        redirect_uri: str = LOOPBACK,
+        state: str = "state-123",
+    ) -> tuple[dict, str | None]:
+        params = {
+            "response_type": "code",
+            "client_id": self.sb.apps[app]["client_id"],
+            "redirect_uri": redirect_uri,
+            "state": state,
+        }
         verifier = None
         if method:
             verifier, challenge = pkce(method)
@@ -112,15 +129,20 @@ class Zoom:
         assert match, "no consent form on the page"
         return match.group(1)
 
-    def authorize(self, app: str = "public", *, user: str | None = None, shared: bool = False,
-                  method: str | None = "S256", redirect_uri: str = LOOPBACK,
-                  state: str = "state-123") -> tuple[str, str | None]:
+    def authorize(
+        self,
+        app: str = "public",
+        *,
+        user: str | None = None,
+        shared: bool = False,
+        method: str | None = "S256",
+        redirect_uri: str = LOOPBACK,
+        state: str = "state-123",
+    ) -> tuple[str, str | None]:
         """Open the consent page and allow; returns (code, verifier)."""
-        params, verifier = self.authorize_params(app, method=method, redirect_uri=redirect_uri,
-                                                 state=state)
+        params, verifier = self.authorize_params(app, method=method, redirect_uri=redirect_uri, state=state)
         page = self.http.get("/oauth/authorize", params=params)
-        form = {"txn": self.consent_txn(page), "user": user or self.owner["email"],
-                "decision": "allow"}
+        form = {"txn": self.consent_txn(page), "user": user or self.owner["email"], "decision": "allow"}
         if shared:
             form["shared_access"] = "1"
         answer = self.http.post("/oauth/authorize", data=form)
@@ -129,27 +151,25 @@ class Zoom:
         assert query["state"] == state
         return query["code"], verifier
 
-    def exchange(self, app: str, code: str, verifier: str | None,
-                 redirect_uri: str = LOOPBACK) -> httpx.Response:
+    def exchange(self, app: str, code: str, verifier: str | None, redirect_uri: str = LOOPBACK) -> httpx.Response:
         data = {"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri}
         if verifier is not None:
             data["code_verifier"] = verifier
         return self.token_request(app, data)
 
-    def login(self, app: str = "public", *, user: str | None = None,
-              shared: bool = False) -> dict:
+    def login(self, app: str = "public", *, user: str | None = None, shared: bool = False) -> dict:
         code, verifier = self.authorize(app, user=user, shared=shared)
         answer = self.exchange(app, code, verifier)
         assert answer.status_code == 200, answer.text
         return answer.json()
 
     def refresh(self, app: str, refresh_token: str) -> httpx.Response:
-        return self.token_request(app, {"grant_type": "refresh_token",
-                                        "refresh_token": refresh_token})
+        return self.token_request(app, {"grant_type": "refresh_token", "refresh_token": refresh_token})
 
     def s2s(self) -> dict:
-        answer = self.token_request("s2s", {"grant_type": "account_credentials",
-                                            "account_id": self.sb.apps["s2s"]["account_id"]})
+        answer = self.token_request(
+            "s2s", {"grant_type": "account_credentials", "account_id": self.sb.apps["s2s"]["account_id"]}
+        )
         assert answer.status_code == 200, answer.text
         return answer.json()
 
@@ -162,8 +182,13 @@ class Zoom:
         return self.http.request(method, "/v2" + path, headers=headers, **kwargs)
 
     def create_meeting(self, token, user: str = "me", **body) -> dict:
-        payload = {"topic": "Yoga class", "type": 2, "start_time": "2031-03-04T10:00:00Z",
-                   "duration": 45, "timezone": "UTC"}
+        payload = {
+            "topic": "Yoga class",
+            "type": 2,
+            "start_time": "2031-03-04T10:00:00Z",
+            "duration": 45,
+            "timezone": "UTC",
+        }
         payload.update(body)
         answer = self.api("POST", f"/users/{user}/meetings", token, json=payload)
         assert answer.status_code == 201, answer.text
@@ -196,16 +221,14 @@ ZOOM_ERROR_SCHEMA = {
 class _SpecRequest:
     """openapi-core's Request protocol for an httpx request to the sandbox."""
 
-    def __init__(self, method: str, path: str, query: dict, headers: dict, body: bytes | None,
-                 content_type: str):
+    def __init__(self, method: str, path: str, query: dict, headers: dict, body: bytes | None, content_type: str):
         from openapi_core.datatypes import RequestParameters
         from werkzeug.datastructures import Headers, ImmutableMultiDict
 
         self.method = method.lower()
         self.host_url = "https://api.zoom.us"  # the documents' server is https://api.zoom.us/v2
         self.path = path
-        self.parameters = RequestParameters(query=ImmutableMultiDict(query),
-                                            header=Headers(headers))
+        self.parameters = RequestParameters(query=ImmutableMultiDict(query), header=Headers(headers))
         # combined-2023-openapi.json declares its API-key scheme ``in: HEADER`` (uppercase);
         # openapi-core looks the location up as an attribute name.
         self.parameters.HEADER = self.parameters.header  # type: ignore[attr-defined]
@@ -241,9 +264,14 @@ class Contract:
         return "meetings"
 
     def _request(self, request: httpx.Request) -> _SpecRequest:
-        return _SpecRequest(request.method, request.url.path, dict(request.url.params),
-                            dict(request.headers), request.content or None,
-                            request.headers.get("content-type", ""))
+        return _SpecRequest(
+            request.method,
+            request.url.path,
+            dict(request.url.params),
+            dict(request.headers),
+            request.content or None,
+            request.headers.get("content-type", ""),
+        )
 
     def check_request(self, method: str, path: str, json_body=None) -> None:
         """Validate a request we are about to send (body and parameters)."""
@@ -251,10 +279,14 @@ class Contract:
 
         parts = urlsplit(path)
         body = _json.dumps(json_body).encode() if json_body is not None else None
-        request = _SpecRequest(method, "/v2" + parts.path,
-                               {k: v[0] for k, v in parse_qs(parts.query).items()},
-                               {"Authorization": "Bearer x"}, body,
-                               "application/json" if body else "")
+        request = _SpecRequest(
+            method,
+            "/v2" + parts.path,
+            {k: v[0] for k, v in parse_qs(parts.query).items()},
+            {"Authorization": "Bearer x"},
+            body,
+            "application/json" if body else "",
+        )
         name = self.spec_name(method, "/v2" + parts.path)
         if name == "combined":
             # The 2023 document spells parameter styles in capitals ("FORM", "SIMPLE"),

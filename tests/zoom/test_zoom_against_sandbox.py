@@ -66,11 +66,23 @@ def test_public_client_login_use_refresh_and_reconnect(sb, http, tmp_path):
     client = ZoomClient(sb.api_base_url, tm, http, sleep=lambda s: None)
 
     assert client.get_user()["type"] == 2
-    created = client.create_meeting("me", {"topic": "Yoga", "type": 2, "start_time": "2030-05-01T09:00:00Z",
-                                           "duration": 60, "settings": {"approval_type": 0}})
-    added = client.batch_registrants(created["id"], [{"email": f"p{i}@example.com", "first_name": f"P{i}"} for i in range(33)])
+    created = client.create_meeting(
+        "me",
+        {
+            "topic": "Yoga",
+            "type": 2,
+            "start_time": "2030-05-01T09:00:00Z",
+            "duration": 60,
+            "settings": {"approval_type": 0},
+        },
+    )
+    added = client.batch_registrants(
+        created["id"], [{"email": f"p{i}@example.com", "first_name": f"P{i}"} for i in range(33)]
+    )
     assert len(added) == 33 and len({r["join_url"] for r in added}) == 33
-    client.update_registrant_status(created["id"], "cancel", [{"id": added[0]["registrant_id"], "email": added[0]["email"]}])
+    client.update_registrant_status(
+        created["id"], "cancel", [{"id": added[0]["registrant_id"], "email": added[0]["email"]}]
+    )
     assert len(list(client.iter_registrants(created["id"]))) == 32
     client.update_meeting(created["id"], {"topic": "Yoga 2"})
     assert client.get_meeting(created["id"])["topic"] == "Yoga 2"

@@ -4,7 +4,7 @@ import json
 import logging
 import random
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import httpx
 import pytest
@@ -63,7 +63,12 @@ def url(path, query=None):
 
 
 def meeting(n=1):
-    return {"id": 85746065000 + n, "uuid": f"u{n}==", "join_url": f"https://zoom.us/j/{n}?pwd=p{n}", "start_url": f"https://zoom.us/s/{n}?zak=z{n}"}
+    return {
+        "id": 85746065000 + n,
+        "uuid": f"u{n}==",
+        "join_url": f"https://zoom.us/j/{n}?pwd=p{n}",
+        "start_url": f"https://zoom.us/s/{n}?zak=z{n}",
+    }
 
 
 # --------------------------------------------------------------------------- basics
@@ -108,8 +113,11 @@ def test_plain_4xx_is_raised_at_once(client, httpx_mock, waits):
 
 
 def test_124_refreshes_once_and_retries_once(client, tokens, httpx_mock):
-    httpx_mock.add_response(match_headers={"Authorization": f"Bearer {TOKEN_1}"}, status_code=401,
-                            json={"code": 124, "message": "Invalid access token."})
+    httpx_mock.add_response(
+        match_headers={"Authorization": f"Bearer {TOKEN_1}"},
+        status_code=401,
+        json={"code": 124, "message": "Invalid access token."},
+    )
     httpx_mock.add_response(match_headers={"Authorization": f"Bearer {TOKEN_2}"}, status_code=201, json=meeting())
     assert client.create_meeting("me", {"topic": "t", "type": 2})["id"] == meeting()["id"]
     assert tokens.rejected == [TOKEN_1]
@@ -155,8 +163,9 @@ def test_qps_with_retry_after(client, httpx_mock, waits):
 def test_qps_without_retry_after_backs_off_with_jitter(tokens, httpx_mock):
     waits = []
     with httpx.Client() as http:
-        client = ZoomClient(API, tokens, http, sleep=waits.append, rng=random.Random(7).random, max_retries=3,
-                            backoff=0.5, max_wait=10)
+        client = ZoomClient(
+            API, tokens, http, sleep=waits.append, rng=random.Random(7).random, max_retries=3, backoff=0.5, max_wait=10
+        )
         httpx_mock.add_response(**qps(), is_reusable=True)
         with pytest.raises(ZoomRateLimited) as info:
             client.get_user()
@@ -172,7 +181,9 @@ def test_qps_without_retry_after_backs_off_with_jitter(tokens, httpx_mock):
 def test_qps_waits_are_capped(tokens, httpx_mock):
     waits = []
     with httpx.Client() as http:
-        client = ZoomClient(API, tokens, http, sleep=waits.append, rng=lambda: 1.0, max_retries=4, backoff=4, max_wait=10)
+        client = ZoomClient(
+            API, tokens, http, sleep=waits.append, rng=lambda: 1.0, max_retries=4, backoff=4, max_wait=10
+        )
         httpx_mock.add_response(**qps(), is_reusable=True)
         with pytest.raises(ZoomRateLimited):
             client.get_user()
@@ -198,7 +209,10 @@ def test_qps_on_post_is_retried(client, httpx_mock, waits):
     ("headers", "message"),
     [
         ({"X-RateLimit-Type": "Daily-limit", "Retry-After": "2"}, "Too many requests."),
-        ({}, "You have exceeded the daily rate limit (100) of Meeting Create/Update API requests permitted for this particular user."),
+        (
+            {},
+            "You have exceeded the daily rate limit (100) of Meeting Create/Update API requests permitted for this particular user.",
+        ),
     ],
 )
 def test_daily_limit_fails_at_once(client, httpx_mock, waits, headers, message):
@@ -210,8 +224,8 @@ def test_daily_limit_fails_at_once(client, httpx_mock, waits, headers, message):
     err = info.value
     assert err.daily and waits == [] and len(httpx_mock.get_requests()) == 1
     assert err.resets_at in {before, after}
-    assert err.resets_at.tzinfo == timezone.utc and (err.resets_at.hour, err.resets_at.minute) == (0, 0)
-    assert err.resets_at > datetime.now(timezone.utc)
+    assert err.resets_at.tzinfo == UTC and (err.resets_at.hour, err.resets_at.minute) == (0, 0)
+    assert err.resets_at > datetime.now(UTC)
     assert "00:00 UTC" in err.hint
 
 
@@ -250,7 +264,9 @@ def test_5xx_post_is_never_retried(client, httpx_mock, waits):
     assert info.value.maybe_applied and "check in Zoom" in info.value.hint
 
 
-@pytest.mark.parametrize("exc", [httpx.ReadTimeout("slow"), httpx.RemoteProtocolError("dropped"), httpx.WriteTimeout("slow")])
+@pytest.mark.parametrize(
+    "exc", [httpx.ReadTimeout("slow"), httpx.RemoteProtocolError("dropped"), httpx.WriteTimeout("slow")]
+)
 def test_post_that_may_have_been_sent_is_not_retried(client, httpx_mock, waits, exc):
     httpx_mock.add_exception(exc, method="POST")
     with pytest.raises(ZoomUnreachable) as info:
@@ -285,12 +301,18 @@ def test_connect_errors_give_up(client, httpx_mock):
 
 
 def test_iter_users_follows_next_page_token(client, httpx_mock):
-    httpx_mock.add_response(url=url("/users", "status=active&page_size=300"),
-                            json={"users": [{"id": "1"}, {"id": "2"}], "next_page_token": "p2"})
-    httpx_mock.add_response(url=url("/users", "status=active&page_size=300&next_page_token=p2"),
-                            json={"users": [{"id": "3"}], "next_page_token": "p3"})
-    httpx_mock.add_response(url=url("/users", "status=active&page_size=300&next_page_token=p3"),
-                            json={"users": [{"id": "4"}], "next_page_token": ""})
+    httpx_mock.add_response(
+        url=url("/users", "status=active&page_size=300"),
+        json={"users": [{"id": "1"}, {"id": "2"}], "next_page_token": "p2"},
+    )
+    httpx_mock.add_response(
+        url=url("/users", "status=active&page_size=300&next_page_token=p2"),
+        json={"users": [{"id": "3"}], "next_page_token": "p3"},
+    )
+    httpx_mock.add_response(
+        url=url("/users", "status=active&page_size=300&next_page_token=p3"),
+        json={"users": [{"id": "4"}], "next_page_token": ""},
+    )
     assert [u["id"] for u in client.iter_users()] == ["1", "2", "3", "4"]
 
 
@@ -301,9 +323,13 @@ def test_pagination_stops_on_a_repeated_token(client, httpx_mock):
 
 
 def test_iter_meetings_and_registrants_params(client, httpx_mock):
-    httpx_mock.add_response(url=url("/users/me/meetings", "type=upcoming&page_size=300"), json={"meetings": [{"id": 9}]})
-    httpx_mock.add_response(url=url("/meetings/9/registrants", "status=pending&page_size=300"),
-                            json={"registrants": [{"id": "r1"}], "next_page_token": None})
+    httpx_mock.add_response(
+        url=url("/users/me/meetings", "type=upcoming&page_size=300"), json={"meetings": [{"id": 9}]}
+    )
+    httpx_mock.add_response(
+        url=url("/meetings/9/registrants", "status=pending&page_size=300"),
+        json={"registrants": [{"id": "r1"}], "next_page_token": None},
+    )
     assert list(client.iter_meetings("me", type="upcoming")) == [{"id": 9}]
     assert list(client.iter_registrants(9, status="pending")) == [{"id": "r1"}]
 
@@ -318,9 +344,19 @@ def people(n):
 def test_batch_registrants_chunks_at_30(client, httpx_mock, spec):
     def answer(request):
         body = json.loads(request.content)
-        return httpx.Response(201, json={"registrants": [
-            {"email": r["email"], "registrant_id": f"id-{r['email']}", "join_url": f"https://zoom.us/w/1?tk=t-{r['email']}"}
-            for r in body["registrants"]]})
+        return httpx.Response(
+            201,
+            json={
+                "registrants": [
+                    {
+                        "email": r["email"],
+                        "registrant_id": f"id-{r['email']}",
+                        "join_url": f"https://zoom.us/w/1?tk=t-{r['email']}",
+                    }
+                    for r in body["registrants"]
+                ]
+            },
+        )
 
     httpx_mock.add_callback(answer, method="POST", url=url("/meetings/85746065001/batch_registrants"), is_reusable=True)
     result = client.batch_registrants(85746065001, people(65))
@@ -366,29 +402,48 @@ def test_requests_match_zoom_openapi(client, httpx_mock, spec):
     httpx_mock.add_response(method="GET", url=url("/meetings/85746065001"), json=meeting())
     httpx_mock.add_response(method="PATCH", url=url("/meetings/85746065001"), status_code=204)
     httpx_mock.add_response(method="DELETE", url=url("/meetings/85746065001"), status_code=204)
-    httpx_mock.add_response(method="GET", url=url("/users/me/meetings", "type=scheduled&page_size=300"), json={"meetings": []})
-    httpx_mock.add_response(method="POST", url=url("/meetings/85746065001/registrants"), status_code=201,
-                            json={"id": 85746065001, "registrant_id": "r", "join_url": "https://zoom.us/w/1?tk=x"})
-    httpx_mock.add_response(method="GET", url=url("/meetings/85746065001/registrants", "status=approved&page_size=300"),
-                            json={"registrants": []})
+    httpx_mock.add_response(
+        method="GET", url=url("/users/me/meetings", "type=scheduled&page_size=300"), json={"meetings": []}
+    )
+    httpx_mock.add_response(
+        method="POST",
+        url=url("/meetings/85746065001/registrants"),
+        status_code=201,
+        json={"id": 85746065001, "registrant_id": "r", "join_url": "https://zoom.us/w/1?tk=x"},
+    )
+    httpx_mock.add_response(
+        method="GET",
+        url=url("/meetings/85746065001/registrants", "status=approved&page_size=300"),
+        json={"registrants": []},
+    )
 
     client.get_user()
     list(client.iter_users())
-    client.create_meeting("host@example.com", {
-        "topic": "Yoga for beginners",
-        "type": 2,
-        "start_time": "2030-05-01T09:00:00Z",
-        "duration": 60,
-        "timezone": "UTC",
-        "agenda": "Booking #42",
-        "settings": {"approval_type": 0, "join_before_host": False, "waiting_room": True,
-                     "registrants_email_notification": False, "meeting_authentication": False},
-    })
+    client.create_meeting(
+        "host@example.com",
+        {
+            "topic": "Yoga for beginners",
+            "type": 2,
+            "start_time": "2030-05-01T09:00:00Z",
+            "duration": 60,
+            "timezone": "UTC",
+            "agenda": "Booking #42",
+            "settings": {
+                "approval_type": 0,
+                "join_before_host": False,
+                "waiting_room": True,
+                "registrants_email_notification": False,
+                "meeting_authentication": False,
+            },
+        },
+    )
     client.get_meeting(85746065001)
     client.update_meeting(85746065001, {"start_time": "2030-05-01T10:00:00Z", "duration": 45, "topic": "Yoga"})
     client.delete_meeting(85746065001, schedule_for_reminder=False, cancel_meeting_reminder=True)
     list(client.iter_meetings("me"))
-    client.add_registrant(85746065001, {"email": "client@example.com", "first_name": "Ada", "last_name": "L", "auto_approve": True})
+    client.add_registrant(
+        85746065001, {"email": "client@example.com", "first_name": "Ada", "last_name": "L", "auto_approve": True}
+    )
     list(client.iter_registrants(85746065001))
 
     sent = httpx_mock.get_requests()
@@ -419,8 +474,11 @@ def test_spec_checker_is_not_a_rubber_stamp(spec):
 def test_debug_log_is_useful_and_redacted(client, httpx_mock, caplog):
     caplog.set_level(logging.DEBUG, logger="zoomctl.http")
     httpx_mock.add_response(method="POST", status_code=201, json={"join_url": "https://zoom.us/w/1?tk=SECRET_TK_VALUE"})
-    httpx_mock.add_response(method="GET", status_code=400,
-                            json={"code": 300, "message": "bad", "start_url": "https://zoom.us/s/1?zak=SECRET_ZAK"})
+    httpx_mock.add_response(
+        method="GET",
+        status_code=400,
+        json={"code": 300, "message": "bad", "start_url": "https://zoom.us/s/1?zak=SECRET_ZAK"},
+    )
     client.add_registrant(1, {"email": "a@b.co", "first_name": "A"})
     with pytest.raises(ZoomAPIError):
         client.get_meeting(1)

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime, timezone
 
 import httpx
 import pytest
@@ -21,7 +21,7 @@ from zoomctl.zoom.errors import (
     retry_after_seconds,
 )
 
-NOW = datetime(2024, 3, 5, 17, 30, tzinfo=timezone.utc)
+NOW = datetime(2024, 3, 5, 17, 30, tzinfo=UTC)
 
 
 def answer(status, *, json=None, text=None, headers=None, method="GET", url="https://api.zoom.us/v2/meetings/1"):
@@ -57,14 +57,19 @@ def test_meeting_missing():
 
 def test_user_missing():
     err = error_from_response(
-        answer(404, json={"code": 1001, "message": "User does not exist: a@b.c."}, url="https://api.zoom.us/v2/users/a@b.c")
+        answer(
+            404, json={"code": 1001, "message": "User does not exist: a@b.c."}, url="https://api.zoom.us/v2/users/a@b.c"
+        )
     )
     assert isinstance(err, ZoomNotFound) and err.is_user_missing
 
 
 @pytest.mark.parametrize(
     ("status", "body"),
-    [(401, {"code": 124, "message": "Invalid access token."}), (400, {"code": 124, "message": "Access token is expired."})],
+    [
+        (401, {"code": 124, "message": "Invalid access token."}),
+        (400, {"code": 124, "message": "Access token is expired."}),
+    ],
 )
 def test_token_invalid(status, body):
     err = error_from_response(answer(status, json=body))
@@ -102,7 +107,10 @@ def test_validation_errors_are_kept():
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("<?xml version='1.0'?><result><code>124</code><message>Invalid access token.</message></result>", "Invalid access token."),
+        (
+            "<?xml version='1.0'?><result><code>124</code><message>Invalid access token.</message></result>",
+            "Invalid access token.",
+        ),
         ("<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>", "502 Bad Gateway"),
         ("", "Bad Gateway"),
         ("\x00\xff not json at all {", "not JSON"),
@@ -118,7 +126,9 @@ def test_non_json_bodies_never_raise(text, expected):
 
 
 def test_xml_code_124_is_token_invalid():
-    err = error_from_response(answer(401, text="<error><code>124</code><message>Invalid access token.</message></error>"))
+    err = error_from_response(
+        answer(401, text="<error><code>124</code><message>Invalid access token.</message></error>")
+    )
     assert isinstance(err, ZoomTokenInvalid) and err.code == 124
 
 
@@ -129,25 +139,37 @@ def test_long_bodies_are_shortened():
 
 def test_daily_rate_limit_from_header():
     err = error_from_response(
-        answer(429, json={"code": 429, "message": "Too many requests."},
-               headers={"X-RateLimit-Type": "Daily-limit", "X-RateLimit-Category": "Light", "Retry-After": "3600"}),
+        answer(
+            429,
+            json={"code": 429, "message": "Too many requests."},
+            headers={"X-RateLimit-Type": "Daily-limit", "X-RateLimit-Category": "Light", "Retry-After": "3600"},
+        ),
         now=NOW,
     )
     assert isinstance(err, ZoomRateLimited) and err.daily
-    assert err.resets_at == datetime(2024, 3, 6, tzinfo=timezone.utc)
+    assert err.resets_at == datetime(2024, 3, 6, tzinfo=UTC)
     assert err.category == "Light" and err.retry_after == 3600
     assert "00:00 UTC" in err.hint and "6 h 30 min" in err.hint
 
 
 def test_daily_rate_limit_from_body_only():
-    body = {"code": 429, "message": "You have exceeded the daily rate limit (100) of Meeting Create/Update API requests permitted for this particular user."}
+    body = {
+        "code": 429,
+        "message": "You have exceeded the daily rate limit (100) of Meeting Create/Update API requests permitted for this particular user.",
+    }
     err = error_from_response(answer(429, json=body, method="POST"), now=NOW)
-    assert err.daily and err.resets_at == datetime(2024, 3, 6, tzinfo=timezone.utc)
+    assert err.daily and err.resets_at == datetime(2024, 3, 6, tzinfo=UTC)
     assert err.retry_after is None
 
 
 def test_qps_rate_limit():
-    err = error_from_response(answer(429, json={"code": 429, "message": "Too many requests."}, headers={"X-RateLimit-Type": "QPS", "Retry-After": "2"}))
+    err = error_from_response(
+        answer(
+            429,
+            json={"code": 429, "message": "Too many requests."},
+            headers={"X-RateLimit-Type": "QPS", "Retry-After": "2"},
+        )
+    )
     assert isinstance(err, ZoomRateLimited)
     assert not err.daily and err.resets_at is None and err.retry_after == 2.0
 
@@ -166,16 +188,24 @@ def test_next_utc_midnight_from_other_timezones():
 
     tz = timezone(timedelta(hours=-8))
     local = datetime(2024, 12, 31, 20, 0, tzinfo=tz)  # 04:00 UTC on Jan 1st
-    assert next_utc_midnight(local) == datetime(2025, 1, 2, tzinfo=timezone.utc)
-    assert next_utc_midnight(datetime(2024, 3, 5, 0, 0, tzinfo=timezone.utc)) == datetime(2024, 3, 6, tzinfo=timezone.utc)
+    assert next_utc_midnight(local) == datetime(2025, 1, 2, tzinfo=UTC)
+    assert next_utc_midnight(datetime(2024, 3, 5, 0, 0, tzinfo=UTC)) == datetime(2024, 3, 6, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(
     ("body", "error", "hint_part"),
     [
         ({"reason": "Invalid Token!", "error": "invalid_grant"}, "invalid_grant", "auth login"),
-        ({"reason": "Invalid client_id or client_secret", "error": "invalid_client"}, "invalid_client", "client ID and secret"),
-        ({"reason": "unsupported grant type", "error": "unsupported_grant_type"}, "unsupported_grant_type", "Server-to-Server"),
+        (
+            {"reason": "Invalid client_id or client_secret", "error": "invalid_client"},
+            "invalid_client",
+            "client ID and secret",
+        ),
+        (
+            {"reason": "unsupported grant type", "error": "unsupported_grant_type"},
+            "unsupported_grant_type",
+            "Server-to-Server",
+        ),
         ({"code": 4709, "message": "Redirect URI mismatch."}, None, "redirect URLs"),
     ],
 )
@@ -194,7 +224,14 @@ def test_oauth_shape_is_recognised_off_the_oauth_path():
 
 
 def test_oauth_server_error_with_html():
-    err = error_from_response(answer(503, text="<html><title>Service Unavailable</title></html>", method="POST", url="https://zoom.us/oauth/token"))
+    err = error_from_response(
+        answer(
+            503,
+            text="<html><title>Service Unavailable</title></html>",
+            method="POST",
+            url="https://zoom.us/oauth/token",
+        )
+    )
     assert isinstance(err, ZoomOAuthError)
     assert err.error == "server_error" and err.exit_code == ExitCode.ZOOM_ERROR
     assert "HTTP 503" in err.message

@@ -17,8 +17,10 @@ def run(code: str) -> str:
 
 
 def test_package_import_is_light():
-    out = run("import sys, zoomctl.zoom, zoomctl.zoom.errors, zoomctl.zoom.redact; "
-              "print(sorted(m for m in ('httpx', 'keyring', 'typer', 'rich') if m in sys.modules))")
+    out = run(
+        "import sys, zoomctl.zoom, zoomctl.zoom.errors, zoomctl.zoom.redact; "
+        "print(sorted(m for m in ('httpx', 'keyring', 'typer', 'rich') if m in sys.modules))"
+    )
     assert out == "[]"
 
 

@@ -180,8 +180,17 @@ def test_paste_declined():
 
 @pytest.mark.parametrize(
     "garbage",
-    ["", "   ", "abc123", "hello world", "http://127.0.0.1:5/callback", "ftp://x/?code=a&state=b",
-     f"http://127.0.0.1/callback?code=abc", "http://[::1/callback?code=a&state=b", "https://zoom.us/"],
+    [
+        "",
+        "   ",
+        "abc123",
+        "hello world",
+        "http://127.0.0.1:5/callback",
+        "ftp://x/?code=a&state=b",
+        "http://127.0.0.1/callback?code=abc",
+        "http://[::1/callback?code=a&state=b",
+        "https://zoom.us/",
+    ],
 )
 def test_paste_garbage(garbage):
     with pytest.raises(InvalidInput) as info:

@@ -75,7 +75,9 @@ def test_pkce_pair_is_s256():
 
 
 def test_pkce_rfc7636_appendix_b_vector():
-    assert pkce_challenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk") == "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+    assert (
+        pkce_challenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk") == "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+    )
 
 
 def test_random_state_is_unguessable():
@@ -133,7 +135,9 @@ def test_exchange_code_public(public, httpx_mock, clock):
         "code_verifier": "the-verifier",
         "client_id": "pub-id",
     }
-    assert ts == TokenSet(ACCESS, REFRESH, clock.now + 3599, ("meeting:write:meeting", "user:read:user"), "oauth", "https://api.zoom.us")
+    assert ts == TokenSet(
+        ACCESS, REFRESH, clock.now + 3599, ("meeting:write:meeting", "user:read:user"), "oauth", "https://api.zoom.us"
+    )
 
 
 def test_exchange_code_confidential(confidential, httpx_mock):
@@ -220,7 +224,9 @@ def test_invalid_grant(call, confidential, httpx_mock):
 
 
 def test_invalid_client(confidential, httpx_mock):
-    httpx_mock.add_response(status_code=401, json={"reason": "Invalid client_id or client_secret", "error": "invalid_client"})
+    httpx_mock.add_response(
+        status_code=401, json={"reason": "Invalid client_id or client_secret", "error": "invalid_client"}
+    )
     with pytest.raises(ZoomOAuthError) as info:
         confidential.refresh("r")
     assert info.value.error == "invalid_client" and "client ID and secret" in info.value.hint

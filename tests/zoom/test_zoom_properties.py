@@ -5,7 +5,6 @@ from __future__ import annotations
 import httpx
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from zoom_helpers import MemoryKeyring
 
 from zoomctl.zoom.errors import ZoomAPIError, ZoomOAuthError, error_from_response
 from zoomctl.zoom.oauth import TokenSet

@@ -23,7 +23,9 @@ KEY = "acme"
 
 
 def tokens(n: int, expires_in: float = 3600, kind="oauth") -> TokenSet:
-    return TokenSet(f"access-{n}", f"refresh-{n}" if kind == "oauth" else None, NOW + expires_in, ("meeting:write",), kind)
+    return TokenSet(
+        f"access-{n}", f"refresh-{n}" if kind == "oauth" else None, NOW + expires_in, ("meeting:write",), kind
+    )
 
 
 def invalid_grant() -> ZoomOAuthError:
@@ -380,10 +382,17 @@ def test_code_124_refreshes_through_the_token_endpoint(httpx_mock, clock, tmp_pa
     tm = TokenManager(store, KEY, OAuthClient(http, OAUTH, "cid", clock=clock), tmp_path / "l", clock=clock)
     client = ZoomClient(API, tm, http, sleep=lambda s: None)
 
-    httpx_mock.add_response(url=f"{API}/users/me", match_headers={"Authorization": "Bearer access-1"},
-                            status_code=401, json={"code": 124, "message": "Invalid access token."})
-    httpx_mock.add_response(method="POST", url=f"{OAUTH}/oauth/token",
-                            json={"access_token": "access-2", "refresh_token": "refresh-2", "expires_in": 3599})
+    httpx_mock.add_response(
+        url=f"{API}/users/me",
+        match_headers={"Authorization": "Bearer access-1"},
+        status_code=401,
+        json={"code": 124, "message": "Invalid access token."},
+    )
+    httpx_mock.add_response(
+        method="POST",
+        url=f"{OAUTH}/oauth/token",
+        json={"access_token": "access-2", "refresh_token": "refresh-2", "expires_in": 3599},
+    )
 
     def retried(request):
         assert store.load(KEY).access_token == "access-2"  # saved before used
@@ -442,8 +451,12 @@ def test_processes_refresh_exactly_once(tmp_path):
     script.write_text(CHILD.format(repo=str(REPO)))
     start_at = time.time() + 1.5
     procs = [
-        subprocess.Popen([sys.executable, str(script), str(tmp_path), str(start_at)],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            [sys.executable, str(script), str(tmp_path), str(start_at)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         for _ in range(5)
     ]
     outputs = [p.communicate(timeout=50) for p in procs]

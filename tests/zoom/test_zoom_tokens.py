@@ -34,12 +34,21 @@ SCOPES = tuple(
     f"{area}:{verb}:{thing}"
     for area in ("meeting", "user")
     for verb in ("read", "write", "update", "delete")
-    for thing in ("meeting", "registrant", "list_meetings", "list_registrants", "registrant_status", "batch_registrants")
+    for thing in (
+        "meeting",
+        "registrant",
+        "list_meetings",
+        "list_registrants",
+        "registrant_status",
+        "batch_registrants",
+    )
 )  # 48 granular scopes, about 1.2 kB when joined
 
 
 def realistic(access_len=900, refresh_len=900, scopes=SCOPES) -> TokenSet:
-    return TokenSet(make_jwt(access_len), make_jwt(refresh_len), 1_700_003_599.0, scopes, "oauth", "https://api.zoom.us")
+    return TokenSet(
+        make_jwt(access_len), make_jwt(refresh_len), 1_700_003_599.0, scopes, "oauth", "https://api.zoom.us"
+    )
 
 
 # --------------------------------------------------------------------------- keyring backends
@@ -368,8 +377,7 @@ def test_processes_cannot_hold_the_lock_at_once(tmp_path):
     script.write_text(HOLDER.format(repo=str(REPO)))
     log = tmp_path / "log.txt"
     procs = [
-        subprocess.Popen([sys.executable, str(script), str(tmp_path / "r.lock"), str(log), f"p{i}"])
-        for i in range(4)
+        subprocess.Popen([sys.executable, str(script), str(tmp_path / "r.lock"), str(log), f"p{i}"]) for i in range(4)
     ]
     assert [p.wait(timeout=50) for p in procs] == [0, 0, 0, 0]
     events = [line.split() for line in log.read_text().splitlines()]

@@ -4,18 +4,29 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
 from zoomctl.app import App
 from zoomctl.cli import (
-    auth, bookings, classes, clients, company, completion, config_cmd, demo, feature, providers, sandbox, services,
+    auth,
+    bookings,
+    classes,
+    clients,
+    company,
+    completion,
+    config_cmd,
+    demo,
+    feature,
+    providers,
+    sandbox,
+    services,
     zoom_users,
 )
 from zoomctl.errors import ZoomctlError
-from zoomctl.ui import StdoutClosed
 from zoomctl.exit_codes import ExitCode
+from zoomctl.ui import StdoutClosed
 
 HELP = """\
 Set up and run online video meetings via Zoom for a booking business.
@@ -67,9 +78,15 @@ def _version(value: bool) -> None:
 @cli.callback()
 def root(
     ctx: typer.Context,
-    profile: Annotated[Optional[str], typer.Option("--profile", metavar="NAME", help="Profile in config.toml [env: ZOOMCTL_PROFILE].")] = None,
-    company_ref: Annotated[Optional[str], typer.Option("--company", metavar="COMPANY", help="Company slug or id [env: ZOOMCTL_COMPANY].")] = None,
-    db: Annotated[Optional[str], typer.Option("--db", metavar="FILE", help="Workspace database file [env: ZOOMCTL_DB].")] = None,
+    profile: Annotated[
+        str | None, typer.Option("--profile", metavar="NAME", help="Profile in config.toml [env: ZOOMCTL_PROFILE].")
+    ] = None,
+    company_ref: Annotated[
+        str | None, typer.Option("--company", metavar="COMPANY", help="Company slug or id [env: ZOOMCTL_COMPANY].")
+    ] = None,
+    db: Annotated[
+        str | None, typer.Option("--db", metavar="FILE", help="Workspace database file [env: ZOOMCTL_DB].")
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only data and errors.")] = False,
     no_input: Annotated[bool, typer.Option("--no-input", help="Never prompt; fail and name the flag instead.")] = False,
     debug: Annotated[bool, typer.Option("--debug", help="Tracebacks and (redacted) HTTP logs on stderr.")] = False,
@@ -169,8 +186,15 @@ def run(argv: list[str] | None = None) -> int:
 
 
 _PLACEHOLDERS = {
-    "start": "TIME", "from": "TIME", "duration": "MIN", "capacity": "N", "count": "N", "rate": "N",
-    "timeout": "SECONDS", "session": "ID", "as": "ROLE",
+    "start": "TIME",
+    "from": "TIME",
+    "duration": "MIN",
+    "capacity": "N",
+    "count": "N",
+    "rate": "N",
+    "timeout": "SECONDS",
+    "session": "ID",
+    "as": "ROLE",
 }
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -18,27 +18,40 @@ app = typer.Typer(help="Connect the company's Zoom account (one per company), ch
 def login(
     ctx: typer.Context,
     client_id: Annotated[
-        Optional[str], typer.Option("--client-id", metavar="ID", help="Your Zoom app's client id [env: ZOOMCTL_ZOOM_CLIENT_ID].")
+        str | None,
+        typer.Option("--client-id", metavar="ID", help="Your Zoom app's client id [env: ZOOMCTL_ZOOM_CLIENT_ID]."),
     ] = None,
     client_secret_stdin: Annotated[
         bool, typer.Option("--client-secret-stdin", help="Read the client secret from standard input.")
     ] = False,
     public: Annotated[bool, typer.Option("--public", help="A public client: PKCE only, no client secret.")] = False,
     no_browser: Annotated[
-        bool, typer.Option("--no-browser", help="Print the URL instead of opening a browser; accepts the final address pasted back.")
+        bool,
+        typer.Option(
+            "--no-browser", help="Print the URL instead of opening a browser; accepts the final address pasted back."
+        ),
     ] = False,
-    timeout: Annotated[float, typer.Option("--timeout", metavar="SECONDS", help="How long to wait for the browser.")] = 300.0,
+    timeout: Annotated[
+        float, typer.Option("--timeout", metavar="SECONDS", help="How long to wait for the browser.")
+    ] = 300.0,
     shared_access: Annotated[
-        bool, typer.Option("--shared-access", help="You will tick 'Allow this app to use my shared access permissions'.")
+        bool,
+        typer.Option("--shared-access", help="You will tick 'Allow this app to use my shared access permissions'."),
     ] = False,
     server_to_server: Annotated[
         bool, typer.Option("--server-to-server", help="Server-to-Server OAuth (CI): needs --account-id and a secret.")
     ] = False,
     account_id: Annotated[
-        Optional[str], typer.Option("--account-id", metavar="ID", help="Zoom account id (Server-to-Server) [env: ZOOMCTL_ZOOM_ACCOUNT_ID].")
+        str | None,
+        typer.Option(
+            "--account-id", metavar="ID", help="Zoom account id (Server-to-Server) [env: ZOOMCTL_ZOOM_ACCOUNT_ID]."
+        ),
     ] = None,
     insecure_storage: Annotated[
-        bool, typer.Option("--insecure-storage", help="Without a usable keyring, keep tokens in a 0600 file (warned on every use).")
+        bool,
+        typer.Option(
+            "--insecure-storage", help="Without a usable keyring, keep tokens in a 0600 file (warned on every use)."
+        ),
     ] = False,
     as_json: JsonOption = False,
 ) -> None:
@@ -75,8 +88,14 @@ def login(
                 "Server-to-Server OAuth needs the client secret",
                 hint="pipe it to --client-secret-stdin or set ZOOMCTL_ZOOM_CLIENT_SECRET",
             )
-        result = auth.login_s2s(a, company, account_id=account_id, client_id=client_id, client_secret=secret,
-                                insecure_storage=insecure_storage)
+        result = auth.login_s2s(
+            a,
+            company,
+            account_id=account_id,
+            client_id=client_id,
+            client_secret=secret,
+            insecure_storage=insecure_storage,
+        )
     else:
         if shared_access:
             a.ui.info("On Zoom's consent page, tick “Allow this app to use my shared access permissions”.")
@@ -89,20 +108,31 @@ def login(
             a.ui.err.print(url, markup=False, highlight=False, soft_wrap=True)
             a.ui.info(f"Waiting up to {timeout:.0f} s for Zoom to send the browser back to this machine…")
             if not opened:
-                a.ui.info("If the browser runs on another machine, paste the address it ends on (http://127.0.0.1…) here.")
+                a.ui.info(
+                    "If the browser runs on another machine, paste the address it ends on (http://127.0.0.1…) here."
+                )
 
         def bad_paste(exc) -> None:
             a.ui.warn(f"{exc.message} Paste the whole address again, or wait for the browser.")
 
         result = auth.login_oauth(
-            a, company, client_id=client_id, client_secret=secret, open_browser=not no_browser, timeout=timeout,
-            insecure_storage=insecure_storage, announce=announce, on_bad_paste=bad_paste,
+            a,
+            company,
+            client_id=client_id,
+            client_secret=secret,
+            open_browser=not no_browser,
+            timeout=timeout,
+            insecure_storage=insecure_storage,
+            announce=announce,
+            on_bad_paste=bad_paste,
         )
     if as_json:
         a.ui.json(result.as_json())
         return
     who = result.user_email or result.account_id
-    a.ui.success(f"{company.slug} is connected to Zoom as {who} ({'Server-to-Server' if result.kind == 's2s' else 'OAuth'})")
+    a.ui.success(
+        f"{company.slug} is connected to Zoom as {who} ({'Server-to-Server' if result.kind == 's2s' else 'OAuth'})"
+    )
     if result.token_location.startswith("file:"):
         a.ui.warn(f"tokens are stored in plain text at {result.token_location[5:]} (--insecure-storage)")
     if result.can_act_for_others:
@@ -110,7 +140,9 @@ def login(
     else:
         a.ui.info("this authorization can schedule meetings only for its own Zoom user")
         if shared_access:
-            a.ui.warn("shared access did not take effect: log in again and tick the shared-access box, or use an admin-managed app")
+            a.ui.warn(
+                "shared access did not take effect: log in again and tick the shared-access box, or use an admin-managed app"
+            )
 
 
 def _client_secret(a, from_stdin: bool, public: bool, server_to_server: bool) -> str | None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -53,7 +53,7 @@ SYNC_COLUMNS = [
 ]
 
 RateOption = Annotated[
-    Optional[float],
+    float | None,
     typer.Option("--rate", metavar="N", min=0.1, help="Zoom calls per second (default 24, under a Pro account's 30)."),
 ]
 
@@ -78,15 +78,23 @@ def _show_created(a, bookings, as_json: bool, several: bool) -> None:
         return
     if several:
         if not a.ui.out_is_tty:  # tab-separated lines: nothing is cut, the link stays in its column
-            a.ui.table([_row(b) for b in bookings], [*COLUMNS[:6], Column("link", "Link"), Column("client_link", "Client link")])
+            a.ui.table(
+                [_row(b) for b in bookings],
+                [*COLUMNS[:6], Column("link", "Link"), Column("client_link", "Client link")],
+            )
             return
         # a terminal table would cut long links to fit: print each one whole on a line of its own
         a.ui.table([_row(b) for b in bookings], [*COLUMNS[:6], Column("link", "Link")])
         _link_lines(a, bookings)
         return
     booking = bookings[0]
-    fields = [Column("id", "ID"), Column("what", "Service / class"), Column("provider", "Provider"),
-              Column("client_email", "Client"), Column("starts_local", "Starts")]
+    fields = [
+        Column("id", "ID"),
+        Column("what", "Service / class"),
+        Column("provider", "Provider"),
+        Column("client_email", "Client"),
+        Column("starts_local", "Starts"),
+    ]
     if booking.meeting is not None:
         fields.append(Column("link", "Link"))
         if booking.client_link:
@@ -109,27 +117,29 @@ def _link_lines(a, bookings) -> None:
 @app.command("create")
 def create(
     ctx: typer.Context,
-    service: Annotated[Optional[str], typer.Option("--service", help="A one-to-one service (name or id).")] = None,
-    provider: Annotated[Optional[str], typer.Option("--provider", help="Who provides it (name or id).")] = None,
+    service: Annotated[str | None, typer.Option("--service", help="A one-to-one service (name or id).")] = None,
+    provider: Annotated[str | None, typer.Option("--provider", help="Who provides it (name or id).")] = None,
     client: Annotated[
-        Optional[list[str]], typer.Option("--client", metavar="EMAIL", help="The client (repeat for class attendees).")
+        list[str] | None, typer.Option("--client", metavar="EMAIL", help="The client (repeat for class attendees).")
     ] = None,
-    client_name: Annotated[Optional[str], typer.Option("--client-name", help="The client's name (one client).")] = None,
+    client_name: Annotated[str | None, typer.Option("--client-name", help="The client's name (one client).")] = None,
     start: Annotated[
-        Optional[str], typer.Option("--start", help="Start in the company's time zone, e.g. 2026-12-01T09:30.")
+        str | None, typer.Option("--start", help="Start in the company's time zone, e.g. 2026-12-01T09:30.")
     ] = None,
-    class_ref: Annotated[Optional[str], typer.Option("--class", help="A group class (name or id).")] = None,
-    session_id: Annotated[Optional[int], typer.Option("--session", metavar="ID", help="The class session's id.")] = None,
+    class_ref: Annotated[str | None, typer.Option("--class", help="A group class (name or id).")] = None,
+    session_id: Annotated[int | None, typer.Option("--session", metavar="ID", help="The class session's id.")] = None,
     clients_file: Annotated[
-        Optional[Path],
+        Path | None,
         typer.Option("--clients-file", help="Class attendees, one 'email' or 'email,Name' per line ('-' for stdin)."),
     ] = None,
-    test: Annotated[bool, typer.Option("--test", help="Mark as test booking(s) (see `bookings purge --test`).")] = False,
+    test: Annotated[
+        bool, typer.Option("--test", help="Mark as test booking(s) (see `bookings purge --test`).")
+    ] = False,
     count: Annotated[
-        Optional[int], typer.Option("--count", metavar="N", help="With --test: make N test bookings of --service.")
+        int | None, typer.Option("--count", metavar="N", help="With --test: make N test bookings of --service.")
     ] = None,
     start_from: Annotated[
-        Optional[str], typer.Option("--from", metavar="T", help="With --count: first slot (default: tomorrow 09:00).")
+        str | None, typer.Option("--from", metavar="T", help="With --count: first slot (default: tomorrow 09:00).")
     ] = None,
     rate: RateOption = None,
     as_json: JsonOption = False,
@@ -156,18 +166,30 @@ def create(
         if not test or not service:
             raise InvalidInput("--count makes test bookings of a service", hint="add --test --service NAME")
         if clients or provider or class_ref or start:
-            raise InvalidInput("--count picks providers, clients and times itself",
-                               hint="drop --client/--provider/--class/--start (use --from for the first slot)")
+            raise InvalidInput(
+                "--count picks providers, clients and times itself",
+                hint="drop --client/--provider/--class/--start (use --from for the first slot)",
+            )
         from zoomctl.core import bulk
 
-        made, error = bulk.create(a.store, company, service_ref=service, count=count, start=start_from, zoom=zoom,
-                                  progress=a.ui.progress, rate=rate)
+        made, error = bulk.create(
+            a.store,
+            company,
+            service_ref=service,
+            count=count,
+            start=start_from,
+            zoom=zoom,
+            progress=a.ui.progress,
+            rate=rate,
+        )
         if as_json:
             a.ui.json([b.as_json() for b in made])
         else:
             linked = sum(1 for b in made if b.link_status == "created")
             online = sum(1 for b in made if b.meeting is not None)
-            a.ui.success(f"made {len(made)} test booking(s)" + (f", {linked} of {online} with a Zoom meeting" if online else ""))
+            a.ui.success(
+                f"made {len(made)} test booking(s)" + (f", {linked} of {online} with a Zoom meeting" if online else "")
+            )
             a.ui.table([_row(b) for b in made], [*COLUMNS[:6], Column("link", "Link")])
         if error:
             raise error
@@ -176,35 +198,57 @@ def create(
         raise InvalidInput("--from goes with --count", hint="give the start with --start")
     if class_ref is not None:
         if service or provider:
-            raise InvalidInput("a class booking takes --class, not --service/--provider",
-                               hint="the session's provider teaches it")
+            raise InvalidInput(
+                "a class booking takes --class, not --service/--provider", hint="the session's provider teaches it"
+            )
         attendees = [core.Attendee(email, client_name if len(clients) == 1 else None) for email in clients]
         if client_name and len(clients) != 1:
-            raise InvalidInput("--client-name goes with exactly one --client", hint="use --clients-file 'email,Name' lines")
+            raise InvalidInput(
+                "--client-name goes with exactly one --client", hint="use --clients-file 'email,Name' lines"
+            )
         if clients_file is not None:
             text = typer.get_text_stream("stdin").read() if str(clients_file) == "-" else _read(clients_file)
             attendees += core.read_attendees(text)
         made, error = core.create_class_bookings(
-            a.store, company, class_ref=class_ref, session_id=session_id, start=start, attendees=attendees,
-            is_test=test, zoom=zoom,
+            a.store,
+            company,
+            class_ref=class_ref,
+            session_id=session_id,
+            start=start,
+            attendees=attendees,
+            is_test=test,
+            zoom=zoom,
         )
         several = len(clients) > 1 or clients_file is not None
     else:
         if session_id is not None or clients_file is not None:
             raise InvalidInput("--session and --clients-file go with --class", hint="add --class NAME")
-        missing = [flag for flag, value in (("--service", service), ("--provider", provider), ("--start", start)) if not value]
+        missing = [
+            flag for flag, value in (("--service", service), ("--provider", provider), ("--start", start)) if not value
+        ]
         if missing or len(clients) != 1:
             need = missing + (["exactly one --client"] if len(clients) != 1 else [])
-            raise InvalidInput(f"a one-to-one booking needs {', '.join(need)}",
-                               hint="e.g. zoomctl bookings create --service S --provider P --client EMAIL --start T")
+            raise InvalidInput(
+                f"a one-to-one booking needs {', '.join(need)}",
+                hint="e.g. zoomctl bookings create --service S --provider P --client EMAIL --start T",
+            )
         booking, error = core.create_one(
-            a.store, company, service_ref=service, provider_ref=provider, client_email=clients[0],  # type: ignore[arg-type]
-            client_name=client_name, start=start, is_test=test, zoom=zoom,  # type: ignore[arg-type]
+            a.store,
+            company,
+            service_ref=service,
+            provider_ref=provider,
+            client_email=clients[0],  # type: ignore[arg-type]
+            client_name=client_name,
+            start=start,
+            is_test=test,
+            zoom=zoom,  # type: ignore[arg-type]
         )
         made, several = [booking], False
     if not as_json and not error:
         what = made[0].service or made[0].class_name
-        a.ui.success(f"booked {what} at {made[0].starts_local}" + (f" for {len(made)} clients" if len(made) > 1 else ""))
+        a.ui.success(
+            f"booked {what} at {made[0].starts_local}" + (f" for {len(made)} clients" if len(made) > 1 else "")
+        )
     _show_created(a, made, as_json, several)
     if error:
         raise error
@@ -225,7 +269,7 @@ def list_(
     upcoming: Annotated[bool, typer.Option("--upcoming", help="Only bookings that have not started.")] = False,
     test: Annotated[bool, typer.Option("--test", help="Only test bookings.")] = False,
     status: Annotated[
-        Optional[str],
+        str | None,
         typer.Option("--status", help="booked or cancelled; or the link's state: pending, created, failed."),
     ] = None,
     as_json: JsonOption = False,
@@ -276,7 +320,9 @@ def cancel(
     if as_json:
         a.ui.json(booking.as_json())
     else:
-        a.ui.success(f"cancelled booking {booking.id} ({booking.service or booking.class_name}, {booking.starts_local})")
+        a.ui.success(
+            f"cancelled booking {booking.id} ({booking.service or booking.class_name}, {booking.starts_local})"
+        )
 
 
 @app.command("reschedule")
@@ -295,17 +341,23 @@ def reschedule(
 
     a = app_of(ctx)
     company = a.company()
-    booking, action, error = core.reschedule(a.store, company, booking_id, start,
-                                             lambda: a.zoom(company))
+    booking, action, error = core.reschedule(a.store, company, booking_id, start, lambda: a.zoom(company))
     if as_json:
         a.ui.json({**booking.as_json(), "meeting_action": action})
     else:
-        what = f"session {booking.session_id} of {booking.class_name}" if booking.kind == "class" else f"booking {booking.id}"
+        what = (
+            f"session {booking.session_id} of {booking.class_name}"
+            if booking.kind == "class"
+            else f"booking {booking.id}"
+        )
         if action == "unchanged":
             a.ui.info(f"{what} already starts at {booking.starts_local}: nothing to move")
             return
-        note = {"updated": "; the Zoom meeting moved with it", "recreated": "; Zoom had lost the meeting: a new one was made",
-                "skipped": "; its meeting is not made yet (`zoomctl bookings sync` makes it at the new time)"}.get(action, "")
+        note = {
+            "updated": "; the Zoom meeting moved with it",
+            "recreated": "; Zoom had lost the meeting: a new one was made",
+            "skipped": "; its meeting is not made yet (`zoomctl bookings sync` makes it at the new time)",
+        }.get(action, "")
         if not error:
             a.ui.success(f"moved {what} to {booking.starts_local}{note}")
         if action == "recreated":
@@ -318,7 +370,9 @@ def reschedule(
 def open_(
     ctx: typer.Context,
     booking_id: Annotated[int, typer.Argument(metavar="ID", help="Booking id.")],
-    as_: Annotated[str, typer.Option("--as", metavar="client|provider", help="Whose link: client (default) or provider.")] = "client",
+    as_: Annotated[
+        str, typer.Option("--as", metavar="client|provider", help="Whose link: client (default) or provider.")
+    ] = "client",
     print_: Annotated[bool, typer.Option("--print", help="Print the link instead of opening a browser.")] = False,
 ) -> None:
     """Open the meeting in a browser: the client's link, or for the provider a fresh start link
@@ -353,7 +407,7 @@ def open_(
 @app.command("sync")
 def sync(
     ctx: typer.Context,
-    booking_id: Annotated[Optional[int], typer.Argument(metavar="ID", help="One booking.")] = None,
+    booking_id: Annotated[int | None, typer.Argument(metavar="ID", help="One booking.")] = None,
     all_: Annotated[bool, typer.Option("--all", help="Every booked online booking that has not ended.")] = False,
     rate: RateOption = None,
     as_json: JsonOption = False,
@@ -416,8 +470,9 @@ def purge(
             from zoomctl.errors import Conflict
 
             raise Conflict("nothing was deleted: not confirmed", hint="pass --yes to skip the question")
-    deleted, meetings_deleted, error = bulk.purge(a.store, company, lambda: a.zoom(company), progress=a.ui.progress,
-                                                  rate=rate)
+    deleted, meetings_deleted, error = bulk.purge(
+        a.store, company, lambda: a.zoom(company), progress=a.ui.progress, rate=rate
+    )
     if as_json:
         a.ui.json({"bookings_deleted": deleted, "meetings_deleted": meetings_deleted})
     elif not error:

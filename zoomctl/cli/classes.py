@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
 from zoomctl.cli.options import JsonOption, OnOffOption, app_of, switch_online
 from zoomctl.ui import Column
 
-app = typer.Typer(help="Group classes and their sessions (new classes are not online until switched on).", no_args_is_help=True)
+app = typer.Typer(
+    help="Group classes and their sessions (new classes are not online until switched on).", no_args_is_help=True
+)
 sessions_app = typer.Typer(help="Dated sessions of a class.", no_args_is_help=True)
 app.add_typer(sessions_app, name="sessions")
 
@@ -41,7 +43,9 @@ def add(
     if as_json:
         a.ui.json(cls.as_json())
     else:
-        a.ui.success(f"added class {cls.name} (id {cls.id}, {cls.duration_minutes} min, up to {cls.capacity}, not online)")
+        a.ui.success(
+            f"added class {cls.name} (id {cls.id}, {cls.duration_minutes} min, up to {cls.capacity}, not online)"
+        )
 
 
 @app.command("list")
@@ -51,11 +55,15 @@ def list_(ctx: typer.Context, as_json: JsonOption = False) -> None:
 
     a = app_of(ctx)
     rows = [c.as_json() for c in catalog.classes(a.store, a.company())]
-    a.ui.table(rows, COLUMNS, as_json=as_json, empty="no classes yet: zoomctl classes add NAME --duration MIN --capacity N")
+    a.ui.table(
+        rows, COLUMNS, as_json=as_json, empty="no classes yet: zoomctl classes add NAME --duration MIN --capacity N"
+    )
 
 
 @app.command("show")
-def show(ctx: typer.Context, ref: Annotated[str, typer.Argument(help="Name or id.")], as_json: JsonOption = False) -> None:
+def show(
+    ctx: typer.Context, ref: Annotated[str, typer.Argument(help="Name or id.")], as_json: JsonOption = False
+) -> None:
     """Show one class. Example: zoomctl classes show "Morning yoga" """
     from zoomctl.core import catalog
 
@@ -65,7 +73,9 @@ def show(ctx: typer.Context, ref: Annotated[str, typer.Argument(help="Name or id
 
 
 @app.command("remove")
-def remove(ctx: typer.Context, ref: Annotated[str, typer.Argument(help="Name or id.")], as_json: JsonOption = False) -> None:
+def remove(
+    ctx: typer.Context, ref: Annotated[str, typer.Argument(help="Name or id.")], as_json: JsonOption = False
+) -> None:
     """Remove a class (refused while it has future sessions). Example: zoomctl classes remove "Morning yoga" """
     from zoomctl.core import catalog
 
@@ -132,7 +142,7 @@ def session_add(
 @sessions_app.command("list")
 def session_list(
     ctx: typer.Context,
-    class_ref: Annotated[Optional[str], typer.Argument(metavar="CLASS", help="Only this class.")] = None,
+    class_ref: Annotated[str | None, typer.Argument(metavar="CLASS", help="Only this class.")] = None,
     all_: Annotated[bool, typer.Option("--all", help="Include cancelled sessions.")] = False,
     as_json: JsonOption = False,
 ) -> None:
@@ -142,7 +152,12 @@ def session_list(
     a = app_of(ctx)
     company = a.company()
     rows = [_session_row(s, company.timezone) for s in catalog.sessions(a.store, company, class_ref, all_)]
-    a.ui.table(rows, SESSION_COLUMNS, as_json=as_json, empty="no sessions: zoomctl classes sessions add CLASS --start T --provider P")
+    a.ui.table(
+        rows,
+        SESSION_COLUMNS,
+        as_json=as_json,
+        empty="no sessions: zoomctl classes sessions add CLASS --start T --provider P",
+    )
 
 
 @sessions_app.command("cancel")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -18,7 +18,7 @@ COLUMNS = [Column("id", "ID"), Column("email", "Email"), Column("name", "Name")]
 def add(
     ctx: typer.Context,
     email: Annotated[str, typer.Argument(metavar="EMAIL", help="The client's email.")],
-    name: Annotated[Optional[str], typer.Option("--name", metavar="NAME", help="The client's name.")] = None,
+    name: Annotated[str | None, typer.Option("--name", metavar="NAME", help="The client's name.")] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Add a client. Example: zoomctl clients add pat@example.com --name "Pat Lee" """

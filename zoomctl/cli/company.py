@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -23,8 +23,12 @@ COLUMNS = [
 def create(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(metavar="NAME", help="The company's name.")],
-    timezone: Annotated[str, typer.Option("--timezone", "--tz", metavar="TZ", help="IANA time zone, e.g. Europe/Berlin.")],
-    slug: Annotated[Optional[str], typer.Option("--slug", metavar="SLUG", help="Short id (default: from the name).")] = None,
+    timezone: Annotated[
+        str, typer.Option("--timezone", "--tz", metavar="TZ", help="IANA time zone, e.g. Europe/Berlin.")
+    ],
+    slug: Annotated[
+        str | None, typer.Option("--slug", metavar="SLUG", help="Short id (default: from the name).")
+    ] = None,
     use: Annotated[bool, typer.Option("--use", help="Also make it the current company of this profile.")] = False,
     as_json: JsonOption = False,
 ) -> None:
@@ -58,14 +62,20 @@ def list_(ctx: typer.Context, as_json: JsonOption = False) -> None:
     current = a.settings.company.value
     for row in rows:
         row["current"] = row["slug"] == current or str(row["id"]) == current
-    a.ui.table(rows, [Column("current", "", lambda v: "*" if v else ""), *COLUMNS], as_json=as_json,
-               empty="no companies yet: zoomctl company create NAME --timezone ZONE")
+    a.ui.table(
+        rows,
+        [Column("current", "", lambda v: "*" if v else ""), *COLUMNS],
+        as_json=as_json,
+        empty="no companies yet: zoomctl company create NAME --timezone ZONE",
+    )
 
 
 @app.command("show")
 def show(
     ctx: typer.Context,
-    ref: Annotated[Optional[str], typer.Argument(metavar="COMPANY", help="Slug or id (default: the current company).")] = None,
+    ref: Annotated[
+        str | None, typer.Argument(metavar="COMPANY", help="Slug or id (default: the current company).")
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Show a company. Example: zoomctl company show acme-yoga"""
@@ -73,7 +83,9 @@ def show(
 
     a = app_of(ctx)
     company = companies.get(a.store, ref) if ref else a.company()
-    a.ui.record(company.as_json(), [Column("id", "id"), *COLUMNS, Column("created_at", "Created (UTC)")], as_json=as_json)
+    a.ui.record(
+        company.as_json(), [Column("id", "id"), *COLUMNS, Column("created_at", "Created (UTC)")], as_json=as_json
+    )
 
 
 @app.command("use")

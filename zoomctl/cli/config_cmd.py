@@ -28,7 +28,9 @@ def list_(ctx: typer.Context, as_json: JsonOption = False) -> None:
 
 
 @app.command("get")
-def get(ctx: typer.Context, key: Annotated[str, typer.Argument(metavar="KEY", help="A setting, e.g. company.")]) -> None:
+def get(
+    ctx: typer.Context, key: Annotated[str, typer.Argument(metavar="KEY", help="A setting, e.g. company.")]
+) -> None:
     """Print one setting's value. Example: zoomctl config get company"""
     from zoomctl.errors import InvalidInput, NotFound
 
@@ -45,7 +47,12 @@ def get(ctx: typer.Context, key: Annotated[str, typer.Argument(metavar="KEY", he
 @app.command("set")
 def set_(
     ctx: typer.Context,
-    key: Annotated[str, typer.Argument(metavar="KEY", help="A setting: profile, company, database, zoom_client_id, zoom_oauth_url, zoom_api_url.")],
+    key: Annotated[
+        str,
+        typer.Argument(
+            metavar="KEY", help="A setting: profile, company, database, zoom_client_id, zoom_oauth_url, zoom_api_url."
+        ),
+    ],
     value: Annotated[str, typer.Argument(metavar="VALUE", help="Its value (an empty string removes it).")],
 ) -> None:
     """Set a setting in the current profile (or, for `profile`, the default profile).

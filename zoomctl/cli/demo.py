@@ -24,8 +24,8 @@ def demo(
     Example: zoomctl demo
     """
     import shutil
-    import threading
     import tempfile
+    import threading
     from dataclasses import replace
     from pathlib import Path
 
@@ -55,22 +55,27 @@ def demo(
                 zoom_oauth_url=Setting(sb.oauth_base_url, "demo"),
                 zoom_api_url=Setting(sb.api_base_url, "demo"),
             )
-            demo_app = App(config=a.config, settings=settings, ui=a.ui, debug=a.debug, no_input=True,
-                           token_store=MemoryTokenStore())
+            demo_app = App(
+                config=a.config,
+                settings=settings,
+                ui=a.ui,
+                debug=a.debug,
+                no_input=True,
+                token_store=MemoryTokenStore(),
+            )
             admin = sb.apps["admin"]
 
             def browser(url: str) -> bool:
                 # like a real browser, in the background: the sandbox approves at once and
                 # redirects to zoomctl's loopback listener, which answers once login waits
-                threading.Thread(
-                    target=lambda: httpx.get(url, follow_redirects=True, timeout=30), daemon=True
-                ).start()
+                threading.Thread(target=lambda: httpx.get(url, follow_redirects=True, timeout=30), daemon=True).start()
                 return True
 
             ok = False
             try:
                 result = demo_core.run(
-                    demo_app, demo_core.DemoApp(admin["client_id"], admin.get("client_secret"), hosts),
+                    demo_app,
+                    demo_core.DemoApp(admin["client_id"], admin.get("client_secret"), hosts),
                     report=lambda text: a.ui.info(text) if text.startswith("  ") else a.ui.success(text),
                     browser=browser,
                 )
@@ -81,9 +86,17 @@ def demo(
         if not keep:
             shutil.rmtree(workdir, ignore_errors=True)
     if as_json:
-        a.ui.json({"company": result.company, "steps": [s["step"] for s in result.steps],
-                   "one_to_one": result.one_to_one, "class_session": result.class_session,
-                   "workspace": str(workdir / "workspace.db") if keep else None})
+        a.ui.json(
+            {
+                "company": result.company,
+                "steps": [s["step"] for s in result.steps],
+                "one_to_one": result.one_to_one,
+                "class_session": result.class_session,
+                "workspace": str(workdir / "workspace.db") if keep else None,
+            }
+        )
     elif keep:
-        a.ui.info(f"demo workspace kept: zoomctl --db {workdir / 'workspace.db'} --company demo-yoga bookings list "
-                  "(the sandbox has stopped, so Zoom calls will fail)")
+        a.ui.info(
+            f"demo workspace kept: zoomctl --db {workdir / 'workspace.db'} --company demo-yoga bookings list "
+            "(the sandbox has stopped, so Zoom calls will fail)"
+        )

@@ -45,4 +45,4 @@ def status(ctx: typer.Context, as_json: JsonOption = False) -> None:
     if as_json:
         a.ui.json(data)
     else:
-        a.ui.line(f'Online video meetings: {"on" if company.online_meetings_enabled else "off"} ({company.slug})')
+        a.ui.line(f"Online video meetings: {'on' if company.online_meetings_enabled else 'off'} ({company.slug})")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -42,5 +42,5 @@ def switch_online(ctx: typer.Context, table: str, ref: str, on: bool | None, as_
 
 
 OnOffOption = Annotated[
-    Optional[bool], typer.Option("--on/--off", help="Switch online meetings on or off.", show_default=False)
+    bool | None, typer.Option("--on/--off", help="Switch online meetings on or off.", show_default=False)
 ]

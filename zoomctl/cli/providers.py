@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -32,7 +32,7 @@ COLUMNS = [
 def add(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="The provider's name.")],
-    email: Annotated[Optional[str], typer.Option("--email", help="The provider's email.")] = None,
+    email: Annotated[str | None, typer.Option("--email", help="The provider's email.")] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Add a provider. Example: zoomctl providers add "Dana Smith" --email dana@example.com"""
@@ -57,7 +57,9 @@ def list_(ctx: typer.Context, as_json: JsonOption = False) -> None:
 
 
 @app.command("show")
-def show(ctx: typer.Context, ref: Annotated[str, typer.Argument(help="Name or id.")], as_json: JsonOption = False) -> None:
+def show(
+    ctx: typer.Context, ref: Annotated[str, typer.Argument(help="Name or id.")], as_json: JsonOption = False
+) -> None:
     """Show one provider. Example: zoomctl providers show Dana"""
     from zoomctl.core import catalog
 
@@ -70,7 +72,10 @@ def show(ctx: typer.Context, ref: Annotated[str, typer.Argument(help="Name or id
 def remove(
     ctx: typer.Context,
     ref: Annotated[str, typer.Argument(help="Name or id.")],
-    force: Annotated[bool, typer.Option("--force", help="Also cancel the provider's future bookings (and delete their Zoom meetings).")] = False,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Also cancel the provider's future bookings (and delete their Zoom meetings)."),
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
     """Remove a provider (refused while they have future bookings, unless --force).
@@ -103,13 +108,16 @@ ASSIGN_COLUMNS = [
 @app.command("assign")
 def assign(
     ctx: typer.Context,
-    ref: Annotated[Optional[str], typer.Argument(metavar="PROVIDER", help="Name or id.")] = None,
+    ref: Annotated[str | None, typer.Argument(metavar="PROVIDER", help="Name or id.")] = None,
     zoom_user: Annotated[
-        Optional[str], typer.Option("--zoom-user", metavar="EMAIL|ID|me", help="The Zoom user who hosts their meetings.")
+        str | None,
+        typer.Option("--zoom-user", metavar="EMAIL|ID|me", help="The Zoom user who hosts their meetings."),
     ] = None,
     none: Annotated[bool, typer.Option("--none", help="Unassign: the provider gets no Zoom user.")] = False,
     all_: Annotated[bool, typer.Option("--all", help="Every provider (with --by-email).")] = False,
-    by_email: Annotated[bool, typer.Option("--by-email", help="Map to the active Zoom user with the same email.")] = False,
+    by_email: Annotated[
+        bool, typer.Option("--by-email", help="Map to the active Zoom user with the same email.")
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
     """Map a provider to a Zoom user, checked with Zoom (it must exist and be active).
@@ -127,8 +135,10 @@ def assign(
     company = a.company()
     if all_ or by_email:
         if not (all_ and by_email) or ref or zoom_user or none:
-            raise InvalidInput("--all goes with --by-email, and with no provider or --zoom-user",
-                               hint="run `zoomctl providers assign --all --by-email`")
+            raise InvalidInput(
+                "--all goes with --by-email, and with no provider or --zoom-user",
+                hint="run `zoomctl providers assign --all --by-email`",
+            )
         results = providers_zoom.assign_all_by_email(a.store, company, lambda: a.zoom(company))
         rows = [r.as_json() for r in results]
         a.ui.table(rows, ASSIGN_COLUMNS, as_json=as_json, empty="no providers yet: zoomctl providers add NAME")
@@ -138,8 +148,10 @@ def assign(
                     a.ui.warn(warning)
         return
     if not ref or (zoom_user is None) == (not none):
-        raise InvalidInput("give a provider and either --zoom-user EMAIL|ID|me or --none",
-                           hint='e.g. zoomctl providers assign "Dana Smith" --zoom-user dana@example.com')
+        raise InvalidInput(
+            "give a provider and either --zoom-user EMAIL|ID|me or --none",
+            hint='e.g. zoomctl providers assign "Dana Smith" --zoom-user dana@example.com',
+        )
     if none:
         result = providers_zoom.unassign(a.store, company, ref)
     else:
@@ -149,8 +161,11 @@ def assign(
     if as_json:
         a.ui.json(result.as_json())
     elif result.user is None:
-        a.ui.success(f"{result.provider.name} has no Zoom user now" if result.result == "unassigned"
-                     else f"{result.provider.name} had no Zoom user")
+        a.ui.success(
+            f"{result.provider.name} has no Zoom user now"
+            if result.result == "unassigned"
+            else f"{result.provider.name} had no Zoom user"
+        )
     else:
         kind = _zoom_type(result.user.type, "unknown type")
         verb = "now hosts" if result.result == "assigned" else "already hosted"

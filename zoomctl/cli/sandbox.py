@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -14,15 +14,19 @@ app = typer.Typer(help="A local Zoom emulator (OAuth server + API) for demos, te
 @app.command("serve")
 def serve(
     ctx: typer.Context,
-    host: Annotated[str, typer.Option("--host", metavar="ADDR", help="Address to listen on (loopback by default).")] = "127.0.0.1",
+    host: Annotated[
+        str, typer.Option("--host", metavar="ADDR", help="Address to listen on (loopback by default).")
+    ] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", metavar="PORT", help="Port; 0 picks a free one.")] = 0,
     state: Annotated[
-        Optional[str], typer.Option("--state", metavar="FILE", help="Keep the world in this JSON file (shared by restarts).")
+        str | None,
+        typer.Option("--state", metavar="FILE", help="Keep the world in this JSON file (shared by restarts)."),
     ] = None,
     users: Annotated[int, typer.Option("--users", metavar="N", help="Users besides the owner (a new world only).")] = 5,
     token_ttl: Annotated[int, typer.Option("--token-ttl", metavar="SECONDS", help="Access token lifetime.")] = 3599,
     auto_approve: Annotated[
-        Optional[str], typer.Option("--auto-approve", metavar="EMAIL", help="Approve logins at once as this user (no consent page).")
+        str | None,
+        typer.Option("--auto-approve", metavar="EMAIL", help="Approve logins at once as this user (no consent page)."),
     ] = None,
     shared_access: Annotated[
         bool, typer.Option("--shared-access", help="With --auto-approve: grant shared access permissions.")
@@ -31,7 +35,8 @@ def serve(
         bool, typer.Option("--no-rate-limit-headers", help="Send 429s without Retry-After / X-RateLimit-* headers.")
     ] = False,
     fault: Annotated[
-        Optional[list[str]], typer.Option("--fault", metavar="SPEC", help="Inject a fault, e.g. meetingCreate:1:status=500 (repeatable).")
+        list[str] | None,
+        typer.Option("--fault", metavar="SPEC", help="Inject a fault, e.g. meetingCreate:1:status=500 (repeatable)."),
     ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log every request on stderr.")] = False,
     as_json: JsonOption = False,
@@ -52,19 +57,30 @@ def serve(
         try:
             parse_fault_specs(spec)
         except FaultSpecError as exc:
-            raise InvalidInput(f"bad --fault '{spec}': {exc}", hint="see `zoomctl sandbox serve --help` and the README") from None
+            raise InvalidInput(
+                f"bad --fault '{spec}': {exc}", hint="see `zoomctl sandbox serve --help` and the README"
+            ) from None
     if not 0 <= port <= 65535:
         raise InvalidInput(f"port {port} is out of range", hint="give 0 (any free port) to 65535")
     options = SandboxOptions(
-        host=host, port=port, state_path=state, users=users, access_token_ttl=token_ttl,
-        rate_limit_headers=not no_rate_limit_headers, auto_approve=auto_approve,
-        auto_approve_shared_access=shared_access, faults=list(fault or []), log_requests=verbose,
+        host=host,
+        port=port,
+        state_path=state,
+        users=users,
+        access_token_ttl=token_ttl,
+        rate_limit_headers=not no_rate_limit_headers,
+        auto_approve=auto_approve,
+        auto_approve_shared_access=shared_access,
+        faults=list(fault or []),
+        log_requests=verbose,
     )
     try:
         sandbox = Sandbox(options)
         sandbox.start()
     except OSError as exc:
-        raise InvalidInput(f"cannot listen on {host}:{port}: {exc.strerror}", hint="choose another --port (0 picks a free one)") from None
+        raise InvalidInput(
+            f"cannot listen on {host}:{port}: {exc.strerror}", hint="choose another --port (0 picks a free one)"
+        ) from None
     except ValueError as exc:
         if state:
             raise InvalidInput(

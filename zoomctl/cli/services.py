@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -26,7 +26,8 @@ def add(
     name: Annotated[str, typer.Argument(metavar="NAME", help="The service's name.")],
     duration: Annotated[int, typer.Option("--duration", metavar="MIN", help="Length in minutes (1–1440).")],
     provider: Annotated[
-        Optional[list[str]], typer.Option("--provider", metavar="PROVIDER", help="A provider who offers it (repeat for more).")
+        list[str] | None,
+        typer.Option("--provider", metavar="PROVIDER", help="A provider who offers it (repeat for more)."),
     ] = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -55,7 +56,11 @@ def list_(ctx: typer.Context, as_json: JsonOption = False) -> None:
 
 
 @app.command("show")
-def show(ctx: typer.Context, ref: Annotated[str, typer.Argument(metavar="SERVICE", help="Name or id.")], as_json: JsonOption = False) -> None:
+def show(
+    ctx: typer.Context,
+    ref: Annotated[str, typer.Argument(metavar="SERVICE", help="Name or id.")],
+    as_json: JsonOption = False,
+) -> None:
     """Show one service. Example: zoomctl services show "Private lesson" """
     from zoomctl.core import catalog
 
@@ -65,7 +70,11 @@ def show(ctx: typer.Context, ref: Annotated[str, typer.Argument(metavar="SERVICE
 
 
 @app.command("remove")
-def remove(ctx: typer.Context, ref: Annotated[str, typer.Argument(metavar="SERVICE", help="Name or id.")], as_json: JsonOption = False) -> None:
+def remove(
+    ctx: typer.Context,
+    ref: Annotated[str, typer.Argument(metavar="SERVICE", help="Name or id.")],
+    as_json: JsonOption = False,
+) -> None:
     """Remove a service (refused while it has future bookings). Example: zoomctl services remove 3"""
     from zoomctl.core import catalog
 

@@ -25,9 +25,7 @@ if TYPE_CHECKING:
     from zoomctl.app import App
     from zoomctl.zoom.oauth import OAuthClient, TokenSet
 
-REMOVE_APP_HINT = (
-    "to remove the app on the Zoom side too: Zoom App Marketplace → Manage → Added Apps → Remove"
-)
+REMOVE_APP_HINT = "to remove the app on the Zoom side too: Zoom App Marketplace → Manage → Added Apps → Remove"
 
 
 @dataclass
@@ -271,12 +269,25 @@ def _finish_login(
         connected_by=events.os_user(),
     )
     events.record(
-        app.store, company.id, "auth.login", account_id or "-", kind=kind, user=me.get("email"),
-        can_act_for_others=can_act, token_location=location.split(":")[0],
+        app.store,
+        company.id,
+        "auth.login",
+        account_id or "-",
+        kind=kind,
+        user=me.get("email"),
+        can_act_for_others=can_act,
+        token_location=location.split(":")[0],
     )
     return LoginResult(
-        company=company.slug, kind=kind, account_id=account_id, user_id=me.get("id"), user_email=me.get("email"),
-        scopes=list(tokens.scopes), can_act_for_others=can_act, token_location=location, replaced=existing is not None,
+        company=company.slug,
+        kind=kind,
+        account_id=account_id,
+        user_id=me.get("id"),
+        user_email=me.get("email"),
+        scopes=list(tokens.scopes),
+        can_act_for_others=can_act,
+        token_location=location,
+        replaced=existing is not None,
     )
 
 
@@ -289,7 +300,9 @@ def probe_can_act_for_others(zoom, my_user_id: str | None) -> bool:
     from zoomctl.zoom.errors import ZoomAPIError
 
     try:
-        other = next((u["id"] for u in zoom.iter_users(status="active", page_size=30) if u.get("id") != my_user_id), None)
+        other = next(
+            (u["id"] for u in zoom.iter_users(status="active", page_size=30) if u.get("id") != my_user_id), None
+        )
     except ZoomAPIError:
         return False
     if other is None:
@@ -305,21 +318,50 @@ def probe_can_act_for_others(zoom, my_user_id: str | None) -> bool:
 def status(app: App, company: Company, live: bool = True) -> dict[str, Any]:
     """What the company's Zoom connection is, where its token lives, and whether it works now."""
     info: dict[str, Any] = {
-        "company": company.slug, "connected": False, "state": "not_connected", "source": None, "kind": None,
-        "account_id": None, "user_id": None, "user_email": None, "scopes": [], "can_act_for_others": None,
-        "token_location": None, "access_token_expires_at": None, "access_token_expires_in": None,
-        "connected_at": None, "connected_by": None, "live_check": None,
-        "problem": None, "fix": None,
+        "company": company.slug,
+        "connected": False,
+        "state": "not_connected",
+        "source": None,
+        "kind": None,
+        "account_id": None,
+        "user_id": None,
+        "user_email": None,
+        "scopes": [],
+        "can_act_for_others": None,
+        "token_location": None,
+        "access_token_expires_at": None,
+        "access_token_expires_in": None,
+        "connected_at": None,
+        "connected_by": None,
+        "live_check": None,
+        "problem": None,
+        "fix": None,
     }
     row = company_repo.connection(app.store, company.id)
     if row:
-        info.update({k: row[k] for k in ("kind", "account_id", "user_id", "user_email", "scopes", "can_act_for_others",
-                                         "connected_at", "connected_by")})
+        info.update(
+            {
+                k: row[k]
+                for k in (
+                    "kind",
+                    "account_id",
+                    "user_id",
+                    "user_email",
+                    "scopes",
+                    "can_act_for_others",
+                    "connected_at",
+                    "connected_by",
+                )
+            }
+        )
         info["token_location"] = row["token_location"]
         if row["status"] == "reconnect_required":
             info["token_location"] = describe_location(row["token_location"])
-            info.update(state="reconnect_required", problem=row["status_reason"] or "Zoom refused the authorization",
-                        fix="run `zoomctl auth login` (the app may have been removed on the Zoom side)")
+            info.update(
+                state="reconnect_required",
+                problem=row["status_reason"] or "Zoom refused the authorization",
+                fix="run `zoomctl auth login` (the app may have been removed on the Zoom side)",
+            )
             return info
     try:
         creds = conn.resolve(app, company)
@@ -340,13 +382,16 @@ def status(app: App, company: Company, live: bool = True) -> dict[str, Any]:
         with conn.client(app, company, creds) as zoom:
             me = zoom.get_user("me") if creds.kind != "s2s" else next(iter(zoom.iter_users(page_size=1)), {})
             if row is None:
-                info["can_act_for_others"] = probe_can_act_for_others(zoom, me.get("id")) if creds.kind != "s2s" else True
+                info["can_act_for_others"] = (
+                    probe_can_act_for_others(zoom, me.get("id")) if creds.kind != "s2s" else True
+                )
         _note_expiry(info, creds)  # the live call may have refreshed it
         info["live_check"] = {"ok": True, "error": None}
         info["connected"] = True
     except ZoomctlError as exc:
-        info.update(state=_failed_state(exc), problem=exc.message, fix=exc.hint,
-                    live_check={"ok": False, "error": exc.message})
+        info.update(
+            state=_failed_state(exc), problem=exc.message, fix=exc.hint, live_check={"ok": False, "error": exc.message}
+        )
     return info
 
 
@@ -428,8 +473,14 @@ def logout(app: App, company: Company, *, before_forget: Callable[[Any], int] | 
     except StorageError as exc:
         result.notes.append(f"the keyring entry could not be deleted ({exc.message}); delete 'zoomctl' entries by hand")
     company_repo.delete_connection(app.store, company.id)
-    events.record(app.store, company.id, "auth.logout", row.get("account_id") or "-", revoked=result.revoked,
-                  meetings_deleted=result.meetings_deleted)
+    events.record(
+        app.store,
+        company.id,
+        "auth.logout",
+        row.get("account_id") or "-",
+        revoked=result.revoked,
+        meetings_deleted=result.meetings_deleted,
+    )
     if not result.revoked:
         result.notes.append(REMOVE_APP_HINT)
     return result
@@ -445,5 +496,7 @@ def _client_id_used_elsewhere(app: App, company: Company, client_id: str) -> boo
 def read_secret_from_stdin() -> str:
     secret = sys.stdin.readline().strip() if sys.stdin is not None else ""
     if not secret:
-        raise InvalidInput("no client secret on standard input", hint="pipe it in: printf %s \"$SECRET\" | zoomctl auth login …")
+        raise InvalidInput(
+            "no client secret on standard input", hint='pipe it in: printf %s "$SECRET" | zoomctl auth login …'
+        )
     return secret

@@ -16,11 +16,18 @@ from typing import Any
 
 from zoomctl.core import catalog, validate
 from zoomctl.core.meetings import (  # delete_future_meetings: for `auth logout --delete-future-meetings`
-    Engine, MeetingError, daily_message, delete_future_meetings, failure_error, is_daily_limit, link_error,
-    missing_meeting, new_marker,
+    Engine,
+    MeetingError,
+    daily_message,
+    delete_future_meetings,
+    failure_error,
+    is_daily_limit,
+    link_error,
+    missing_meeting,
+    new_marker,
 )
-from zoomctl.core.pacing import paced
 from zoomctl.core.models import Booking, Company
+from zoomctl.core.pacing import paced
 from zoomctl.core.timefmt import from_db, local, now_db, to_db
 from zoomctl.errors import Conflict, InvalidInput, NotFound, ZoomctlError
 from zoomctl.store import bookings as repo
@@ -29,8 +36,16 @@ from zoomctl.store import events
 from zoomctl.store.db import Store
 
 __all__ = [
-    "cancel", "create_class_bookings", "create_one", "delete_future_meetings", "get", "list_bookings", "open_link",
-    "read_attendees", "reschedule", "sync_targets",
+    "cancel",
+    "create_class_bookings",
+    "create_one",
+    "delete_future_meetings",
+    "get",
+    "list_bookings",
+    "open_link",
+    "read_attendees",
+    "reschedule",
+    "sync_targets",
 ]
 
 ZoomFactory = Callable[[], Any]
@@ -50,8 +65,9 @@ def get(store: Store, company: Company, booking_id: int) -> Booking:
     return view(found, company)
 
 
-def list_bookings(store: Store, company: Company, *, upcoming: bool = False, test: bool | None = None,
-                  status: str | None = None) -> list[Booking]:
+def list_bookings(
+    store: Store, company: Company, *, upcoming: bool = False, test: bool | None = None, status: str | None = None
+) -> list[Booking]:
     booking_status = link_status = None
     if status is not None:
         if status in BOOKING_STATUSES:
@@ -63,8 +79,14 @@ def list_bookings(store: Store, company: Company, *, upcoming: bool = False, tes
                 f"unknown status '{status}'",
                 hint=f"use one of {', '.join(BOOKING_STATUSES + LINK_STATUSES)} (the last three are the link's)",
             )
-    found = repo.bookings(store, company.id, since=now_db() if upcoming else None, is_test=test,
-                          status=booking_status, link_status=link_status)
+    found = repo.bookings(
+        store,
+        company.id,
+        since=now_db() if upcoming else None,
+        is_test=test,
+        status=booking_status,
+        link_status=link_status,
+    )
     return [view(b, company) for b in found]
 
 
@@ -77,19 +99,27 @@ def check_host(provider, kind: str, for_class: bool = False) -> None:
     if not provider.zoom_user_id:
         raise Conflict(
             f"{provider.name} has no Zoom user, and the {kind} is an online-meeting {kind}",
-            hint=f"run `zoomctl providers assign \"{provider.name}\" --zoom-user EMAIL` first",
+            hint=f'run `zoomctl providers assign "{provider.name}" --zoom-user EMAIL` first',
         )
     if for_class and provider.zoom_user_type == 1:
         raise Conflict(
             f"{provider.name}'s Zoom user {provider.zoom_user_email} is Basic: class registration needs a licensed host",
-            hint=f"license the user in Zoom, then run `zoomctl providers assign \"{provider.name}\" "
-                 f"--zoom-user {provider.zoom_user_email}` again",
+            hint=f'license the user in Zoom, then run `zoomctl providers assign "{provider.name}" '
+            f"--zoom-user {provider.zoom_user_email}` again",
         )
 
 
 def create_one(
-    store: Store, company: Company, *, service_ref: str, provider_ref: str, client_email: str,
-    client_name: str | None, start: str, is_test: bool, zoom: ZoomFactory,
+    store: Store,
+    company: Company,
+    *,
+    service_ref: str,
+    provider_ref: str,
+    client_email: str,
+    client_name: str | None,
+    start: str,
+    is_test: bool,
+    zoom: ZoomFactory,
 ) -> tuple[Booking, MeetingError | None]:
     """Book a one-to-one service; with online meetings on, create its Zoom meeting.
 
@@ -119,15 +149,31 @@ def create_one(
     zoom_client = zoom() if online else None  # not connected: refused before anything is written
     client = catalog.client_for_booking(store, company, client_email, client_name)
     booking_id = repo.insert_booking(
-        store, company.id, provider_id=provider.id, client_id=client.id, starts_at=starts_at, ends_at=ends_at,
-        service_id=service.id, is_test=is_test,
+        store,
+        company.id,
+        provider_id=provider.id,
+        client_id=client.id,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        service_id=service.id,
+        is_test=is_test,
     )
-    events.record(store, company.id, "booking.create", str(booking_id), service=service.name, provider=provider.name,
-                  client=client.email, starts_at=starts_at, test=is_test)
+    events.record(
+        store,
+        company.id,
+        "booking.create",
+        str(booking_id),
+        service=service.name,
+        provider=provider.name,
+        client=client.email,
+        starts_at=starts_at,
+        test=is_test,
+    )
     error = None
     if zoom_client is not None:
-        row = repo.insert_meeting(store, company.id, new_marker("service"), booking_id=booking_id,
-                                  host=provider.zoom_user_id)
+        row = repo.insert_meeting(
+            store, company.id, new_marker("service"), booking_id=booking_id, host=provider.zoom_user_id
+        )
         store.checkpoint()  # the booking and its pending meeting outlive any Zoom failure
         with zoom_client as z:
             outcome = Engine(store, company, z).create([row])
@@ -161,29 +207,42 @@ def read_attendees(text: str) -> list[Attendee]:
 def _session_of(store: Store, company: Company, class_ref: str, session_id: int | None, start: str | None):
     cls = catalog.class_def(store, company, class_ref)
     if (session_id is None) == (start is None):
-        raise InvalidInput("give the session as --session ID or --start T (one of them)",
-                           hint=f"see `zoomctl classes sessions list \"{cls.name}\"`")
+        raise InvalidInput(
+            "give the session as --session ID or --start T (one of them)",
+            hint=f'see `zoomctl classes sessions list "{cls.name}"`',
+        )
     if session_id is None:
         at = to_db(validate.start_time(start, company.timezone, past_ok=True))  # type: ignore[arg-type]
         session_id = repo.session_at(store, cls.id, at)
         if session_id is None:
             raise NotFound(
                 f"'{cls.name}' has no session at {local(at, company.timezone)}",
-                hint=f"add it with `zoomctl classes sessions add \"{cls.name}\" --start T --provider P`",
+                hint=f'add it with `zoomctl classes sessions add "{cls.name}" --start T --provider P`',
             )
     session = catalog.session(store, company, session_id)
     if session.class_id != cls.id:
-        raise Conflict(f"session {session.id} is a session of '{session.class_name}', not of '{cls.name}'",
-                       hint=f"see `zoomctl classes sessions list \"{cls.name}\"`")
+        raise Conflict(
+            f"session {session.id} is a session of '{session.class_name}', not of '{cls.name}'",
+            hint=f'see `zoomctl classes sessions list "{cls.name}"`',
+        )
     if session.status != "scheduled":
-        raise Conflict(f"session {session.id} of '{cls.name}' is {session.status}",
-                       hint=f"see `zoomctl classes sessions list \"{cls.name}\"`")
+        raise Conflict(
+            f"session {session.id} of '{cls.name}' is {session.status}",
+            hint=f'see `zoomctl classes sessions list "{cls.name}"`',
+        )
     return cls, session
 
 
 def create_class_bookings(
-    store: Store, company: Company, *, class_ref: str, session_id: int | None, start: str | None,
-    attendees: list[Attendee], is_test: bool, zoom: ZoomFactory,
+    store: Store,
+    company: Company,
+    *,
+    class_ref: str,
+    session_id: int | None,
+    start: str | None,
+    attendees: list[Attendee],
+    is_test: bool,
+    zoom: ZoomFactory,
 ) -> tuple[list[Booking], MeetingError | None]:
     """Book attendees into a class session; with online meetings on, each gets a registrant link.
 
@@ -202,14 +261,16 @@ def create_class_bookings(
         raise InvalidInput(
             f"session {session.id} of '{cls.name}' is in the past "
             f"(it started at {local(session.starts_at, company.timezone)})",
-            hint=f"choose a session that has not started: see `zoomctl classes sessions list \"{cls.name}\"`",
+            hint=f'choose a session that has not started: see `zoomctl classes sessions list "{cls.name}"`',
         )
     booked = repo.session_client_ids(store, session.id)
     for email in seen:
         existing = catalog_repo.client_by_email(store, company.id, email)
         if existing is not None and existing.id in booked:
-            raise Conflict(f"{email} is already booked into session {session.id}",
-                           hint="see `zoomctl bookings list --status booked`")
+            raise Conflict(
+                f"{email} is already booked into session {session.id}",
+                hint="see `zoomctl bookings list --status booked`",
+            )
     free = cls.capacity - session.booked
     if len(seen) > free:
         raise Conflict(
@@ -226,19 +287,35 @@ def create_class_bookings(
     ids = []
     for person in seen.values():
         client = catalog.client_for_booking(store, company, person.email, person.name)
-        bid = repo.insert_booking(store, company.id, provider_id=provider.id, client_id=client.id,
-                                  starts_at=session.starts_at, ends_at=ends_at, class_session_id=session.id,
-                                  is_test=is_test)
-        events.record(store, company.id, "booking.create", str(bid), **{"class": cls.name}, session=session.id,
-                      client=client.email, test=is_test)
+        bid = repo.insert_booking(
+            store,
+            company.id,
+            provider_id=provider.id,
+            client_id=client.id,
+            starts_at=session.starts_at,
+            ends_at=ends_at,
+            class_session_id=session.id,
+            is_test=is_test,
+        )
+        events.record(
+            store,
+            company.id,
+            "booking.create",
+            str(bid),
+            **{"class": cls.name},
+            session=session.id,
+            client=client.email,
+            test=is_test,
+        )
         ids.append(bid)
     error = None
     if zoom_client is not None:
         row = repo.meeting_of_session(store, session.id)
         fresh = row is None
         if row is None:
-            row = repo.insert_meeting(store, company.id, new_marker("class"), session_id=session.id,
-                                      host=provider.zoom_user_id)
+            row = repo.insert_meeting(
+                store, company.id, new_marker("class"), session_id=session.id, host=provider.zoom_user_id
+            )
         for bid in ids:
             repo.insert_registrant(store, row.id, bid)
         store.checkpoint()
@@ -247,8 +324,9 @@ def create_class_bookings(
     return [get(store, company, bid) for bid in ids], error
 
 
-def _link_class(store: Store, company: Company, zoom: Any, row, ids: list[int], provider, fresh: bool
-                ) -> MeetingError | None:
+def _link_class(
+    store: Store, company: Company, zoom: Any, row, ids: list[int], provider, fresh: bool
+) -> MeetingError | None:
     engine = Engine(store, company, zoom)
     try:
         if row.status != "created":
@@ -263,8 +341,12 @@ def _link_class(store: Store, company: Company, zoom: Any, row, ids: list[int], 
         engine.register(row)
     except ZoomctlError as exc:
         store.checkpoint()
-        return link_error(exc, ids, host=provider.zoom_user_email or provider.name,
-                          doing="register the attendee(s)" if row.status == "created" else "create the meeting")
+        return link_error(
+            exc,
+            ids,
+            host=provider.zoom_user_email or provider.name,
+            doing="register the attendee(s)" if row.status == "created" else "create the meeting",
+        )
     store.checkpoint()
     return None
 
@@ -274,7 +356,9 @@ def cancel(store: Store, company: Company, booking_id: int, zoom: ZoomFactory) -
     """Cancel a booking: delete its meeting in Zoom, or cancel the attendee's registration."""
     booking = get(store, company, booking_id)
     if booking.status == "cancelled":
-        raise Conflict(f"booking {booking_id} is already cancelled", hint="see `zoomctl bookings list --status cancelled`")
+        raise Conflict(
+            f"booking {booking_id} is already cancelled", hint="see `zoomctl bookings list --status cancelled`"
+        )
     row, reg = booking.meeting, booking.registration
     if booking.kind == "service" and row is not None and row.status in ("created", "pending", "failed"):
         with zoom() as z:
@@ -302,8 +386,9 @@ def cancel_registrant(zoom: Any, meeting_id: int, registrant_id: str | None, ema
             raise
 
 
-def reschedule(store: Store, company: Company, booking_id: int, start: str, zoom: ZoomFactory
-               ) -> tuple[Booking, str, MeetingError | None]:
+def reschedule(
+    store: Store, company: Company, booking_id: int, start: str, zoom: ZoomFactory
+) -> tuple[Booking, str, MeetingError | None]:
     """Move a booking; for a class booking, move its whole session (attendees keep their links).
 
     Returns the booking, what happened to the meeting (updated|recreated|skipped|none, or
@@ -336,8 +421,9 @@ def reschedule(store: Store, company: Company, booking_id: int, start: str, zoom
         repo.move_session(store, booking.session_id, starts_at, ends_at)  # type: ignore[arg-type]
     else:
         repo.move_booking(store, booking.id, starts_at, ends_at)
-    events.record(store, company.id, "booking.reschedule", str(booking.id), starts_at=starts_at,
-                  session=booking.session_id)
+    events.record(
+        store, company.id, "booking.reschedule", str(booking.id), starts_at=starts_at, session=booking.session_id
+    )
     row = booking.meeting
     action, error = "none", None
     if row is not None and row.status == "created":
@@ -349,7 +435,9 @@ def reschedule(store: Store, company: Company, booking_id: int, start: str, zoom
                     host = catalog_repo.provider(store, booking.provider_id).zoom_user_email or booking.provider
                     raise MeetingError(
                         f"{daily_message(exc, host)}: booking {booking.id} was not moved",
-                        hint="try again after the reset", exit_code=exc.exit_code, cause=exc,
+                        hint="try again after the reset",
+                        exit_code=exc.exit_code,
+                        cause=exc,
                     ) from exc
                 raise  # the move is rolled back: nothing changed
         if failure is not None:
@@ -375,18 +463,24 @@ def open_link(store: Store, company: Company, booking_id: int, as_: str, zoom: Z
     if booking.status != "booked":
         raise Conflict(f"booking {booking_id} is {booking.status}", hint="see `zoomctl bookings list --upcoming`")
     if booking.meeting is None:
-        raise Conflict(f"booking {booking_id} has no Zoom meeting (its {booking.kind} is not online)",
-                       hint=f"make it online (`zoomctl {'classes' if booking.kind == 'class' else 'services'} online "
-                            f"NAME --on`), then `zoomctl bookings sync {booking_id}`")
+        raise Conflict(
+            f"booking {booking_id} has no Zoom meeting (its {booking.kind} is not online)",
+            hint=f"make it online (`zoomctl {'classes' if booking.kind == 'class' else 'services'} online "
+            f"NAME --on`), then `zoomctl bookings sync {booking_id}`",
+        )
     if as_ == "client":
         if not booking.client_link:
-            raise Conflict(f"booking {booking_id} has no client link yet ({booking.link_status})",
-                           hint=f"run `zoomctl bookings sync {booking_id}`")
+            raise Conflict(
+                f"booking {booking_id} has no client link yet ({booking.link_status})",
+                hint=f"run `zoomctl bookings sync {booking_id}`",
+            )
         return booking.client_link
     row = booking.meeting
     if row.status != "created" or not row.zoom_meeting_id:
-        raise Conflict(f"booking {booking_id} has no Zoom meeting yet ({row.status})",
-                       hint=f"run `zoomctl bookings sync {booking_id}`")
+        raise Conflict(
+            f"booking {booking_id} has no Zoom meeting yet ({row.status})",
+            hint=f"run `zoomctl bookings sync {booking_id}`",
+        )
     with zoom() as z:
         try:
             meeting = z.get_meeting(row.zoom_meeting_id)
@@ -400,6 +494,8 @@ def open_link(store: Store, company: Company, booking_id: int, as_: str, zoom: Z
             raise
     url = meeting.get("start_url")
     if not url:
-        raise Conflict(f"Zoom gave no start link for meeting {row.zoom_meeting_id}",
-                       hint="check that the connection may act for the meeting's host")
+        raise Conflict(
+            f"Zoom gave no start link for meeting {row.zoom_meeting_id}",
+            hint="check that the connection may act for the meeting's host",
+        )
     return url

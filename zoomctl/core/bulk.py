@@ -45,8 +45,9 @@ def default_start(company: Company) -> datetime:
     return datetime.combine(tomorrow, time(9, 0), tzinfo=zone).astimezone(UTC)
 
 
-def plan_slots(store: Store, providers: list[Provider], first: datetime, minutes: int, count: int
-               ) -> list[tuple[Provider, str, str]]:
+def plan_slots(
+    store: Store, providers: list[Provider], first: datetime, minutes: int, count: int
+) -> list[tuple[Provider, str, str]]:
     """``count`` free (provider, starts_at, ends_at) slots: consecutive slots from ``first``,
     round-robin over the providers, skipping whatever already holds a provider."""
     since = to_db(first)
@@ -57,8 +58,10 @@ def plan_slots(store: Store, providers: list[Provider], first: datetime, minutes
     limit = first + step * (count + 1) * 50  # far more room than any busy calendar needs
     while len(out) < count:
         if slot > limit:
-            raise Conflict(f"found only {len(out)} free slots for {count} test bookings",
-                           hint="pass a later --from, or a smaller --count")
+            raise Conflict(
+                f"found only {len(out)} free slots for {count} test bookings",
+                hint="pass a later --from, or a smaller --count",
+            )
         start, end = to_db(slot), to_db(slot + step)
         for provider in providers:
             if len(out) == count:
@@ -72,8 +75,15 @@ def plan_slots(store: Store, providers: list[Provider], first: datetime, minutes
 
 
 def create(
-    store: Store, company: Company, *, service_ref: str, count: int, start: str | None, zoom: ZoomFactory,
-    progress: Progress = _no_progress, rate: float | None = None,
+    store: Store,
+    company: Company,
+    *,
+    service_ref: str,
+    count: int,
+    start: str | None,
+    zoom: ZoomFactory,
+    progress: Progress = _no_progress,
+    rate: float | None = None,
 ) -> tuple[list[Booking], MeetingError | None]:
     """Make ``count`` test bookings of a service (with their meetings when it is online)."""
     if not 1 <= count <= MAX_COUNT:
@@ -89,9 +99,12 @@ def create(
         providers = [p for p in providers if p.zoom_user_id]
     if not providers:
         what = "with a Zoom user " if online else ""
-        raise Conflict(f"no provider {what}offers '{service.name}'",
-                       hint="run `zoomctl providers assign PROVIDER --zoom-user EMAIL`" if online
-                       else "add one: `zoomctl services add` lists providers with --provider")
+        raise Conflict(
+            f"no provider {what}offers '{service.name}'",
+            hint="run `zoomctl providers assign PROVIDER --zoom-user EMAIL`"
+            if online
+            else "add one: `zoomctl services add` lists providers with --provider",
+        )
     if online:
         for provider in providers:
             check_host(provider, "service")
@@ -103,14 +116,26 @@ def create(
     for provider, starts_at, ends_at in slots:
         number += 1
         client = catalog_repo.add_client(store, company.id, f"test+{number}@{TEST_DOMAIN}", f"Test Client {number}")
-        bid = repo.insert_booking(store, company.id, provider_id=provider.id, client_id=client.id,
-                                  starts_at=starts_at, ends_at=ends_at, service_id=service.id, is_test=True)
+        bid = repo.insert_booking(
+            store,
+            company.id,
+            provider_id=provider.id,
+            client_id=client.id,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            service_id=service.id,
+            is_test=True,
+        )
         ids.append(bid)
         if online:
-            rows.append(repo.insert_meeting(store, company.id, new_marker("service"), booking_id=bid,
-                                            host=provider.zoom_user_id))
-    events.record(store, company.id, "booking.create_test", service.name, count=count,
-                  first=slots[0][1], last=slots[-1][1])
+            rows.append(
+                repo.insert_meeting(
+                    store, company.id, new_marker("service"), booking_id=bid, host=provider.zoom_user_id
+                )
+            )
+    events.record(
+        store, company.id, "booking.create_test", service.name, count=count, first=slots[0][1], last=slots[-1][1]
+    )
     store.checkpoint()
     error = None
     if zoom_client is not None:
@@ -125,19 +150,29 @@ def count(store: Store, company: Company) -> int:
     return len(repo.bookings(store, company.id, is_test=True))
 
 
-def purge(store: Store, company: Company, zoom: ZoomFactory, *, progress: Progress = _no_progress,
-          rate: float | None = None) -> tuple[int, int, MeetingError | None]:
+def purge(
+    store: Store, company: Company, zoom: ZoomFactory, *, progress: Progress = _no_progress, rate: float | None = None
+) -> tuple[int, int, MeetingError | None]:
     """Delete every test booking and its Zoom meeting (a class attendee's registration is
     cancelled instead: the session's meeting is not theirs alone).
 
     Returns (bookings deleted, meetings deleted in Zoom, the error to end with). A booking
     whose meeting Zoom would not delete is kept, so a second purge can finish the job."""
     found = repo.bookings(store, company.id, is_test=True)
-    meeting_rows = [b.meeting for b in found if b.kind == "service" and b.meeting is not None
-                    and b.meeting.status in ("created", "pending", "failed")]
-    registrations = [b for b in found if b.kind == "class" and b.registration is not None
-                     and b.registration.status == "created" and b.meeting is not None
-                     and b.meeting.status == "created"]
+    meeting_rows = [
+        b.meeting
+        for b in found
+        if b.kind == "service" and b.meeting is not None and b.meeting.status in ("created", "pending", "failed")
+    ]
+    registrations = [
+        b
+        for b in found
+        if b.kind == "class"
+        and b.registration is not None
+        and b.registration.status == "created"
+        and b.meeting is not None
+        and b.meeting.status == "created"
+    ]
     keep: set[int] = set()
     first_error: BaseException | None = None
     deleted_in_zoom = 0
@@ -152,9 +187,12 @@ def purge(store: Store, company: Company, zoom: ZoomFactory, *, progress: Progre
                 first_error = first_error or exc
             for booking in registrations:
                 try:
-                    cancel_registrant(engine.zoom, booking.meeting.zoom_meeting_id,  # type: ignore[union-attr]
-                                       booking.registration.zoom_registrant_id,  # type: ignore[union-attr]
-                                       booking.client_email)
+                    cancel_registrant(
+                        engine.zoom,
+                        booking.meeting.zoom_meeting_id,  # type: ignore[union-attr]
+                        booking.registration.zoom_registrant_id,  # type: ignore[union-attr]
+                        booking.client_email,
+                    )
                 except ZoomctlError as exc:
                     keep.add(booking.id)
                     first_error = first_error or exc
@@ -162,13 +200,21 @@ def purge(store: Store, company: Company, zoom: ZoomFactory, *, progress: Progre
     doomed = [b.id for b in found if b.id not in keep]
     repo.delete_bookings(store, doomed)
     repo.delete_unused_test_clients(store, company.id, TEST_DOMAIN)
-    events.record(store, company.id, "booking.purge_test", f"{len(doomed)} test booking(s)",
-                  meetings_deleted=deleted_in_zoom, kept=sorted(keep))
+    events.record(
+        store,
+        company.id,
+        "booking.purge_test",
+        f"{len(doomed)} test booking(s)",
+        meetings_deleted=deleted_in_zoom,
+        kept=sorted(keep),
+    )
     store.checkpoint()
     error = None
     if first_error is not None:
         error = link_error(first_error, sorted(keep), what="test booking", doing="delete the meeting")
-        error.message = (f"{len(keep)} test booking(s) kept: Zoom did not delete their meeting: "
-                         f"{getattr(first_error, 'message', first_error)}")
+        error.message = (
+            f"{len(keep)} test booking(s) kept: Zoom did not delete their meeting: "
+            f"{getattr(first_error, 'message', first_error)}"
+        )
         error.hint = "run `zoomctl bookings purge --test --yes` again"
     return len(doomed), deleted_in_zoom, error

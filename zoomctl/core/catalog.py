@@ -116,7 +116,7 @@ def _removal_error(target: Provider, kept: list[str], done: int, untried: int, e
     if untried:
         message += f" ({untried} more not tried)"
     message += f": {cause}"
-    again = f"run `zoomctl providers remove \"{target.name}\" --force` again"
+    again = f'run `zoomctl providers remove "{target.name}" --force` again'
     if exc.exit_code in _ONE_MEETING_FAILURES or not exc.hint:
         hint = f"{again} (add --debug to see Zoom's answer)"
     else:
@@ -146,7 +146,9 @@ def remove_service(store: Store, company: Company, ref: str) -> Service:
     target = service(store, company, ref)
     future = repo.future_bookings_of_service(store, target.id, now_db())
     if future:
-        raise Conflict(f"{target.name} has {future} future booking(s)", hint="cancel them first (`zoomctl bookings cancel ID`)")
+        raise Conflict(
+            f"{target.name} has {future} future booking(s)", hint="cancel them first (`zoomctl bookings cancel ID`)"
+        )
     repo.remove_named(store, "services", target.id)
     events.record(store, company.id, "service.remove", target.name)
     return target
@@ -200,8 +202,8 @@ def add_session(store: Store, company: Company, class_ref: str, start: str, prov
     if same is not None:
         raise Conflict(
             f"'{cls.name}' already has a session at {local(starts_at, company.timezone)} (session {same})",
-            hint=f"book into it (`zoomctl bookings create --class \"{cls.name}\" --session {same} …`), "
-                 "or choose another time",
+            hint=f'book into it (`zoomctl bookings create --class "{cls.name}" --session {same} …`), '
+            "or choose another time",
         )
     busy = bookings_repo.provider_busy(store, prov.id, starts_at, ends_at)
     if busy:
@@ -210,7 +212,9 @@ def add_session(store: Store, company: Company, class_ref: str, start: str, prov
             hint="choose another time or provider; see `zoomctl classes sessions list` and `zoomctl bookings list --upcoming`",
         )
     session = repo.add_session(store, cls.id, prov.id, starts_at)
-    events.record(store, company.id, "session.add", f"{cls.name} #{session.id}", starts_at=session.starts_at, provider=prov.name)
+    events.record(
+        store, company.id, "session.add", f"{cls.name} #{session.id}", starts_at=session.starts_at, provider=prov.name
+    )
     return session
 
 
@@ -221,7 +225,9 @@ def session(store: Store, company: Company, session_id: int) -> ClassSession:
     return found
 
 
-def sessions(store: Store, company: Company, class_ref: str | None, include_cancelled: bool = False) -> list[ClassSession]:
+def sessions(
+    store: Store, company: Company, class_ref: str | None, include_cancelled: bool = False
+) -> list[ClassSession]:
     class_id = resolve(store, company, "classes", class_ref) if class_ref else None
     return repo.sessions(store, company.id, class_id, include_cancelled)
 
@@ -270,5 +276,3 @@ def client_for_booking(store: Store, company: Company, email: str, name: str | N
 
 def clients(store: Store, company: Company) -> list[Client]:
     return repo.clients(store, company.id)
-
-

@@ -30,7 +30,9 @@ def get(store: Store, ref: str) -> Company:
     else:
         company = repo.by_slug(store, ref)
     if company is None:
-        raise NotFound(f"no company '{ref}'", hint="see `zoomctl company list`, or create one with `zoomctl company create`")
+        raise NotFound(
+            f"no company '{ref}'", hint="see `zoomctl company list`, or create one with `zoomctl company create`"
+        )
     return company
 
 

@@ -104,7 +104,7 @@ def store_for_location(location: str | None):
     from zoomctl.zoom.tokens import FileTokenStore
 
     if location and location.startswith("file:"):
-        return FileTokenStore(location[len("file:"):])
+        return FileTokenStore(location[len("file:") :])
     return keyring_store()
 
 
@@ -144,11 +144,13 @@ def resolve(app: App, company: Company) -> Credentials:
         account_id, client_id, secret = s2s
         key = f"s2s/{account_id}/{client_id}"
         secure = app.token_store is None and keyring_is_secure(keyring_timeout())
-        store = keyring_store() if secure else (app.token_store or _MEMORY_STORES.setdefault(f"{oauth_url} {key}", MemoryTokenStore()))
-        oauth = env_s2s_oauth_client(http_client(), oauth_url, client_id, secret)
-        manager = TokenManager(
-            store, key, oauth, lock_path(key) if secure else None, s2s_account_id=account_id
+        store = (
+            keyring_store()
+            if secure
+            else (app.token_store or _MEMORY_STORES.setdefault(f"{oauth_url} {key}", MemoryTokenStore()))
         )
+        oauth = env_s2s_oauth_client(http_client(), oauth_url, client_id, secret)
+        manager = TokenManager(store, key, oauth, lock_path(key) if secure else None, s2s_account_id=account_id)
         return Credentials("environment (server-to-server)", "s2s", manager, api_url, oauth_url, None)
 
     connection = company_repo.connection(app.store, company.id)
@@ -175,11 +177,20 @@ def resolve(app: App, company: Company) -> Credentials:
         )
 
     manager = TokenManager(
-        store, key, oauth, lock_path(key) if app.token_store is None else None, on_reconnect_required=mark_reconnect,
+        store,
+        key,
+        oauth,
+        lock_path(key) if app.token_store is None else None,
+        on_reconnect_required=mark_reconnect,
         s2s_account_id=connection["account_id"] if connection["kind"] == "s2s" else None,
     )
     creds = Credentials(
-        "workspace", connection["kind"], manager, connection["api_url"], connection["oauth_url"], connection,
+        "workspace",
+        connection["kind"],
+        manager,
+        connection["api_url"],
+        connection["oauth_url"],
+        connection,
         insecure=bool(getattr(store, "insecure", False)),
     )
     if creds.insecure:

@@ -51,8 +51,15 @@ def run(app: App, zoom_app: DemoApp, report: Callable[[str], None], browser: Cal
     step('switched on the "Online video meetings" feature')
 
     login = auth.login_oauth(
-        app, company, client_id=zoom_app.client_id, client_secret=zoom_app.client_secret, open_browser=True,
-        timeout=30, insecure_storage=False, announce=lambda url, opened: None, launch=browser,
+        app,
+        company,
+        client_id=zoom_app.client_id,
+        client_secret=zoom_app.client_secret,
+        open_browser=True,
+        timeout=30,
+        insecure_storage=False,
+        announce=lambda url, opened: None,
+        launch=browser,
     )
     step(
         f"authorized Zoom as {login.user_email} (OAuth with PKCE through a loopback redirect; "
@@ -64,7 +71,7 @@ def run(app: App, zoom_app: DemoApp, report: Callable[[str], None], browser: Cal
         return app.zoom(company)
 
     names = ["Dana Smith", "Sam Rivera"]
-    for name, email in zip(names, zoom_app.hosts):
+    for name, email in zip(names, zoom_app.hosts, strict=False):
         catalog.add_provider(store, company, name, email)
         assignment = providers_zoom.assign(store, company, name, email, zoom)
         step(f"added provider {name}, hosting as Zoom user {assignment.user.email if assignment.user else email}")
@@ -76,8 +83,15 @@ def run(app: App, zoom_app: DemoApp, report: Callable[[str], None], browser: Cal
 
     start = (utc_now() + timedelta(days=2)).replace(hour=9, minute=0, second=0)
     booking, error = bookings.create_one(
-        store, company, service_ref=lesson.name, provider_ref=names[0], client_email="pat.lee@example.com",
-        client_name="Pat Lee", start=start.strftime("%Y-%m-%dT%H:%M:%SZ"), is_test=False, zoom=zoom,
+        store,
+        company,
+        service_ref=lesson.name,
+        provider_ref=names[0],
+        client_email="pat.lee@example.com",
+        client_name="Pat Lee",
+        start=start.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        is_test=False,
+        zoom=zoom,
     )
     if error is not None:
         raise error
@@ -95,16 +109,27 @@ def run(app: App, zoom_app: DemoApp, report: Callable[[str], None], browser: Cal
     store.checkpoint()
     attendees = [bookings.Attendee(f"{n.lower()}@example.com", n) for n in ("Ana", "Ben", "Chloe")]
     booked, error = bookings.create_class_bookings(
-        store, company, class_ref=yoga.name, session_id=session.id, start=None, attendees=attendees,
-        is_test=False, zoom=zoom,
+        store,
+        company,
+        class_ref=yoga.name,
+        session_id=session.id,
+        start=None,
+        attendees=attendees,
+        is_test=False,
+        zoom=zoom,
     )
     if error is not None:
         raise error
     meeting_ids = {b.meeting.zoom_meeting_id for b in booked if b.meeting}
-    result.class_session = {"session_id": session.id, "zoom_meeting_ids": sorted(meeting_ids),
-                            "bookings": [b.as_json() for b in booked]}
-    step(f"booked 3 attendees into session {session.id}: one Zoom meeting ({', '.join(map(str, meeting_ids))}), "
-         "a personal link each:")
+    result.class_session = {
+        "session_id": session.id,
+        "zoom_meeting_ids": sorted(meeting_ids),
+        "bookings": [b.as_json() for b in booked],
+    }
+    step(
+        f"booked 3 attendees into session {session.id}: one Zoom meeting ({', '.join(map(str, meeting_ids))}), "
+        "a personal link each:"
+    )
     for b in booked:
         step(f"  {b.client_email:<20} {b.client_link}")
     return result

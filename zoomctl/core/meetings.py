@@ -79,8 +79,9 @@ def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def meeting_body(company: Company, *, topic: str, starts_at: str, minutes: int, marker: str,
-                 about: str, registration: bool) -> dict[str, Any]:
+def meeting_body(
+    company: Company, *, topic: str, starts_at: str, minutes: int, marker: str, about: str, registration: bool
+) -> dict[str, Any]:
     """A scheduled meeting (type 2), start in UTC, shown in the company's time zone."""
     return {
         "topic": _clip(topic, 200),
@@ -104,20 +105,29 @@ def plan_for(store: Store, company: Company, row: MeetingLink) -> Plan:
         provider = catalog_repo.provider(store, booking.provider_id)
         who = booking.client_name or booking.client_email
         body = meeting_body(
-            company, topic=f"{booking.service}: {who}", starts_at=booking.starts_at,
-            minutes=_minutes(booking.starts_at, booking.ends_at), marker=row.marker,
+            company,
+            topic=f"{booking.service}: {who}",
+            starts_at=booking.starts_at,
+            minutes=_minutes(booking.starts_at, booking.ends_at),
+            marker=row.marker,
             about=f"{booking.service} with {provider.name} for {who} (booking {booking.id}, {company.name}).",
             registration=False,
         )
-        return Plan(row, provider.zoom_user_id, provider.zoom_user_email or provider.name, body, [booking.id], "service")
+        return Plan(
+            row, provider.zoom_user_id, provider.zoom_user_email or provider.name, body, [booking.id], "service"
+        )
     session = catalog_repo.session(store, row.class_session_id)  # type: ignore[arg-type]
     assert session is not None
     cls = catalog_repo.class_def(store, session.class_id)
     provider = catalog_repo.provider(store, session.provider_id)
     ends = to_db(from_db(session.starts_at) + timedelta(minutes=cls.duration_minutes))
     body = meeting_body(
-        company, topic=cls.name, starts_at=session.starts_at, minutes=_minutes(session.starts_at, ends),
-        marker=row.marker, about=f"{cls.name} with {provider.name} (class session {session.id}, {company.name}).",
+        company,
+        topic=cls.name,
+        starts_at=session.starts_at,
+        minutes=_minutes(session.starts_at, ends),
+        marker=row.marker,
+        about=f"{cls.name} with {provider.name} (class session {session.id}, {company.name}).",
         registration=True,
     )
     ids = [b.id for b in repo.bookings(store, company.id, session_id=session.id, status="booked")]
@@ -234,19 +244,30 @@ class Engine:
 
     def _record_created(self, plan: Plan, answer: dict[str, Any]) -> None:
         repo.set_meeting_created(
-            self.store, plan.row.id, int(answer["id"]), answer.get("host_id") or plan.host,
-            answer.get("join_url"), answer.get("password"),
+            self.store,
+            plan.row.id,
+            int(answer["id"]),
+            answer.get("host_id") or plan.host,
+            answer.get("join_url"),
+            answer.get("password"),
         )
         plan.row.status = "created"
         plan.row.zoom_meeting_id = int(answer["id"])
         plan.row.join_url = answer.get("join_url")
-        events.record(self.store, self.company.id, "meeting.create", str(answer["id"]),
-                      bookings=plan.booking_ids, host=plan.host_label)
+        events.record(
+            self.store,
+            self.company.id,
+            "meeting.create",
+            str(answer["id"]),
+            bookings=plan.booking_ids,
+            host=plan.host_label,
+        )
 
     def _record_failure(self, plan: Plan, exc: BaseException) -> str:
         if is_daily_limit(exc):
-            repo.set_meeting_status(self.store, plan.row.id, "pending", daily_message(exc, plan.host_label) + ".",
-                                    host=plan.host)
+            repo.set_meeting_status(
+                self.store, plan.row.id, "pending", daily_message(exc, plan.host_label) + ".", host=plan.host
+            )
             plan.row.status = "pending"
             return "pending"
         text = _one_line(exc)
@@ -328,8 +349,12 @@ class Engine:
         finally:
             pacer.resume()
         for plan in [*not_sent, *runner.not_started]:
-            repo.set_meeting_status(self.store, plan.row.id, "pending",
-                                    daily_message(outcome.daily, outcome.daily_host or "?") + "; not tried yet.")
+            repo.set_meeting_status(
+                self.store,
+                plan.row.id,
+                "pending",
+                daily_message(outcome.daily, outcome.daily_host or "?") + "; not tried yet.",
+            )
             outcome.pending.append(plan.row.id)
             advance(1)
         self._checkpoint(force=True)
@@ -372,8 +397,9 @@ class Engine:
                 if not exc.is_meeting_missing:
                     raise
             # deleted in Zoom: make a new one (the old one cannot come back)
-            events.record(self.store, self.company.id, "meeting.missing", str(row.zoom_meeting_id),
-                          bookings=plan.booking_ids)
+            events.record(
+                self.store, self.company.id, "meeting.missing", str(row.zoom_meeting_id), bookings=plan.booking_ids
+            )
             recreate = True
         else:
             found = self.adopt(plan)
@@ -524,8 +550,9 @@ class Engine:
             raise
         return True
 
-    def delete_many(self, rows: list[MeetingLink], advance: Advance | None = None
-                    ) -> tuple[list[tuple[MeetingLink, bool]], dict[int, BaseException]]:
+    def delete_many(
+        self, rows: list[MeetingLink], advance: Advance | None = None
+    ) -> tuple[list[tuple[MeetingLink, bool]], dict[int, BaseException]]:
         """Delete many rows' meetings (concurrently).
 
         Returns ``(row, Zoom had it)`` for every row that has no meeting in Zoom any more,
@@ -582,15 +609,23 @@ def failure_error(outcome: Outcome, *, what: str = "booking") -> MeetingError | 
     return None
 
 
-def link_error(exc: BaseException, booking_ids: list[int], *, count: int = 1, what: str = "booking",
-               host: str | None = None, doing: str = "create the meeting") -> MeetingError:
+def link_error(
+    exc: BaseException,
+    booking_ids: list[int],
+    *,
+    count: int = 1,
+    what: str = "booking",
+    host: str | None = None,
+    doing: str = "create the meeting",
+) -> MeetingError:
     """The error for bookings that are saved but lack their Zoom link because of ``exc``."""
     ids = sorted(set(booking_ids))
     if is_daily_limit(exc):
         return MeetingError(
             f"{daily_message(exc, host or '?')}; {what}(s) {_ids(ids)} are saved with their link pending",
             hint=f"run `zoomctl bookings sync --all` after the reset ({reset_time(exc)})",
-            exit_code=ExitCode.RATE_LIMITED, cause=exc,
+            exit_code=ExitCode.RATE_LIMITED,
+            cause=exc,
         )
     code = getattr(exc, "exit_code", ExitCode.ZOOM_ERROR)
     more = f" ({count} meetings failed)" if count > 1 else ""
@@ -598,7 +633,8 @@ def link_error(exc: BaseException, booking_ids: list[int], *, count: int = 1, wh
     return MeetingError(
         f"{what}(s) {_ids(ids)} saved, but Zoom did not {doing}{more}: {_one_line(exc)}",
         hint=f"run {target} to try again" + _extra_hint(exc),
-        exit_code=code, cause=exc,
+        exit_code=code,
+        cause=exc,
     )
 
 
@@ -628,8 +664,13 @@ class SyncItem:
     error: str | None = None
 
     def as_json(self) -> dict[str, Any]:
-        return {"bookings": self.booking_ids, "kind": self.kind, "action": self.action,
-                "zoom_meeting_id": self.zoom_meeting_id, "error": self.error}
+        return {
+            "bookings": self.booking_ids,
+            "kind": self.kind,
+            "action": self.action,
+            "zoom_meeting_id": self.zoom_meeting_id,
+            "error": self.error,
+        }
 
 
 def rows_to_sync(store: Store, company: Company, bookings: list[Booking]) -> list[MeetingLink]:
@@ -647,7 +688,9 @@ def rows_to_sync(store: Store, company: Company, bookings: list[Booking]) -> lis
                 row = repo.meeting_of_session(store, booking.session_id)  # type: ignore[arg-type]
             if row is None:
                 row = repo.insert_meeting(
-                    store, company.id, new_marker(booking.kind),
+                    store,
+                    company.id,
+                    new_marker(booking.kind),
                     booking_id=booking.id if booking.kind == "service" else None,
                     session_id=booking.session_id if booking.kind == "class" else None,
                     host=booking.provider_zoom_user_id,
@@ -658,8 +701,15 @@ def rows_to_sync(store: Store, company: Company, bookings: list[Booking]) -> lis
     return list(rows.values())
 
 
-def sync(store: Store, company: Company, zoom: Any, bookings: list[Booking], *,
-         advance: Advance | None = None, rate: float | None = None) -> tuple[list[SyncItem], MeetingError | None]:
+def sync(
+    store: Store,
+    company: Company,
+    zoom: Any,
+    bookings: list[Booking],
+    *,
+    advance: Advance | None = None,
+    rate: float | None = None,
+) -> tuple[list[SyncItem], MeetingError | None]:
     """Retry pending and failed meetings and registrations, recreate meetings Zoom lost.
 
     Stops at once at Zoom's daily limit (the rest stay pending). Returns the items and the
@@ -690,16 +740,26 @@ def sync(store: Store, company: Company, zoom: Any, bookings: list[Booking], *,
                 outcome.daily, outcome.daily_host = exc, plan.host_label
                 outcome.pending.append(row.id)
                 items.append(SyncItem(plan.booking_ids, plan.kind, "pending", None, _one_line(exc)))
-                for rest in rows[index + 1:]:
+                for rest in rows[index + 1 :]:
                     outcome.plans[rest.id] = plan_for(store, company, rest)
                     outcome.pending.append(rest.id)
-                    items.append(SyncItem(outcome.plans[rest.id].booking_ids, outcome.plans[rest.id].kind,
-                                          "pending", rest.zoom_meeting_id, "not tried: stopped at the daily limit"))
+                    items.append(
+                        SyncItem(
+                            outcome.plans[rest.id].booking_ids,
+                            outcome.plans[rest.id].kind,
+                            "pending",
+                            rest.zoom_meeting_id,
+                            "not tried: stopped at the daily limit",
+                        )
+                    )
                 advance(len(rows) - index)
                 break
             outcome.failed[row.id] = exc
-            items.append(SyncItem(plan.booking_ids, plan.kind, "failed",
-                                  current.zoom_meeting_id if current else None, _one_line(exc)))
+            items.append(
+                SyncItem(
+                    plan.booking_ids, plan.kind, "failed", current.zoom_meeting_id if current else None, _one_line(exc)
+                )
+            )
         store.checkpoint()
         advance(1)
     store.checkpoint()

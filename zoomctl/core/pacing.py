@@ -49,8 +49,13 @@ class Pacer:
     ``halt()`` makes every request still waiting for its slot give up with ``Halted``
     instead of being sent (until ``resume()``)."""
 
-    def __init__(self, rate: float = DEFAULT_RATE, *, clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep):
+    def __init__(
+        self,
+        rate: float = DEFAULT_RATE,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ):
         if rate <= 0:
             raise ValueError("rate must be positive")
         self.rate = float(rate)

@@ -41,17 +41,26 @@ class ZoomUser:
         return USER_TYPES.get(self.type, "Unknown") if self.type is not None else "Unknown"
 
     def as_json(self) -> dict[str, Any]:
-        return {"id": self.id, "email": self.email, "display_name": self.display_name, "type": self.type,
-                "type_name": self.type_name, "status": self.status}
+        return {
+            "id": self.id,
+            "email": self.email,
+            "display_name": self.display_name,
+            "type": self.type,
+            "type_name": self.type_name,
+            "status": self.status,
+        }
 
     @classmethod
     def from_zoom(cls, data: dict[str, Any], status: str | None = None) -> ZoomUser:
-        name = data.get("display_name") or " ".join(
-            p for p in (data.get("first_name"), data.get("last_name")) if p
-        )
+        name = data.get("display_name") or " ".join(p for p in (data.get("first_name"), data.get("last_name")) if p)
         kind = data.get("type")
-        return cls(id=str(data.get("id", "")), email=str(data.get("email", "")), display_name=name or "",
-                   type=kind if isinstance(kind, int) else None, status=data.get("status") or status)
+        return cls(
+            id=str(data.get("id", "")),
+            email=str(data.get("email", "")),
+            display_name=name or "",
+            type=kind if isinstance(kind, int) else None,
+            status=data.get("status") or status,
+        )
 
 
 def list_users(zoom: ZoomFactory, status: str = "active") -> list[ZoomUser]:
@@ -68,7 +77,7 @@ def list_users(zoom: ZoomFactory, status: str = "active") -> list[ZoomUser]:
             raise Conflict(
                 f"this Zoom authorization may not list the account's users ({exc.zoom_message or exc.message})",
                 hint="`zoomctl auth logout`, then `zoomctl auth login --shared-access` (tick the box), or connect "
-                     "an admin-managed or Server-to-Server app; `providers assign P --zoom-user me` works meanwhile",
+                "an admin-managed or Server-to-Server app; `providers assign P --zoom-user me` works meanwhile",
             ) from exc
 
 
@@ -105,10 +114,9 @@ def grant(store: Store, company: Company) -> Grant:
 def _only_self(g: Grant, who: str) -> Conflict:
     me = g.user_email or "the user who authorized zoomctl"
     return Conflict(
-        f"the Zoom connection can act only for {me}, not for {who} "
-        "(no shared access permissions and no admin scopes)",
+        f"the Zoom connection can act only for {me}, not for {who} (no shared access permissions and no admin scopes)",
         hint=f"have {who} give {me} scheduling privilege in Zoom, then `zoomctl auth logout` and "
-             "`zoomctl auth login --shared-access`; or connect an admin-managed or Server-to-Server app",
+        "`zoomctl auth login --shared-access`; or connect an admin-managed or Server-to-Server app",
     )
 
 
@@ -155,8 +163,14 @@ def _save(store: Store, company: Company, provider: Provider, user: ZoomUser | N
     if (provider.zoom_user_id, provider.zoom_user_email, provider.zoom_user_type) == new:
         return False
     catalog_repo.set_provider_zoom_user(store, provider.id, *new)
-    events.record(store, company.id, "provider.zoom_user", provider.name, zoom_user=user.email if user else None,
-                  previous=provider.zoom_user_email)
+    events.record(
+        store,
+        company.id,
+        "provider.zoom_user",
+        provider.name,
+        zoom_user=user.email if user else None,
+        previous=provider.zoom_user_email,
+    )
     return True
 
 
@@ -186,8 +200,10 @@ def assign(store: Store, company: Company, provider_ref: str, user_ref: str, zoo
         try:
             data = z.get_user(ref)
         except ZoomNotFound:
-            raise NotFound(f"no Zoom user '{ref}' in the connected Zoom account",
-                           hint="see `zoomctl zoom users` (add --status pending for invited users)") from None
+            raise NotFound(
+                f"no Zoom user '{ref}' in the connected Zoom account",
+                hint="see `zoomctl zoom users` (add --status pending for invited users)",
+            ) from None
         except ZoomPermissionDenied:
             raise _only_self(g, ref) from None
     user = ZoomUser.from_zoom(data)
@@ -202,8 +218,9 @@ def unassign(store: Store, company: Company, provider_ref: str) -> Assignment:
     provider = catalog.provider(store, company, provider_ref)
     warnings = _moved_warning(store, provider, None)
     changed = _save(store, company, provider, None)
-    return Assignment(catalog_repo.provider(store, provider.id), None, "unassigned" if changed else "unchanged",
-                      warnings)
+    return Assignment(
+        catalog_repo.provider(store, provider.id), None, "unassigned" if changed else "unchanged", warnings
+    )
 
 
 def assign_all_by_email(store: Store, company: Company, zoom: ZoomFactory) -> list[Assignment]:
@@ -221,8 +238,11 @@ def assign_all_by_email(store: Store, company: Company, zoom: ZoomFactory) -> li
         g = grant(store, company)
         users: dict[str, ZoomUser] | None
         try:
-            users = {u["email"].lower(): ZoomUser.from_zoom(u, "active")
-                     for u in z.iter_users(status="active") if u.get("email")}
+            users = {
+                u["email"].lower(): ZoomUser.from_zoom(u, "active")
+                for u in z.iter_users(status="active")
+                if u.get("email")
+            }
         except ZoomPermissionDenied:
             users = None
         for provider in providers:
@@ -254,6 +274,9 @@ def assign_all_by_email(store: Store, company: Company, zoom: ZoomFactory) -> li
                 out.append(Assignment(provider, user, "refused", reason=exc.message))
                 continue
             changed = _save(store, company, provider, user)
-            out.append(Assignment(catalog_repo.provider(store, provider.id), user,
-                                  "assigned" if changed else "unchanged", warnings))
+            out.append(
+                Assignment(
+                    catalog_repo.provider(store, provider.id), user, "assigned" if changed else "unchanged", warnings
+                )
+            )
     return out

@@ -112,12 +112,15 @@ def start_time(value: str, tz_name: str, *, past_ok: bool = False) -> datetime:
     if naive is not None and moment.astimezone(zone).replace(tzinfo=None) != naive.replace(microsecond=0):
         skipped_from, skipped_to = _gap(naive, zone)
         same_day = skipped_from.date() == skipped_to.date()
-        start, end = (f"{skipped_from:%H:%M}", f"{skipped_to:%H:%M} on {skipped_to:%Y-%m-%d}") if same_day else (
-            f"{skipped_from:%Y-%m-%d %H:%M}", f"{skipped_to:%Y-%m-%d %H:%M}")
+        start, end = (
+            (f"{skipped_from:%H:%M}", f"{skipped_to:%H:%M} on {skipped_to:%Y-%m-%d}")
+            if same_day
+            else (f"{skipped_from:%Y-%m-%d %H:%M}", f"{skipped_to:%Y-%m-%d %H:%M}")
+        )
         raise InvalidInput(
             f"'{value}' does not exist in {tz_name}: the clocks skip from {start} to {end}",
             hint=f"use {skipped_to:%Y-%m-%dT%H:%M} (the first valid time after the gap) or a time before "
-                 f"{skipped_from:%Y-%m-%dT%H:%M}",
+            f"{skipped_from:%Y-%m-%dT%H:%M}",
         )
     if not past_ok:
         now = utc_now().replace(second=0)  # the current minute still counts as now

@@ -36,7 +36,12 @@ from zoomctl.sandbox.clock import SandboxClock
 from zoomctl.sandbox.config import SandboxOptions
 from zoomctl.sandbox.describe import describe, describe_text
 from zoomctl.sandbox.faults import (
-    Fault, FaultSet, FaultSpecError, OPERATIONS, parse_fault_spec, parse_fault_specs,
+    OPERATIONS,
+    Fault,
+    FaultSet,
+    FaultSpecError,
+    parse_fault_spec,
+    parse_fault_specs,
 )
 from zoomctl.sandbox.server import Sandbox
 from zoomctl.sandbox.world import EMAIL_DOMAIN, World

@@ -47,7 +47,7 @@ def _bad(message: str, status: int = 400) -> Reply:
     return json_reply(status, {"error": message})
 
 
-def handle(sb: "Sandbox", call: Call, tail: str) -> Reply:
+def handle(sb: Sandbox, call: Call, tail: str) -> Reply:
     """Route ``/_sandbox/{tail}``."""
     route = (call.method, tail.strip("/"))
     try:
@@ -86,7 +86,7 @@ def handle(sb: "Sandbox", call: Call, tail: str) -> Reply:
     return _bad(f"no admin endpoint {call.method} /_sandbox/{tail.strip('/')}", 404)
 
 
-def _faults(sb: "Sandbox", call: Call, body: dict) -> Reply:
+def _faults(sb: Sandbox, call: Call, body: dict) -> Reply:
     if call.method == "GET":
         return json_reply(200, {"faults": sb.faults.list()})
     if call.method == "DELETE":
@@ -110,7 +110,7 @@ def _faults(sb: "Sandbox", call: Call, body: dict) -> Reply:
     return _bad("method not allowed", 405)
 
 
-def _clock(sb: "Sandbox", call: Call, body: dict) -> Reply:
+def _clock(sb: Sandbox, call: Call, body: dict) -> Reply:
     if call.method == "POST":
         unknown = set(body) - {"advance", "set", "freeze"}
         if unknown:
@@ -130,5 +130,6 @@ def _clock(sb: "Sandbox", call: Call, body: dict) -> Reply:
     elif call.method != "GET":
         return _bad("method not allowed", 405)
     now = sb.clock.now()
-    return json_reply(200, {"now": now.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
-                            "offset": sb.clock.offset, "frozen": sb.clock.frozen})
+    return json_reply(
+        200, {"now": now.strftime("%Y-%m-%dT%H:%M:%S.%fZ"), "offset": sb.clock.offset, "frozen": sb.clock.frozen}
+    )

@@ -23,9 +23,11 @@ Authorization (checked in this order):
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
-from zoomctl.sandbox import ids, meeting_rules as rules
+from zoomctl.sandbox import ids
+from zoomctl.sandbox import meeting_rules as rules
 from zoomctl.sandbox.config import RuntimeConfig
 from zoomctl.sandbox.limits import RateLimiter
 from zoomctl.sandbox.oauth import OAuthServer
@@ -51,12 +53,10 @@ SCOPES: dict[str, tuple[str, ...]] = {
     "addBatchRegistrants": ("meeting:write:admin", "meeting:write"),
 }
 
-QUERY_TOKEN_MESSAGE = ("Invalid access token. Access token is not supported as query "
-                       "parameter string.")
+QUERY_TOKEN_MESSAGE = "Invalid access token. Access token is not supported as query parameter string."
 NO_PERMISSION = (403, 200, "No permission.")
 PAID_ONLY = "Only available for paid users: {user}."
-HOSTING_NOT_ALLOWED = ("Meeting hosting and scheduling capabilities are not allowed for your "
-                       "user account.")
+HOSTING_NOT_ALLOWED = "Meeting hosting and scheduling capabilities are not allowed for your user account."
 
 
 class Refusal(Exception):
@@ -72,16 +72,19 @@ def refuse(status: int, code: int, message: str, errors: list[dict] | None = Non
 
 
 class Api:
-    def __init__(self, world: World, config: RuntimeConfig, oauth: OAuthServer,
-                 limiter: RateLimiter):
+    def __init__(self, world: World, config: RuntimeConfig, oauth: OAuthServer, limiter: RateLimiter):
         self.world = world
         self.config = config
         self.oauth = oauth
         self.limiter = limiter
         self._ops: dict[str, Callable[[Call, dict, dict], Reply]] = {
-            "users": self.users, "user": self.user, "meetings": self.meetings,
-            "meetingCreate": self.meeting_create, "meeting": self.meeting,
-            "meetingUpdate": self.meeting_update, "meetingDelete": self.meeting_delete,
+            "users": self.users,
+            "user": self.user,
+            "meetings": self.meetings,
+            "meetingCreate": self.meeting_create,
+            "meeting": self.meeting,
+            "meetingUpdate": self.meeting_update,
+            "meetingDelete": self.meeting_delete,
             "meetingRegistrants": self.registrants,
             "meetingRegistrantCreate": self.registrant_create,
             "meetingRegistrantStatus": self.registrant_status,
@@ -101,8 +104,7 @@ class Api:
         grant, message = self.oauth.authenticate(token)
         if grant is None:
             return api_error(401, 124, message or "Invalid access token.")
-        decision = self.limiter.check_qps(self.world.account["id"], operation,
-                                          self.world.clock.time())
+        decision = self.limiter.check_qps(self.world.account["id"], operation, self.world.clock.time())
         rate_headers = decision.headers if self.config.rate_limit_headers else {}
         if not decision.allowed:
             return api_error(429, 429, decision.body["message"], headers=rate_headers)
@@ -122,8 +124,7 @@ class Api:
         if operation == "users" and grant.get("shared_access"):
             return
         if not set(wanted) & set(grant["scopes"]):
-            raise refuse(400, 4711, "Invalid access token, does not contain scopes:"
-                                    f"[{', '.join(wanted)}].")
+            raise refuse(400, 4711, f"Invalid access token, does not contain scopes:[{', '.join(wanted)}].")
 
     def _user(self, grant: dict, ref: str) -> dict:
         if ref == "me":
@@ -166,18 +167,25 @@ class Api:
 
     def _page(self, listing: str, items: list, call: Call) -> tuple[list, dict]:
         try:
-            return paginate(self.world.key, listing, items, call.arg("page_size"),
-                            call.arg("next_page_token"), call.arg("page_number"),
-                            self.world.clock.time())
+            return paginate(
+                self.world.key,
+                listing,
+                items,
+                call.arg("page_size"),
+                call.arg("next_page_token"),
+                call.arg("page_number"),
+                self.world.clock.time(),
+            )
         except PageError as exc:
-            raise refuse(400, 300, str(exc) if exc.field == "next_page_token"
-                         else "Validation Failed.",
-                         None if exc.field == "next_page_token"
-                         else [{"field": exc.field, "message": str(exc)}]) from None
+            raise refuse(
+                400,
+                300,
+                str(exc) if exc.field == "next_page_token" else "Validation Failed.",
+                None if exc.field == "next_page_token" else [{"field": exc.field, "message": str(exc)}],
+            ) from None
 
     def _daily(self, operation: str, host: dict) -> None:
-        decision = self.limiter.check_daily(self.world.daily_counts(), host["id"], operation,
-                                            self.world.clock.now())
+        decision = self.limiter.check_daily(self.world.daily_counts(), host["id"], operation, self.world.clock.now())
         if not decision.allowed:
             headers = decision.headers if self.config.rate_limit_headers else {}
             raise Refusal(api_error(429, 429, decision.body["message"], headers=headers))
@@ -190,8 +198,7 @@ class Api:
     def users(self, call: Call, params: dict, grant: dict) -> Reply:
         status = call.arg("status") or "active"
         if status not in ("active", "inactive", "pending"):
-            raise refuse(400, 300, "Validation Failed.",
-                         [{"field": "status", "message": "Invalid field."}])
+            raise refuse(400, 300, "Validation Failed.", [{"field": "status", "message": "Invalid field."}])
         people = [u for u in self.world.users.values() if u["status"] == status]
         page, fields = self._page(f"users:{status}", people, call)
         body = dict(fields)
@@ -205,34 +212,63 @@ class Api:
 
     def _user_list_item(self, user: dict) -> dict:
         return {
-            "id": user["id"], "first_name": user["first_name"], "last_name": user["last_name"],
-            "display_name": user["display_name"], "email": user["email"], "type": user["type"],
-            "pmi": user["pmi"], "timezone": user["timezone"], "verified": user["verified"],
-            "dept": user["dept"], "created_at": user["created_at"],
+            "id": user["id"],
+            "first_name": user["first_name"],
+            "last_name": user["last_name"],
+            "display_name": user["display_name"],
+            "email": user["email"],
+            "type": user["type"],
+            "pmi": user["pmi"],
+            "timezone": user["timezone"],
+            "verified": user["verified"],
+            "dept": user["dept"],
+            "created_at": user["created_at"],
             "user_created_at": user["user_created_at"],
             "last_login_time": user["last_login_time"],
             "last_client_version": user["last_client_version"],
-            "language": user["language"], "phone_number": user["phone_number"],
-            "status": user["status"], "role_id": user["role_id"],
-            "group_ids": list(user["group_ids"]), "im_group_ids": list(user["im_group_ids"]),
+            "language": user["language"],
+            "phone_number": user["phone_number"],
+            "status": user["status"],
+            "role_id": user["role_id"],
+            "group_ids": list(user["group_ids"]),
+            "im_group_ids": list(user["im_group_ids"]),
         }
 
     def _user_view(self, user: dict) -> dict:
         return {
-            "id": user["id"], "first_name": user["first_name"], "last_name": user["last_name"],
-            "display_name": user["display_name"], "email": user["email"], "type": user["type"],
-            "role_name": user["role_name"], "pmi": user["pmi"], "use_pmi": user["use_pmi"],
+            "id": user["id"],
+            "first_name": user["first_name"],
+            "last_name": user["last_name"],
+            "display_name": user["display_name"],
+            "email": user["email"],
+            "type": user["type"],
+            "role_name": user["role_name"],
+            "pmi": user["pmi"],
+            "use_pmi": user["use_pmi"],
             "personal_meeting_url": f"{self.base}{user['personal_meeting_url']}",
-            "timezone": user["timezone"], "verified": user["verified"], "dept": user["dept"],
-            "created_at": user["created_at"], "user_created_at": user["user_created_at"],
+            "timezone": user["timezone"],
+            "verified": user["verified"],
+            "dept": user["dept"],
+            "created_at": user["created_at"],
+            "user_created_at": user["user_created_at"],
             "last_login_time": user["last_login_time"],
             "last_client_version": user["last_client_version"],
-            "pic_url": "", "cms_user_id": "", "jid": user["jid"],
-            "group_ids": list(user["group_ids"]), "im_group_ids": list(user["im_group_ids"]),
-            "account_id": user["account_id"], "account_number": user["account_number"],
-            "language": user["language"], "phone_country": "", "phone_number": "",
-            "status": user["status"], "job_title": "", "location": "", "company": "",
-            "login_types": list(user["login_types"]), "role_id": user["role_id"],
+            "pic_url": "",
+            "cms_user_id": "",
+            "jid": user["jid"],
+            "group_ids": list(user["group_ids"]),
+            "im_group_ids": list(user["im_group_ids"]),
+            "account_id": user["account_id"],
+            "account_number": user["account_number"],
+            "language": user["language"],
+            "phone_country": "",
+            "phone_number": "",
+            "status": user["status"],
+            "job_title": "",
+            "location": "",
+            "company": "",
+            "login_types": list(user["login_types"]),
+            "role_id": user["role_id"],
             "cluster": user["cluster"],
         }
 
@@ -241,10 +277,8 @@ class Api:
         host = self._user(grant, params["userId"])
         self._may_act_for(grant, "meetings", host)
         kind = call.arg("type") or "scheduled"
-        if kind not in ("scheduled", "live", "upcoming", "upcoming_meetings",
-                        "previous_meetings"):
-            raise refuse(400, 300, "Validation Failed.",
-                         [{"field": "type", "message": "Invalid field."}])
+        if kind not in ("scheduled", "live", "upcoming", "upcoming_meetings", "previous_meetings"):
+            raise refuse(400, 300, "Validation Failed.", [{"field": "type", "message": "Invalid field."}])
         now = self.world.clock.time()
 
         def wanted(m: dict) -> bool:
@@ -260,8 +294,10 @@ class Api:
                 return start is not None and end < now
             return True
 
-        found = sorted((m for m in self.world.meetings.values() if wanted(m)),
-                       key=lambda m: (m["start_time"] is None, m["start_time"] or 0, m["n"]))
+        found = sorted(
+            (m for m in self.world.meetings.values() if wanted(m)),
+            key=lambda m: (m["start_time"] is None, m["start_time"] or 0, m["n"]),
+        )
         page, fields = self._page(f"meetings:{host['id']}:{kind}", found, call)
         body = dict(fields)
         body["meetings"] = [rules.meeting_list_item(self.base, m) for m in page]
@@ -287,20 +323,17 @@ class Api:
                 break
         self.world.meetings[str(meeting["id"])] = meeting
         self._count_daily(host)
-        return json_reply(201, rules.meeting_view(self.base, meeting, host,
-                                                  self._start_url(meeting, host)))
+        return json_reply(201, rules.meeting_view(self.base, meeting, host, self._start_url(meeting, host)))
 
     def meeting(self, call: Call, params: dict, grant: dict) -> Reply:
         meeting, host = self._meeting(grant, "meeting", params["meetingId"])
-        return json_reply(200, rules.meeting_view(self.base, meeting, host,
-                                                  self._start_url(meeting, host)))
+        return json_reply(200, rules.meeting_view(self.base, meeting, host, self._start_url(meeting, host)))
 
     def meeting_update(self, call: Call, params: dict, grant: dict) -> Reply:
         meeting, host = self._meeting(grant, "meetingUpdate", params["meetingId"])
         body = self._json_body(call)
         try:
-            changes = rules.validate_meeting(body, default_tz=meeting["timezone"],
-                                             update=True)
+            changes = rules.validate_meeting(body, default_tz=meeting["timezone"], update=True)
         except rules.Invalid as exc:
             raise refuse(400, 300, "Validation Failed.", exc.errors) from None
         self._daily("meetingUpdate", host)
@@ -316,29 +349,30 @@ class Api:
 
     def _start_url(self, meeting: dict, host: dict) -> str:
         now = self.world.clock.time()
-        zak = mint_start_token(self.world.key, meeting_id=meeting["id"], user_id=host["id"],
-                               issued_at=now, expires_at=now + START_URL_LIFETIME)
+        zak = mint_start_token(
+            self.world.key,
+            meeting_id=meeting["id"],
+            user_id=host["id"],
+            issued_at=now,
+            expires_at=now + START_URL_LIFETIME,
+        )
         url = f"{self.base}/s/{meeting['id']}?zak={zak}"
         return url
 
     # ============================================================== registrants
-    def _registration_meeting(self, grant: dict, operation: str, meeting_id: str
-                              ) -> tuple[dict, dict]:
+    def _registration_meeting(self, grant: dict, operation: str, meeting_id: str) -> tuple[dict, dict]:
         meeting, host = self._meeting(grant, operation, meeting_id)
         if host["type"] != 2:
             raise refuse(400, 200, PAID_ONLY.format(user=host["email"]))
         if not rules.registration_on(meeting):
-            raise refuse(400, 404,
-                         f"Registration has not been enabled for this meeting: {meeting['id']}.")
+            raise refuse(400, 404, f"Registration has not been enabled for this meeting: {meeting['id']}.")
         return meeting, host
 
     def registrants(self, call: Call, params: dict, grant: dict) -> Reply:
-        meeting, _host = self._registration_meeting(grant, "meetingRegistrants",
-                                                    params["meetingId"])
+        meeting, _host = self._registration_meeting(grant, "meetingRegistrants", params["meetingId"])
         status = call.arg("status") or "approved"
         if status not in ("pending", "approved", "denied"):
-            raise refuse(400, 300, "Validation Failed.",
-                         [{"field": "status", "message": "Invalid field."}])
+            raise refuse(400, 300, "Validation Failed.", [{"field": "status", "message": "Invalid field."}])
         chosen = [r for r in meeting["registrants"] if r["status"] == status]
         page, fields = self._page(f"registrants:{meeting['id']}:{status}", chosen, call)
         body = dict(fields)
@@ -369,8 +403,7 @@ class Api:
         return registrant
 
     def registrant_create(self, call: Call, params: dict, grant: dict) -> Reply:
-        meeting, _host = self._registration_meeting(grant, "meetingRegistrantCreate",
-                                                    params["meetingId"])
+        meeting, _host = self._registration_meeting(grant, "meetingRegistrantCreate", params["meetingId"])
         body = self._json_body(call)
         try:
             person = rules.validate_registrant(body)
@@ -381,11 +414,13 @@ class Api:
         answer: dict[str, Any] = {"id": meeting["id"]}
         if registrant["status"] == "approved":
             answer["join_url"] = rules.registrant_join_url(self.base, meeting, registrant)
-        answer.update({
-            "registrant_id": registrant["id"],
-            "topic": meeting["topic"],
-            "participant_pin_code": registrant["pin"],
-        })
+        answer.update(
+            {
+                "registrant_id": registrant["id"],
+                "topic": meeting["topic"],
+                "participant_pin_code": registrant["pin"],
+            }
+        )
         if meeting["start_time"] is not None:
             answer["start_time"] = iso(meeting["start_time"])
         return json_reply(201, answer)
@@ -396,21 +431,26 @@ class Api:
         if host["type"] != 2:
             raise refuse(400, 200, PAID_ONLY.format(user=host["email"]))
         if meeting["type"] != 2:
-            raise refuse(400, 303, "This API can only be used for scheduled meeting(meeting "
-                                   "type: 2). Batch registration is not supported for other "
-                                   "meeting types.")
+            raise refuse(
+                400,
+                303,
+                "This API can only be used for scheduled meeting(meeting "
+                "type: 2). Batch registration is not supported for other "
+                "meeting types.",
+            )
         if not rules.registration_on(meeting):
-            raise refuse(400, 404,
-                         f"Registration has not been enabled for this meeting: {meeting['id']}.")
+            raise refuse(400, 404, f"Registration has not been enabled for this meeting: {meeting['id']}.")
         body = self._json_body(call)
         people = body.get("registrants")
         if not isinstance(people, list) or not people:
-            raise refuse(400, 300, "Validation Failed.",
-                         [{"field": "registrants", "message": "Invalid field."}])
+            raise refuse(400, 300, "Validation Failed.", [{"field": "registrants", "message": "Invalid field."}])
         if len(people) > 30:
-            raise refuse(400, 300, "Validation Failed.", [{
-                "field": "registrants",
-                "message": "You can only add up to 30 registrants at a time."}])
+            raise refuse(
+                400,
+                300,
+                "Validation Failed.",
+                [{"field": "registrants", "message": "You can only add up to 30 registrants at a time."}],
+            )
         checked, errors = [], []
         for index, person in enumerate(people):
             try:
@@ -425,31 +465,38 @@ class Api:
         out = []
         for person in checked:
             registrant = self._add_registrant(meeting, person, auto)
-            item = {"email": registrant["email"], "registrant_id": registrant["id"],
-                    "participant_pin_code": registrant["pin"]}
+            item = {
+                "email": registrant["email"],
+                "registrant_id": registrant["id"],
+                "participant_pin_code": registrant["pin"],
+            }
             if registrant["status"] == "approved":
                 item["join_url"] = rules.registrant_join_url(self.base, meeting, registrant)
             out.append(item)
         return json_reply(201, {"registrants": out})
 
     def registrant_status(self, call: Call, params: dict, grant: dict) -> Reply:
-        meeting, _host = self._registration_meeting(grant, "meetingRegistrantStatus",
-                                                    params["meetingId"])
+        meeting, _host = self._registration_meeting(grant, "meetingRegistrantStatus", params["meetingId"])
         body = self._json_body(call)
         action = body.get("action")
         errors = []
         if action not in ("approve", "cancel", "deny"):
             errors.append({"field": "action", "message": "Invalid field."})
         refs = body.get("registrants")
-        if not isinstance(refs, list) or not refs or len(refs) > 30 or not all(
-                isinstance(r, dict) and (r.get("id") or r.get("email")) for r in refs):
+        if (
+            not isinstance(refs, list)
+            or not refs
+            or len(refs) > 30
+            or not all(isinstance(r, dict) and (r.get("id") or r.get("email")) for r in refs)
+        ):
             errors.append({"field": "registrants", "message": "Invalid field."})
         if errors:
             raise refuse(400, 300, "Validation Failed.", errors)
         for ref in refs:
             for registrant in meeting["registrants"]:
                 if (ref.get("id") and ref["id"] == registrant["id"]) or (
-                        ref.get("email") and ref["email"].lower() == registrant["email"].lower()):
+                    ref.get("email") and ref["email"].lower() == registrant["email"].lower()
+                ):
                     if action == "approve":
                         registrant["status"] = "approved"
                     elif action == "cancel" and registrant["status"] == "approved":

@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import datetime, timezone
-from typing import Callable
+from collections.abc import Callable
+from datetime import UTC, datetime
 
 
 def utc(dt: datetime) -> datetime:
     """``dt`` as an aware UTC datetime (naive values are taken to be UTC)."""
     if dt.tzinfo is None:
-        return dt.replace(tzinfo=timezone.utc)
-    return dt.astimezone(timezone.utc)
+        return dt.replace(tzinfo=UTC)
+    return dt.astimezone(UTC)
 
 
 class SandboxClock:
@@ -29,8 +29,9 @@ class SandboxClock:
     only ever change the offset, so time keeps flowing afterwards unless frozen.
     """
 
-    def __init__(self, offset: float = 0.0, frozen_at: float | None = None,
-                 on_change: Callable[[], None] | None = None):
+    def __init__(
+        self, offset: float = 0.0, frozen_at: float | None = None, on_change: Callable[[], None] | None = None
+    ):
         self._lock = threading.Lock()
         self._offset = float(offset)
         self._frozen_at = frozen_at
@@ -46,7 +47,7 @@ class SandboxClock:
 
     def now(self) -> datetime:
         """Sandbox time as an aware UTC datetime."""
-        return datetime.fromtimestamp(self.time(), tz=timezone.utc)
+        return datetime.fromtimestamp(self.time(), tz=UTC)
 
     @property
     def offset(self) -> float:

@@ -40,8 +40,7 @@ class SandboxOptions:
 class RuntimeConfig:
     """The settings ``POST /_sandbox/config`` (and tests) may change on a live sandbox."""
 
-    FIELDS = ("access_token_ttl", "rate_limit_headers", "auto_approve",
-              "auto_approve_shared_access")
+    FIELDS = ("access_token_ttl", "rate_limit_headers", "auto_approve", "auto_approve_shared_access")
 
     def __init__(self, options: SandboxOptions):
         self._lock = threading.Lock()

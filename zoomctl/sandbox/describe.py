@@ -14,7 +14,7 @@ if TYPE_CHECKING:  # pragma: no cover
 TYPE_NAMES = {1: "Basic", 2: "Licensed", 4: "No meeting license", 99: "None"}
 
 
-def describe(sb: "Sandbox") -> dict:
+def describe(sb: Sandbox) -> dict:
     """Start-up information for a running sandbox (JSON-able)."""
     with sb.world.lock:
         account = sb.world.account
@@ -31,8 +31,7 @@ def describe(sb: "Sandbox") -> dict:
             }
             for u in sb.world.users.values()
         ]
-        account_info = {"id": account["id"], "name": account["name"],
-                        "owner_email": owner.get("email")}
+        account_info = {"id": account["id"], "name": account["name"], "owner_email": owner.get("email")}
     config = sb.config_dict()
     return {
         "base_url": sb.base_url,
@@ -76,11 +75,15 @@ def describe_text(info: dict) -> str:
         lines.append(f"  {key:<13}{' '.join(parts)}")
     lines += ["", "Users:"]
     for user in info["users"]:
-        lines.append(f"  {user['email']:<38} {user['type_name']:<9} {user['status']:<9} "
-                     f"{user['role']}")
+        lines.append(f"  {user['email']:<38} {user['type_name']:<9} {user['status']:<9} {user['role']}")
     approve = info.get("auto_approve")
-    lines += ["", "Sign-in: " + (
-        f"auto-approved as {approve}"
-        + (" with shared access" if info.get("auto_approve_shared_access") else "")
-        if approve else "consent page in the browser")]
+    lines += [
+        "",
+        "Sign-in: "
+        + (
+            f"auto-approved as {approve}" + (" with shared access" if info.get("auto_approve_shared_access") else "")
+            if approve
+            else "consent page in the browser"
+        ),
+    ]
     return "\n".join(lines) + "\n"

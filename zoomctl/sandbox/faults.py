@@ -39,13 +39,26 @@ import threading
 from dataclasses import asdict, dataclass, field
 
 API_OPERATIONS = (
-    "users", "user", "meetings", "meetingCreate", "meeting", "meetingUpdate",
-    "meetingDelete", "meetingRegistrants", "meetingRegistrantCreate",
-    "meetingRegistrantStatus", "addBatchRegistrants",
+    "users",
+    "user",
+    "meetings",
+    "meetingCreate",
+    "meeting",
+    "meetingUpdate",
+    "meetingDelete",
+    "meetingRegistrants",
+    "meetingRegistrantCreate",
+    "meetingRegistrantStatus",
+    "addBatchRegistrants",
 )
 OAUTH_OPERATIONS = (
-    "authorize", "authorize.consent", "token", "token.authorization_code",
-    "token.refresh_token", "token.account_credentials", "revoke",
+    "authorize",
+    "authorize.consent",
+    "token",
+    "token.authorization_code",
+    "token.refresh_token",
+    "token.account_credentials",
+    "revoke",
 )
 OPERATIONS = API_OPERATIONS + OAUTH_OPERATIONS
 BODY_KINDS = ("json", "xml", "html", "text", "empty")
@@ -77,8 +90,7 @@ class Fault:
 
     def __post_init__(self) -> None:
         if self.operation != "*" and self.operation not in OPERATIONS:
-            raise FaultSpecError(
-                f"unknown operation {self.operation!r}; use one of: {', '.join(OPERATIONS)}, *")
+            raise FaultSpecError(f"unknown operation {self.operation!r}; use one of: {', '.join(OPERATIONS)}, *")
         if self.nth < 1:
             raise FaultSpecError("the call number must be 1 or more")
         if self.drop not in (None, "before", "after"):
@@ -127,16 +139,33 @@ class FaultSet:
         self._lock = threading.Lock()
         self._faults: list[Fault] = []
 
-    def add(self, operation: str, nth: int = 1, *, repeat: bool = False,
-            status: int | None = None, code: int | None = None, message: str | None = None,
-            drop: str | None = None, delay: float = 0.0, body: str | None = None,
-            retry_after: str | int | float | None = None) -> Fault:
+    def add(
+        self,
+        operation: str,
+        nth: int = 1,
+        *,
+        repeat: bool = False,
+        status: int | None = None,
+        code: int | None = None,
+        message: str | None = None,
+        drop: str | None = None,
+        delay: float = 0.0,
+        body: str | None = None,
+        retry_after: str | int | float | None = None,
+    ) -> Fault:
         """Add a fault (see the module docstring); returns it (``.seen``, ``.fired``)."""
-        fault = Fault(operation=operation, nth=int(nth), repeat=repeat,
-                      status=int(status) if status is not None else None,
-                      code=int(code) if code is not None else None, message=message,
-                      drop=drop, delay=float(delay), body=body,
-                      retry_after=str(retry_after) if retry_after is not None else None)
+        fault = Fault(
+            operation=operation,
+            nth=int(nth),
+            repeat=repeat,
+            status=int(status) if status is not None else None,
+            code=int(code) if code is not None else None,
+            message=message,
+            drop=drop,
+            delay=float(delay),
+            body=body,
+            retry_after=str(retry_after) if retry_after is not None else None,
+        )
         with self._lock:
             self._faults.append(fault)
         return fault
@@ -153,8 +182,7 @@ class FaultSet:
         if "spec" in data:
             faults = self.add_spec(str(data["spec"]))
             return faults[0]
-        allowed = {"operation", "nth", "repeat", "status", "code", "message", "drop",
-                   "delay", "body", "retry_after"}
+        allowed = {"operation", "nth", "repeat", "status", "code", "message", "drop", "delay", "body", "retry_after"}
         unknown = set(data) - allowed
         if unknown:
             raise FaultSpecError(f"unknown fault field(s): {', '.join(sorted(unknown))}")

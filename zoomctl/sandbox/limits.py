@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 #: The category of each operation, from its "Rate Limit Label" in the OpenAPI documents.
 CATEGORIES: dict[str, str] = {
@@ -61,8 +61,7 @@ class LimitDecision:
 class RateLimiter:
     """Per-second windows (in memory) and the daily counter (kept in the world)."""
 
-    def __init__(self, qps: dict[str, int] | None = None,
-                 daily_meeting_limit: int = DAILY_MEETING_LIMIT):
+    def __init__(self, qps: dict[str, int] | None = None, daily_meeting_limit: int = DAILY_MEETING_LIMIT):
         self.qps = dict(PRO_PLAN_QPS)
         if qps:
             self.qps.update({k.capitalize(): int(v) for k, v in qps.items()})
@@ -70,8 +69,7 @@ class RateLimiter:
         self._lock = threading.Lock()
         self._windows: dict[tuple[str, str, int], int] = {}
 
-    def configure(self, qps: dict[str, int] | None = None,
-                  daily_meeting_limit: int | None = None) -> None:
+    def configure(self, qps: dict[str, int] | None = None, daily_meeting_limit: int | None = None) -> None:
         with self._lock:
             if qps:
                 self.qps.update({k.capitalize(): int(v) for k, v in qps.items()})
@@ -107,8 +105,7 @@ class RateLimiter:
             headers["X-RateLimit-Remaining"] = str(limit - used - 1)
             return LimitDecision(True, headers)
 
-    def check_daily(self, counts: dict[str, int], host_id: str, operation: str,
-                    now: datetime) -> LimitDecision:
+    def check_daily(self, counts: dict[str, int], host_id: str, operation: str, now: datetime) -> LimitDecision:
         """Refuse a meeting create/update once the host used up today's limit."""
         if operation not in DAILY_OPERATIONS:
             return LimitDecision(True)
@@ -116,8 +113,7 @@ class RateLimiter:
         used = counts.get(host_id, 0)
         if used < limit:
             return LimitDecision(True)
-        reset = (now.astimezone(timezone.utc) + timedelta(days=1)).replace(
-            hour=0, minute=0, second=0, microsecond=0)
+        reset = (now.astimezone(UTC) + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
         headers = {
             "X-RateLimit-Category": CATEGORIES[operation],
             "X-RateLimit-Type": "Daily-limit",
@@ -125,8 +121,7 @@ class RateLimiter:
             "X-RateLimit-Remaining": "0",
             "Retry-After": reset.strftime("%Y-%m-%dT%H:%M:%SZ"),
         }
-        return LimitDecision(False, headers, {"code": 429,
-                                              "message": DAILY_MESSAGE.format(limit=limit)})
+        return LimitDecision(False, headers, {"code": 429, "message": DAILY_MESSAGE.format(limit=limit)})
 
     @staticmethod
     def count_daily(counts: dict[str, int], host_id: str) -> None:

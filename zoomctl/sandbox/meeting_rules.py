@@ -11,7 +11,7 @@ links.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -21,8 +21,7 @@ from zoomctl.sandbox.world import iso
 MEETING_TYPES = (1, 2, 3, 8, 10)
 MAX_REGISTRANTS = 4999
 
-_START_TIME = re.compile(
-    r"^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|[+-]\d{2}:?\d{2})?$")
+_START_TIME = re.compile(r"^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|[+-]\d{2}:?\d{2})?$")
 _PASSWORD = re.compile(r"^[A-Za-z0-9@_*\-]{1,10}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -105,13 +104,13 @@ def parse_start_time(value: Any, tz_name: str | None) -> float:
     except ValueError:
         raise ValueError("start_time") from None
     if suffix == "Z":
-        return naive.replace(tzinfo=timezone.utc).timestamp()
+        return naive.replace(tzinfo=UTC).timestamp()
     if suffix:
         sign = 1 if suffix[0] == "+" else -1
         digits = suffix[1:].replace(":", "")
         offset = sign * (int(digits[:2]) * 3600 + int(digits[2:]) * 60)
-        return naive.replace(tzinfo=timezone.utc).timestamp() - offset
-    zone = zone_for(tz_name) if tz_name else timezone.utc
+        return naive.replace(tzinfo=UTC).timestamp() - offset
+    zone = zone_for(tz_name) if tz_name else UTC
     if zone is None:
         raise ValueError("timezone")
     return naive.replace(tzinfo=zone).timestamp()
@@ -120,7 +119,7 @@ def parse_start_time(value: Any, tz_name: str | None) -> float:
 def zone_for(name: str):
     """The tzinfo for an IANA name; None if unknown (UTC works without tz data too)."""
     if name in ("UTC", "GMT", "Etc/UTC", "Etc/GMT"):
-        return timezone.utc
+        return UTC
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError, OSError):
@@ -171,15 +170,15 @@ def validate_meeting(body: Any, *, default_tz: str | None, update: bool) -> dict
             out["duration"] = duration
     if "start_time" in body and body["start_time"] not in (None, ""):
         try:
-            out["start_time"] = parse_start_time(
-                body["start_time"], out.get("timezone") or default_tz or None)
+            out["start_time"] = parse_start_time(body["start_time"], out.get("timezone") or default_tz or None)
         except ValueError as exc:
             errors.append(_field_error(str(exc)))
     if "password" in body:
         password = body["password"]
         if not isinstance(password, str) or (password and not _PASSWORD.match(password)):
-            errors.append(_field_error(
-                "password", "Passcode may only contain up to 10 characters: a-z A-Z 0-9 @ - _ *"))
+            errors.append(
+                _field_error("password", "Passcode may only contain up to 10 characters: a-z A-Z 0-9 @ - _ *")
+            )
         else:
             out["password"] = password
     if "settings" in body:
@@ -337,20 +336,24 @@ def meeting_view(base: str, meeting: dict, host: dict, start_url: str) -> dict:
         "status": meeting["status"],
         **_schedule(meeting),
     }
-    view.update({
-        "created_at": iso(meeting["created_at"]),
-        "start_url": start_url,
-        "join_url": join_url(base, meeting),
-    })
+    view.update(
+        {
+            "created_at": iso(meeting["created_at"]),
+            "start_url": start_url,
+            "join_url": join_url(base, meeting),
+        }
+    )
     if registration_on(meeting):
         view["registration_url"] = registration_url(base, meeting)
     if meeting["password"]:
-        view.update({
-            "password": meeting["password"],
-            "h323_password": meeting["h323_password"],
-            "pstn_password": meeting["pstn_password"],
-            "encrypted_password": meeting["encrypted_password"],
-        })
+        view.update(
+            {
+                "password": meeting["password"],
+                "h323_password": meeting["h323_password"],
+                "pstn_password": meeting["pstn_password"],
+                "encrypted_password": meeting["encrypted_password"],
+            }
+        )
     view["settings"] = dict(meeting["settings"])
     view["pre_schedule"] = False
     view["creation_source"] = "open_api"
@@ -391,9 +394,19 @@ def registrant_view(base: str, meeting: dict, registrant: dict) -> dict:
         "email": registrant["email"],
         "first_name": registrant["first_name"],
         "last_name": registrant["last_name"],
-        "address": "", "city": "", "country": "", "zip": "", "state": "", "phone": "",
-        "industry": "", "org": "", "job_title": "", "purchasing_time_frame": "",
-        "role_in_purchase_process": "", "no_of_employees": "", "comments": "",
+        "address": "",
+        "city": "",
+        "country": "",
+        "zip": "",
+        "state": "",
+        "phone": "",
+        "industry": "",
+        "org": "",
+        "job_title": "",
+        "purchasing_time_frame": "",
+        "role_in_purchase_process": "",
+        "no_of_employees": "",
+        "comments": "",
         "custom_questions": [],
         "status": registrant["status"],
         "create_time": iso(registrant["created_at"]),

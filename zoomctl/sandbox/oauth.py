@@ -32,7 +32,13 @@ from urllib.parse import urlsplit
 from zoomctl.sandbox import ids, pages
 from zoomctl.sandbox.config import RuntimeConfig
 from zoomctl.sandbox.replies import (
-    Call, Reply, html_reply, json_reply, oauth_error, redirect, add_query,
+    Call,
+    Reply,
+    add_query,
+    html_reply,
+    json_reply,
+    oauth_error,
+    redirect,
 )
 from zoomctl.sandbox.tokens import authorization_code, mint_oauth_token, token_hash
 from zoomctl.sandbox.world import World
@@ -51,21 +57,23 @@ class OAuthServer:
 
     # ======================================================================= authorize
     def authorize(self, call: Call) -> Reply:
-        params = {k: call.arg(k) for k in (
-            "response_type", "client_id", "redirect_uri", "state", "code_challenge",
-            "code_challenge_method")}
+        params = {
+            k: call.arg(k)
+            for k in ("response_type", "client_id", "redirect_uri", "state", "code_challenge", "code_challenge_method")
+        }
         app = self.world.app_by_client_id(params["client_id"])
         if app is None or app["kind"] == "s2s":
-            return html_reply(400, pages.error_page(
-                "Invalid client", f"Invalid client_id: {params['client_id'] or ''}", 4702))
+            return html_reply(
+                400, pages.error_page("Invalid client", f"Invalid client_id: {params['client_id'] or ''}", 4702)
+            )
         redirect_uri = params["redirect_uri"] or ""
         if not redirect_uri_allowed(app, redirect_uri):
-            return html_reply(400, pages.error_page(
-                "Invalid redirect", f"Invalid redirect: {redirect_uri}", 4709))
+            return html_reply(400, pages.error_page("Invalid redirect", f"Invalid redirect: {redirect_uri}", 4709))
 
         def fail(error: str, description: str) -> Reply:
-            return redirect(add_query(redirect_uri, {
-                "error": error, "error_description": description, "state": params["state"]}))
+            return redirect(
+                add_query(redirect_uri, {"error": error, "error_description": description, "state": params["state"]})
+            )
 
         if params["response_type"] != "code":
             return fail("unsupported_response_type", "response_type must be code")
@@ -77,8 +85,13 @@ class OAuthServer:
             return fail("invalid_request", "code_challenge_method must be S256 or plain")
         if app["client_secret"] is None and challenge is None:
             return fail("invalid_request", "PKCE (code_challenge) is required for this app")
-        pending = {"app": app["key"], "redirect_uri": redirect_uri, "state": params["state"],
-                   "challenge": challenge, "method": method}
+        pending = {
+            "app": app["key"],
+            "redirect_uri": redirect_uri,
+            "state": params["state"],
+            "challenge": challenge,
+            "method": method,
+        }
 
         if self.config.auto_approve:
             user = self.world.find_user(self.config.auto_approve)
@@ -86,22 +99,32 @@ class OAuthServer:
             if problem:
                 return html_reply(400, pages.error_page("Auto-approve failed", problem))
             return self._approve(pending, user, self.config.auto_approve_shared_access)
-        return html_reply(200, self._consent(app, self._seal(pending)),
-                          {"Cache-Control": "no-store"})
+        return html_reply(200, self._consent(app, self._seal(pending)), {"Cache-Control": "no-store"})
 
     def consent(self, call: Call) -> Reply:
         """The consent form post (``POST /oauth/authorize``)."""
         form = call.form()
         pending = self._unseal(form.get("txn", ""))
         if pending is None:
-            return html_reply(400, pages.error_page(
-                "Authorization expired", "This authorization request is invalid or has "
-                "expired; start signing in again."))
+            return html_reply(
+                400,
+                pages.error_page(
+                    "Authorization expired",
+                    "This authorization request is invalid or has expired; start signing in again.",
+                ),
+            )
         app = self.world.apps[pending["app"]]
         if form.get("decision") != "allow":
-            return redirect(add_query(pending["redirect_uri"], {
-                "error": "access_denied", "error_description": "The user denied access",
-                "state": pending["state"]}))
+            return redirect(
+                add_query(
+                    pending["redirect_uri"],
+                    {
+                        "error": "access_denied",
+                        "error_description": "The user denied access",
+                        "state": pending["state"],
+                    },
+                )
+            )
         user = self.world.find_user(form.get("user", ""))
         problem = self._user_problem(app, user)
         if problem:
@@ -109,11 +132,17 @@ class OAuthServer:
         return self._approve(pending, user, form.get("shared_access") in ("1", "on", "true"))
 
     def _consent(self, app: dict, txn: str, error: str | None = None) -> str:
-        users = [u for u in self.world.users.values()
-                 if u["status"] == "active" and (app["kind"] != "admin" or _is_admin(u))]
-        return pages.consent_page(app_name=app["name"], scopes=app["scopes"], users=users,
-                                  txn=txn, show_shared_access=app["kind"] == "user",
-                                  error=error)
+        users = [
+            u for u in self.world.users.values() if u["status"] == "active" and (app["kind"] != "admin" or _is_admin(u))
+        ]
+        return pages.consent_page(
+            app_name=app["name"],
+            scopes=app["scopes"],
+            users=users,
+            txn=txn,
+            show_shared_access=app["kind"] == "user",
+            error=error,
+        )
 
     @staticmethod
     def _user_problem(app: dict, user: dict | None) -> str | None:
@@ -122,8 +151,7 @@ class OAuthServer:
         if user["status"] != "active":
             return f"The user {user['email']} is not active."
         if app["kind"] == "admin" and not _is_admin(user):
-            return (f"{user['email']} is not an admin of the account; only an admin can "
-                    "authorize an admin-managed app.")
+            return f"{user['email']} is not an admin of the account; only an admin can authorize an admin-managed app."
         return None
 
     def _approve(self, pending: dict, user: dict, shared_access: bool) -> Reply:
@@ -132,15 +160,18 @@ class OAuthServer:
         now = self.world.clock.time()
         self._prune_codes(now)
         self.world.codes[token_hash(code)] = {
-            "app": app["key"], "user_id": user["id"],
+            "app": app["key"],
+            "user_id": user["id"],
             "shared_access": bool(shared_access and app["kind"] == "user"),
-            "redirect_uri": pending["redirect_uri"], "challenge": pending["challenge"],
-            "method": pending["method"], "issued_at": now,
-            "expires_at": now + CODE_LIFETIME, "used": False,
+            "redirect_uri": pending["redirect_uri"],
+            "challenge": pending["challenge"],
+            "method": pending["method"],
+            "issued_at": now,
+            "expires_at": now + CODE_LIFETIME,
+            "used": False,
         }
         self.world.changed()
-        return redirect(add_query(pending["redirect_uri"],
-                                  {"code": code, "state": pending["state"]}))
+        return redirect(add_query(pending["redirect_uri"], {"code": code, "state": pending["state"]}))
 
     def _seal(self, pending: dict) -> str:
         data = dict(pending, exp=self.world.clock.time() + CONSENT_LIFETIME)
@@ -223,8 +254,7 @@ class OAuthServer:
             return oauth_error(400, "invalid_grant", "The user of this code no longer exists")
         record["used"] = True
         grant = self._new_grant(app, user["id"], record["shared_access"])
-        return json_reply(200, self._issue(app, grant, refresh=True),
-                          {"Cache-Control": "no-store"})
+        return json_reply(200, self._issue(app, grant, refresh=True), {"Cache-Control": "no-store"})
 
     def _refresh(self, app: dict, form: dict[str, str]) -> Reply:
         token = form.get("refresh_token") or ""
@@ -238,26 +268,27 @@ class OAuthServer:
             return oauth_error(400, "invalid_grant", INVALID_TOKEN)
         record["alive"] = False  # rotation: the used refresh token is dead from now on
         record["rotated_at"] = self.world.clock.time()
-        return json_reply(200, self._issue(app, grant, refresh=True),
-                          {"Cache-Control": "no-store"})
+        return json_reply(200, self._issue(app, grant, refresh=True), {"Cache-Control": "no-store"})
 
     def _account_credentials(self, app: dict, form: dict[str, str]) -> Reply:
         if form.get("account_id") != app["account_id"]:
             return oauth_error(400, "invalid_request", "Invalid account_id")
-        grant = next((g for g in self.world.grants.values()
-                      if g["app"] == app["key"] and g["alive"]), None)
+        grant = next((g for g in self.world.grants.values() if g["app"] == app["key"] and g["alive"]), None)
         if grant is None:
             grant = self._new_grant(app, self.world.account["owner_id"], False)
-        return json_reply(200, self._issue(app, grant, refresh=False),
-                          {"Cache-Control": "no-store"})
+        return json_reply(200, self._issue(app, grant, refresh=False), {"Cache-Control": "no-store"})
 
     def _new_grant(self, app: dict, user_id: str, shared_access: bool) -> dict:
         n = self.world.next_number("grant")
         grant = {
             "id": ids.zoom_id(self.world.data["seed"], "grant", n),
-            "app": app["key"], "user_id": user_id, "shared_access": bool(shared_access),
-            "scopes": list(app["scopes"]), "created_at": self.world.clock.time(),
-            "alive": True, "ended": None,
+            "app": app["key"],
+            "user_id": user_id,
+            "shared_access": bool(shared_access),
+            "scopes": list(app["scopes"]),
+            "created_at": self.world.clock.time(),
+            "alive": True,
+            "ended": None,
         }
         self.world.grants[grant["id"]] = grant
         self.world.changed()
@@ -267,30 +298,39 @@ class OAuthServer:
         now = self.world.clock.time()
         ttl = self.config.access_token_ttl
         self._prune_tokens(now)
-        common = dict(client_id=app["client_id"], user_id=grant["user_id"],
-                      account_id=self.world.account["id"], issued_at=now,
-                      grant_id=grant["id"])
+        common = dict(
+            client_id=app["client_id"],
+            user_id=grant["user_id"],
+            account_id=self.world.account["id"],
+            issued_at=now,
+            grant_id=grant["id"],
+        )
         access = mint_oauth_token(self.world.key, kind="access", expires_at=now + ttl, **common)
         self.world.tokens[token_hash(access)] = {
-            "kind": "access", "grant": grant["id"], "issued_at": now,
-            "expires_at": now + ttl, "alive": True}
+            "kind": "access",
+            "grant": grant["id"],
+            "issued_at": now,
+            "expires_at": now + ttl,
+            "alive": True,
+        }
         answer = {"access_token": access, "token_type": "bearer"}
         if refresh:
-            refresh_token = mint_oauth_token(self.world.key, kind="refresh", expires_at=None,
-                                             **common)
+            refresh_token = mint_oauth_token(self.world.key, kind="refresh", expires_at=None, **common)
             self.world.tokens[token_hash(refresh_token)] = {
-                "kind": "refresh", "grant": grant["id"], "issued_at": now,
-                "expires_at": None, "alive": True}
+                "kind": "refresh",
+                "grant": grant["id"],
+                "issued_at": now,
+                "expires_at": None,
+                "alive": True,
+            }
             answer["refresh_token"] = refresh_token
-        answer.update({"expires_in": ttl, "scope": " ".join(grant["scopes"]),
-                       "api_url": self.config.base_url})
+        answer.update({"expires_in": ttl, "scope": " ".join(grant["scopes"]), "api_url": self.config.base_url})
         self.world.changed()
         return answer
 
     def _prune_tokens(self, now: float) -> None:
         tokens = self.world.tokens
-        stale = [k for k, t in tokens.items()
-                 if t["kind"] == "access" and t["expires_at"] + PRUNE_AFTER < now]
+        stale = [k for k, t in tokens.items() if t["kind"] == "access" and t["expires_at"] + PRUNE_AFTER < now]
         for key in stale:
             del tokens[key]
 
@@ -310,8 +350,12 @@ class OAuthServer:
             return oauth_error(400, "invalid_request", "Token cannot be empty.")
         record = self.world.tokens.get(token_hash(token))
         grant = self.world.grants.get(record["grant"]) if record else None
-        if (grant is None or grant["app"] != app["key"] or not grant["alive"]
-                or (record["kind"] == "refresh" and not record["alive"])):
+        if (
+            grant is None
+            or grant["app"] != app["key"]
+            or not grant["alive"]
+            or (record["kind"] == "refresh" and not record["alive"])
+        ):
             return oauth_error(400, "invalid_request", INVALID_TOKEN)
         grant["alive"] = False
         grant["ended"] = "revoked"

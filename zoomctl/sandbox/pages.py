@@ -26,38 +26,40 @@ button[value=allow]{background:#0b5cff;color:#fff}button[value=deny]{background:
 
 def _page(title: str, content: str) -> str:
     return (
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         f"<title>{escape(title)} - Zoom (zoomctl sandbox)</title>"
         f"<style>{_STYLE}</style></head><body><main>{content}"
-        "<p class=\"muted\">zoomctl sandbox: a local emulator of Zoom, not zoom.us.</p>"
+        '<p class="muted">zoomctl sandbox: a local emulator of Zoom, not zoom.us.</p>'
         "</main></body></html>\n"
     )
 
 
-def consent_page(*, app_name: str, scopes: list[str], users: list[dict], txn: str,
-                 show_shared_access: bool, error: str | None = None) -> str:
+def consent_page(
+    *, app_name: str, scopes: list[str], users: list[dict], txn: str, show_shared_access: bool, error: str | None = None
+) -> str:
     options = "".join(
-        f"<option value=\"{escape(u['email'])}\">{escape(u['display_name'])} "
+        f'<option value="{escape(u["email"])}">{escape(u["display_name"])} '
         f"&lt;{escape(u['email'])}&gt; ({'Licensed' if u['type'] == 2 else 'Basic'})</option>"
         for u in users
     )
     scope_items = "".join(f"<li><code>{escape(s)}</code></li>" for s in scopes)
     shared = (
-        "<label><input type=\"checkbox\" id=\"shared_access\" name=\"shared_access\" "
-        f"value=\"1\"> {escape(SHARED_ACCESS_LABEL)}</label>"
-        if show_shared_access else ""
+        '<label><input type="checkbox" id="shared_access" name="shared_access" '
+        f'value="1"> {escape(SHARED_ACCESS_LABEL)}</label>'
+        if show_shared_access
+        else ""
     )
-    problem = f"<p class=\"error\" id=\"error\">{escape(error)}</p>" if error else ""
+    problem = f'<p class="error" id="error">{escape(error)}</p>' if error else ""
     content = (
         f"<h1>{escape(app_name)} would like to access your Zoom account</h1>{problem}"
-        f"<p>It asks for these permissions:</p><ul id=\"scopes\">{scope_items}</ul>"
-        "<form method=\"post\" action=\"/oauth/authorize\" id=\"consent\">"
-        f"<input type=\"hidden\" name=\"txn\" value=\"{escape(txn)}\">"
-        "<label for=\"user\">Sign in as</label>"
-        f"<select id=\"user\" name=\"user\">{options}</select>{shared}"
-        "<div class=\"buttons\">"
-        "<button type=\"submit\" id=\"allow\" name=\"decision\" value=\"allow\">Allow</button>"
-        "<button type=\"submit\" id=\"deny\" name=\"decision\" value=\"deny\">Deny</button>"
+        f'<p>It asks for these permissions:</p><ul id="scopes">{scope_items}</ul>'
+        '<form method="post" action="/oauth/authorize" id="consent">'
+        f'<input type="hidden" name="txn" value="{escape(txn)}">'
+        '<label for="user">Sign in as</label>'
+        f'<select id="user" name="user">{options}</select>{shared}'
+        '<div class="buttons">'
+        '<button type="submit" id="allow" name="decision" value="allow">Allow</button>'
+        '<button type="submit" id="deny" name="decision" value="deny">Deny</button>'
         "</div></form>"
     )
     return _page("Authorize app", content)
@@ -65,11 +67,10 @@ def consent_page(*, app_name: str, scopes: list[str], users: list[dict], txn: st
 
 def error_page(title: str, message: str, code: int | None = None) -> str:
     suffix = f" ({code:,})" if code is not None else ""
-    content = (f"<h1 id=\"title\">{escape(title)}</h1>"
-               f"<p class=\"error\" id=\"error\">{escape(message)}{suffix}</p>")
+    content = f'<h1 id="title">{escape(title)}</h1><p class="error" id="error">{escape(message)}{suffix}</p>'
     return _page(title, content)
 
 
 def landing_page(title: str, lines: list[str]) -> str:
     body = "".join(f"<p>{escape(line)}</p>" for line in lines)
-    return _page(title, f"<h1 id=\"title\">{escape(title)}</h1>{body}")
+    return _page(title, f'<h1 id="title">{escape(title)}</h1>{body}')

@@ -43,8 +43,7 @@ def page_size(raw: str | None) -> int:
 
 
 def make_token(key: bytes, listing: str, offset: int, now: float) -> str:
-    body = b64url(json.dumps({"l": listing, "o": offset, "t": int(now)},
-                             separators=(",", ":")).encode())
+    body = b64url(json.dumps({"l": listing, "o": offset, "t": int(now)}, separators=(",", ":")).encode())
     sig = b64url(hmac.new(key, body.encode(), hashlib.sha256).digest()[:12])
     return f"{body}.{sig}"
 
@@ -64,8 +63,15 @@ def read_token(key: bytes, listing: str, token: str, now: float) -> int:
     return int(data.get("o", 0))
 
 
-def paginate(key: bytes, listing: str, items: list, query_size: str | None,
-             query_token: str | None, query_number: str | None, now: float) -> tuple[list, dict]:
+def paginate(
+    key: bytes,
+    listing: str,
+    items: list,
+    query_size: str | None,
+    query_token: str | None,
+    query_number: str | None,
+    now: float,
+) -> tuple[list, dict]:
     """One page of ``items`` and Zoom's paging fields for it."""
     size = page_size(query_size)
     if query_token:
@@ -81,7 +87,7 @@ def paginate(key: bytes, listing: str, items: list, query_size: str | None,
     else:
         offset = 0
     total = len(items)
-    page = items[offset: offset + size]
+    page = items[offset : offset + size]
     more = offset + size < total
     fields = {
         "page_count": math.ceil(total / size) if total else 0,

@@ -77,8 +77,9 @@ def redirect(location: str) -> Reply:
     return Reply(302, b"", None, {"Location": location, "Cache-Control": "no-store"})
 
 
-def api_error(status: int, code: int, message: str, errors: list[dict] | None = None,
-              headers: dict[str, str] | None = None) -> Reply:
+def api_error(
+    status: int, code: int, message: str, errors: list[dict] | None = None, headers: dict[str, str] | None = None
+) -> Reply:
     body: dict[str, Any] = {"code": code, "message": message}
     if errors:
         body["errors"] = errors
@@ -86,8 +87,7 @@ def api_error(status: int, code: int, message: str, errors: list[dict] | None = 
 
 
 def oauth_error(status: int, error: str, reason: str) -> Reply:
-    return json_reply(status, {"reason": reason, "error": error},
-                      {"Cache-Control": "no-store"})
+    return json_reply(status, {"reason": reason, "error": error}, {"Cache-Control": "no-store"})
 
 
 def add_query(url: str, params: dict[str, str | None]) -> str:

@@ -17,9 +17,9 @@ import threading
 import time
 import traceback
 from collections import Counter
+from collections.abc import Callable
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Callable
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from zoomctl.sandbox import admin, links, pages
@@ -31,7 +31,14 @@ from zoomctl.sandbox.faults import FaultAction, FaultSet
 from zoomctl.sandbox.limits import CATEGORIES, QPS_MESSAGE, RateLimiter
 from zoomctl.sandbox.oauth import OAuthServer
 from zoomctl.sandbox.replies import (
-    BadBody, Call, Reply, api_error, empty_reply, html_reply, json_reply, oauth_error,
+    BadBody,
+    Call,
+    Reply,
+    api_error,
+    empty_reply,
+    html_reply,
+    json_reply,
+    oauth_error,
 )
 from zoomctl.sandbox.world import World
 
@@ -40,16 +47,17 @@ __all__ = ["Sandbox", "describe"]
 _API_ROUTES: list[tuple[re.Pattern, dict[str, str]]] = [
     (re.compile(r"^/v2/users/?$"), {"GET": "users"}),
     (re.compile(r"^/v2/users/(?P<userId>[^/]+)/?$"), {"GET": "user"}),
-    (re.compile(r"^/v2/users/(?P<userId>[^/]+)/meetings/?$"),
-     {"GET": "meetings", "POST": "meetingCreate"}),
-    (re.compile(r"^/v2/meetings/(?P<meetingId>[^/]+)/?$"),
-     {"GET": "meeting", "PATCH": "meetingUpdate", "DELETE": "meetingDelete"}),
-    (re.compile(r"^/v2/meetings/(?P<meetingId>[^/]+)/registrants/?$"),
-     {"GET": "meetingRegistrants", "POST": "meetingRegistrantCreate"}),
-    (re.compile(r"^/v2/meetings/(?P<meetingId>[^/]+)/registrants/status/?$"),
-     {"PUT": "meetingRegistrantStatus"}),
-    (re.compile(r"^/v2/meetings/(?P<meetingId>[^/]+)/batch_registrants/?$"),
-     {"POST": "addBatchRegistrants"}),
+    (re.compile(r"^/v2/users/(?P<userId>[^/]+)/meetings/?$"), {"GET": "meetings", "POST": "meetingCreate"}),
+    (
+        re.compile(r"^/v2/meetings/(?P<meetingId>[^/]+)/?$"),
+        {"GET": "meeting", "PATCH": "meetingUpdate", "DELETE": "meetingDelete"},
+    ),
+    (
+        re.compile(r"^/v2/meetings/(?P<meetingId>[^/]+)/registrants/?$"),
+        {"GET": "meetingRegistrants", "POST": "meetingRegistrantCreate"},
+    ),
+    (re.compile(r"^/v2/meetings/(?P<meetingId>[^/]+)/registrants/status/?$"), {"PUT": "meetingRegistrantStatus"}),
+    (re.compile(r"^/v2/meetings/(?P<meetingId>[^/]+)/batch_registrants/?$"), {"POST": "addBatchRegistrants"}),
 ]
 _PAGE_ROUTES: list[tuple[re.Pattern, str, Callable]] = [
     (re.compile(r"^/j/(?P<id>[^/]+)/?$"), "page.join", links.join),
@@ -68,8 +76,7 @@ class Sandbox:
             options = dataclasses.replace(options, **overrides)
         self.options = options
         self.clock = SandboxClock()
-        self.world = World(self.clock, state_path=options.state_path, seed=options.seed,
-                           users=options.users)
+        self.world = World(self.clock, state_path=options.state_path, seed=options.seed, users=options.users)
         self.config = RuntimeConfig(options)
         self.limiter = RateLimiter(options.rate_limits, options.daily_meeting_limit)
         self.faults = FaultSet()
@@ -83,7 +90,7 @@ class Sandbox:
         self._thread: threading.Thread | None = None
 
     # ------------------------------------------------------------------ lifecycle
-    def start(self) -> "Sandbox":
+    def start(self) -> Sandbox:
         """Listen and serve in a daemon thread; returns self."""
         if self._server is not None:
             return self
@@ -93,11 +100,13 @@ class Sandbox:
         server.sandbox = self
         port = server.server_address[1]
         url_host = {"": "127.0.0.1", "0.0.0.0": "127.0.0.1", "::": "[::1]"}.get(
-            host, f"[{host}]" if ":" in host else host)
+            host, f"[{host}]" if ":" in host else host
+        )
         self.config.base_url = f"http://{url_host}:{port}"
         self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02},
-                                        name=f"zoomctl-sandbox-{port}", daemon=True)
+        self._thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.02}, name=f"zoomctl-sandbox-{port}", daemon=True
+        )
         self._thread.start()
         return self
 
@@ -121,7 +130,7 @@ class Sandbox:
         finally:
             self.stop()
 
-    def __enter__(self) -> "Sandbox":
+    def __enter__(self) -> Sandbox:
         return self.start()
 
     def __exit__(self, *exc) -> None:
@@ -172,8 +181,9 @@ class Sandbox:
         with self._stats_lock:
             self._stats.clear()
 
-    def configure(self, *, rate_limits: dict[str, int] | None = None,
-                  daily_meeting_limit: int | None = None, **settings) -> dict:
+    def configure(
+        self, *, rate_limits: dict[str, int] | None = None, daily_meeting_limit: int | None = None, **settings
+    ) -> dict:
         """Change runtime settings (``RuntimeConfig.FIELDS``) and limits."""
         if settings:
             self.config.update(**settings)
@@ -182,8 +192,11 @@ class Sandbox:
 
     def config_dict(self) -> dict:
         limits = self.limiter.config()
-        return {**self.config.to_dict(), "rate_limits": limits["qps"],
-                "daily_meeting_limit": limits["daily_meeting_limit"]}
+        return {
+            **self.config.to_dict(),
+            "rate_limits": limits["qps"],
+            "daily_meeting_limit": limits["daily_meeting_limit"],
+        }
 
     # ------------------------------------------------------------------ events
     def event(self, type: str, **details) -> dict:  # noqa: A002 - the event's JSON field
@@ -196,12 +209,12 @@ class Sandbox:
             if type == "user_deleted":
                 return {"type": type, "user": world.delete_user(_need(details, "user"))["id"]}
             if type in ("user_downgraded", "user_upgraded"):
-                user = world.set_user_type(_need(details, "user"),
-                                           1 if type == "user_downgraded" else 2)
+                user = world.set_user_type(_need(details, "user"), 1 if type == "user_downgraded" else 2)
                 return {"type": type, "user": user["id"], "user_type": user["type"]}
             if type in ("user_deactivated", "user_activated"):
-                user = world.set_user_status(_need(details, "user"),
-                                             "inactive" if type == "user_deactivated" else "active")
+                user = world.set_user_status(
+                    _need(details, "user"), "inactive" if type == "user_deactivated" else "active"
+                )
                 return {"type": type, "user": user["id"], "status": user["status"]}
             if type == "meeting_deleted":
                 meeting = world.delete_meeting(_need(details, "meeting_id"))
@@ -236,7 +249,7 @@ class Sandbox:
         """The reply for one request, or ``None`` when the connection must be dropped."""
         if call.path == "/_sandbox" or call.path.startswith("/_sandbox/"):
             with self.world.transaction():
-                return admin.handle(self, call, call.path[len("/_sandbox"):]), None
+                return admin.handle(self, call, call.path[len("/_sandbox") :]), None
         routed = self._route(call)
         if isinstance(routed, Reply):
             return routed, None
@@ -255,8 +268,11 @@ class Sandbox:
             with self.world.transaction():
                 reply = handler()
         except BadBody:
-            reply = (oauth_error(400, "invalid_request", "Invalid request body")
-                     if kind == "oauth" else api_error(400, 300, "Invalid request body."))
+            reply = (
+                oauth_error(400, "invalid_request", "Invalid request body")
+                if kind == "oauth"
+                else api_error(400, 300, "Invalid request body.")
+            )
         except Exception:  # a sandbox bug: answer like a server error, say why on stderr
             traceback.print_exc(file=sys.stderr)
             reply = api_error(500, 500, "Internal sandbox error.")
@@ -274,8 +290,11 @@ class Sandbox:
                     if operation is None:
                         return api_error(405, 405, f"Method not allowed: {method} {path}.")
                     params = {k: unquote(v) for k, v in match.groupdict().items()}
-                    return ((operation,), "api",
-                            lambda: self.api.handle(operation, call, params))
+                    return (
+                        (operation,),
+                        "api",
+                        lambda operation=operation, params=params: self.api.handle(operation, call, params),
+                    )
             return api_error(404, 404, f"No such API: {method} {path}.")
         if path == "/oauth/authorize":
             if method == "GET":
@@ -296,12 +315,23 @@ class Sandbox:
                 match = pattern.match(path)
                 if match:
                     ident = unquote(match.group("id"))
-                    return (name,), "html", lambda: page(self.world, call, ident)
+                    return (name,), "html", lambda page=page, ident=ident: page(self.world, call, ident)
             if path in ("/", ""):
-                return ("page.index",), "html", lambda: html_reply(200, pages.landing_page(
-                    "zoomctl sandbox", [f"OAuth: {self.oauth_base_url}/oauth/authorize",
-                                        f"API: {self.api_base_url}",
-                                        f"Admin: {self.base_url}/_sandbox"]))
+                return (
+                    ("page.index",),
+                    "html",
+                    lambda: html_reply(
+                        200,
+                        pages.landing_page(
+                            "zoomctl sandbox",
+                            [
+                                f"OAuth: {self.oauth_base_url}/oauth/authorize",
+                                f"API: {self.api_base_url}",
+                                f"Admin: {self.base_url}/_sandbox",
+                            ],
+                        ),
+                    ),
+                )
         return html_reply(404, pages.error_page("Not found", f"Nothing at {path}."))
 
     def _fault_reply(self, action: FaultAction, kind: str, operation: str) -> Reply:
@@ -310,9 +340,15 @@ class Sandbox:
         headers: dict[str, str] = {}
         if kind == "api" and status == 429 and self.config.rate_limit_headers:
             category = CATEGORIES.get(operation, "Light")
-            headers.update({"X-RateLimit-Category": category, "X-RateLimit-Type": "QPS",
-                            "X-RateLimit-Limit": str(self.limiter.qps.get(category, 0)),
-                            "X-RateLimit-Remaining": "0", "Retry-After": "1"})
+            headers.update(
+                {
+                    "X-RateLimit-Category": category,
+                    "X-RateLimit-Type": "QPS",
+                    "X-RateLimit-Limit": str(self.limiter.qps.get(category, 0)),
+                    "X-RateLimit-Remaining": "0",
+                    "Retry-After": "1",
+                }
+            )
         if action.retry_after is not None:
             headers["Retry-After"] = action.retry_after
         code = action.code if action.code is not None else _default_code(status)
@@ -321,17 +357,20 @@ class Sandbox:
         if body == "empty":
             return empty_reply(status, headers)
         if body == "xml":
-            xml = ("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-                   f"<error><code>{code}</code><message>{_xml(message)}</message></error>\n")
+            xml = (
+                '<?xml version="1.0" encoding="UTF-8"?>\n'
+                f"<error><code>{code}</code><message>{_xml(message)}</message></error>\n"
+            )
             return Reply(status, xml.encode(), "application/xml;charset=UTF-8", headers)
         if body == "html":
-            html = (f"<html>\r\n<head><title>{status} {phrase}</title></head>\r\n<body>\r\n"
-                    f"<center><h1>{status} {phrase}</h1></center>\r\n<hr><center>nginx</center>"
-                    "\r\n</body>\r\n</html>\r\n")
+            html = (
+                f"<html>\r\n<head><title>{status} {phrase}</title></head>\r\n<body>\r\n"
+                f"<center><h1>{status} {phrase}</h1></center>\r\n<hr><center>nginx</center>"
+                "\r\n</body>\r\n</html>\r\n"
+            )
             return html_reply(status, html, headers)
         if body == "text":
-            return Reply(status, f"{status} {phrase}: {message}\n".encode(),
-                         "text/plain;charset=utf-8", headers)
+            return Reply(status, f"{status} {phrase}: {message}\n".encode(), "text/plain;charset=utf-8", headers)
         if kind == "oauth":
             error = {400: "invalid_request", 401: "invalid_client"}.get(status, "server_error")
             reply = oauth_error(status, error, message)
@@ -417,9 +456,13 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(json_reply(400, {"code": 300, "message": "Bad request body."}))
             return
         parts = urlsplit(self.path)
-        call = Call(method=self.command, path=parts.path or "/",
-                    query=parse_qs(parts.query, keep_blank_values=True), headers=self.headers,
-                    body=body)
+        call = Call(
+            method=self.command,
+            path=parts.path or "/",
+            query=parse_qs(parts.query, keep_blank_values=True),
+            headers=self.headers,
+            body=body,
+        )
         reply, _action = sandbox.dispatch(call)
         if reply is None:
             self._drop()

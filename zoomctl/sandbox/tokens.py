@@ -37,8 +37,17 @@ def _jwt(key: bytes, payload: dict) -> str:
     return signing_input + "." + b64url(signature)
 
 
-def mint_oauth_token(key: bytes, *, kind: str, client_id: str, user_id: str, account_id: str,
-                     issued_at: float, expires_at: float | None, grant_id: str) -> str:
+def mint_oauth_token(
+    key: bytes,
+    *,
+    kind: str,
+    client_id: str,
+    user_id: str,
+    account_id: str,
+    issued_at: float,
+    expires_at: float | None,
+    grant_id: str,
+) -> str:
     """An access or refresh token (``kind`` is ``"access"`` or ``"refresh"``)."""
     iat = int(issued_at)
     exp = int(expires_at) if expires_at is not None else iat + REFRESH_TOKEN_JWT_LIFETIME
@@ -63,8 +72,7 @@ def mint_oauth_token(key: bytes, *, kind: str, client_id: str, user_id: str, acc
     return _jwt(key, payload)
 
 
-def mint_start_token(key: bytes, *, meeting_id: int, user_id: str, issued_at: float,
-                     expires_at: float) -> str:
+def mint_start_token(key: bytes, *, meeting_id: int, user_id: str, issued_at: float, expires_at: float) -> str:
     """The host token carried in a ``start_url`` (``zak=``); valid for two hours."""
     payload = {
         "aud": "clientsm",

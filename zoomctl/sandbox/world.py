@@ -21,9 +21,10 @@ import os
 import secrets
 import tempfile
 import threading
-from datetime import datetime, timedelta, timezone
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from zoomctl.sandbox import ids
 from zoomctl.sandbox.clock import SandboxClock
@@ -41,31 +42,41 @@ USER_SCOPES = ["meeting:read", "meeting:write", "user:read"]
 ADMIN_SCOPES = ["meeting:read:admin", "meeting:write:admin", "user:read:admin"]
 
 _NAMES = [
-    ("Ava", "Fischer"), ("Liam", "Okafor"), ("Mia", "Tanaka"), ("Noah", "Berg"),
-    ("Zoe", "Moreau"), ("Ethan", "Silva"), ("Lena", "Kowalski"), ("Omar", "Haddad"),
-    ("Ines", "Romero"), ("Jonas", "Lindqvist"), ("Priya", "Nair"), ("Kai", "Yamamoto"),
-    ("Sara", "Conti"), ("Mateo", "Garcia"), ("Freya", "Nielsen"), ("Yusuf", "Demir"),
+    ("Ava", "Fischer"),
+    ("Liam", "Okafor"),
+    ("Mia", "Tanaka"),
+    ("Noah", "Berg"),
+    ("Zoe", "Moreau"),
+    ("Ethan", "Silva"),
+    ("Lena", "Kowalski"),
+    ("Omar", "Haddad"),
+    ("Ines", "Romero"),
+    ("Jonas", "Lindqvist"),
+    ("Priya", "Nair"),
+    ("Kai", "Yamamoto"),
+    ("Sara", "Conti"),
+    ("Mateo", "Garcia"),
+    ("Freya", "Nielsen"),
+    ("Yusuf", "Demir"),
 ]
-_TIMEZONES = ["America/New_York", "Europe/Berlin", "UTC", "America/Los_Angeles",
-              "Asia/Tokyo", "Europe/London"]
+_TIMEZONES = ["America/New_York", "Europe/Berlin", "UTC", "America/Los_Angeles", "Asia/Tokyo", "Europe/London"]
 _ROLES = {"0": "Owner", "1": "Admin", "2": "Member"}
-_EPOCH = datetime(2024, 1, 15, 9, 0, tzinfo=timezone.utc)
+_EPOCH = datetime(2024, 1, 15, 9, 0, tzinfo=UTC)
 
 
 def iso(ts: float | datetime) -> str:
     """Zoom's timestamp format: ``yyyy-MM-ddTHH:mm:ssZ`` in UTC."""
     if isinstance(ts, datetime):
-        dt = ts.astimezone(timezone.utc)
+        dt = ts.astimezone(UTC)
     else:
-        dt = datetime.fromtimestamp(ts, tz=timezone.utc)
+        dt = datetime.fromtimestamp(ts, tz=UTC)
     return dt.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 # --------------------------------------------------------------------------- seeding
 
 
-def _user(seed: str, index: int, account: dict, *, user_type: int, role_id: str,
-          status: str) -> dict:
+def _user(seed: str, index: int, account: dict, *, user_type: int, role_id: str, status: str) -> dict:
     first, last = _NAMES[index % len(_NAMES)]
     suffix = "" if index < len(_NAMES) else str(index // len(_NAMES) + 1)
     email = f"{first.lower()}.{last.lower()}{suffix}@{EMAIL_DOMAIN}"
@@ -120,39 +131,56 @@ def seed_world(seed: str = "zoomctl", users: int = 5) -> dict:
     }
     people = [_user(seed, 0, account, user_type=2, role_id="0", status="active")]
     for i in range(1, users + 1):
-        people.append(_user(
-            seed, i, account,
-            user_type=2 if i % 2 == 1 else 1,
-            role_id="1" if i == 1 else "2",
-            status="inactive" if i == users else "active",
-        ))
+        people.append(
+            _user(
+                seed,
+                i,
+                account,
+                user_type=2 if i % 2 == 1 else 1,
+                role_id="1" if i == 1 else "2",
+                status="inactive" if i == users else "active",
+            )
+        )
     account["owner_id"] = people[0]["id"]
 
     redirect = f"https://app.{EMAIL_DOMAIN}/oauth/callback"
     apps = {
         "public": {
-            "key": "public", "name": "zoomctl (public client, PKCE)", "kind": "user",
-            "client_id": ids.zoom_id(seed, "app", "public"), "client_secret": None,
-            "redirect_uris": [redirect], "scopes": list(USER_SCOPES),
+            "key": "public",
+            "name": "zoomctl (public client, PKCE)",
+            "kind": "user",
+            "client_id": ids.zoom_id(seed, "app", "public"),
+            "client_secret": None,
+            "redirect_uris": [redirect],
+            "scopes": list(USER_SCOPES),
         },
         "confidential": {
-            "key": "confidential", "name": "zoomctl (confidential client)", "kind": "user",
+            "key": "confidential",
+            "name": "zoomctl (confidential client)",
+            "kind": "user",
             "client_id": ids.zoom_id(seed, "app", "confidential"),
             "client_secret": ids.alnum(seed, 32, "secret", "confidential"),
-            "redirect_uris": [redirect], "scopes": list(USER_SCOPES),
+            "redirect_uris": [redirect],
+            "scopes": list(USER_SCOPES),
         },
         "admin": {
-            "key": "admin", "name": "zoomctl (admin-managed)", "kind": "admin",
+            "key": "admin",
+            "name": "zoomctl (admin-managed)",
+            "kind": "admin",
             "client_id": ids.zoom_id(seed, "app", "admin"),
             "client_secret": ids.alnum(seed, 32, "secret", "admin"),
-            "redirect_uris": [redirect], "scopes": list(ADMIN_SCOPES),
+            "redirect_uris": [redirect],
+            "scopes": list(ADMIN_SCOPES),
         },
         "s2s": {
-            "key": "s2s", "name": "zoomctl (Server-to-Server OAuth)", "kind": "s2s",
+            "key": "s2s",
+            "name": "zoomctl (Server-to-Server OAuth)",
+            "kind": "s2s",
             "account_id": account["id"],
             "client_id": ids.zoom_id(seed, "app", "s2s"),
             "client_secret": ids.alnum(seed, 32, "secret", "s2s"),
-            "redirect_uris": [], "scopes": list(ADMIN_SCOPES),
+            "redirect_uris": [],
+            "scopes": list(ADMIN_SCOPES),
         },
     }
     return {
@@ -179,8 +207,9 @@ def seed_world(seed: str = "zoomctl", users: int = 5) -> dict:
 class World:
     """The live state plus its persistence. See the module docstring."""
 
-    def __init__(self, clock: SandboxClock, *, state_path: str | os.PathLike | None = None,
-                 seed: str = "zoomctl", users: int = 5):
+    def __init__(
+        self, clock: SandboxClock, *, state_path: str | os.PathLike | None = None, seed: str = "zoomctl", users: int = 5
+    ):
         self.lock = threading.RLock()
         self.clock = clock
         self.state_path = Path(state_path) if state_path else None
@@ -272,9 +301,7 @@ class World:
             user_id = user["id"]
         killed = 0
         for grant in self.grants.values():
-            if grant["app"] == app_key and grant["alive"] and (
-                user_id is None or grant["user_id"] == user_id
-            ):
+            if grant["app"] == app_key and grant["alive"] and (user_id is None or grant["user_id"] == user_id):
                 grant["alive"] = False
                 grant["ended"] = "uninstalled"
                 killed += 1
@@ -351,7 +378,7 @@ class World:
             self._write()
 
     @contextlib.contextmanager
-    def transaction(self) -> Iterator["World"]:
+    def transaction(self) -> Iterator[World]:
         """Hold the world for one request: fresh from disk, written back if changed."""
         with self.lock:
             with self._file_lock():
@@ -421,8 +448,7 @@ class World:
             return
         directory = self.state_path.parent
         directory.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{self.state_path.name}.", suffix=".tmp",
-                                   dir=directory)
+        fd, tmp = tempfile.mkstemp(prefix=f".{self.state_path.name}.", suffix=".tmp", dir=directory)
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
                 json.dump(self.data, handle, indent=1)  # insertion order matters (listings)

@@ -44,10 +44,17 @@ def _meeting_from(row: Row, prefix: str = "m_") -> MeetingLink | None:
     if row[prefix + "id"] is None:
         return None
     return MeetingLink(
-        id=row[prefix + "id"], company_id=row[prefix + "company_id"], booking_id=row[prefix + "booking_id"],
-        class_session_id=row[prefix + "session_id"], zoom_meeting_id=row[prefix + "zoom_meeting_id"],
-        host_zoom_user_id=row[prefix + "host"], join_url=row[prefix + "join_url"], password=row[prefix + "password"],
-        marker=row[prefix + "marker"], status=row[prefix + "status"], last_error=row[prefix + "last_error"],
+        id=row[prefix + "id"],
+        company_id=row[prefix + "company_id"],
+        booking_id=row[prefix + "booking_id"],
+        class_session_id=row[prefix + "session_id"],
+        zoom_meeting_id=row[prefix + "zoom_meeting_id"],
+        host_zoom_user_id=row[prefix + "host"],
+        join_url=row[prefix + "join_url"],
+        password=row[prefix + "password"],
+        marker=row[prefix + "marker"],
+        status=row[prefix + "status"],
+        last_error=row[prefix + "last_error"],
     )
 
 
@@ -55,25 +62,51 @@ def _booking(row: Row) -> Booking:
     registration = None
     if row["r_id"] is not None:
         registration = Registration(
-            id=row["r_id"], meeting_id=row["r_meeting_id"], booking_id=row["id"], zoom_registrant_id=row["r_zoom_id"],
-            join_url=row["r_join_url"], status=row["r_status"], last_error=row["r_last_error"],
+            id=row["r_id"],
+            meeting_id=row["r_meeting_id"],
+            booking_id=row["id"],
+            zoom_registrant_id=row["r_zoom_id"],
+            join_url=row["r_join_url"],
+            status=row["r_status"],
+            last_error=row["r_last_error"],
         )
     is_class = row["class_session_id"] is not None
     return Booking(
-        id=row["id"], company_id=row["company_id"], kind="class" if is_class else "service",
-        service_id=row["service_id"], service=row["service_name"], class_id=row["class_id"],
-        class_name=row["class_name"], session_id=row["class_session_id"], provider_id=row["provider_id"],
-        provider=row["provider_name"], provider_zoom_user_id=row["provider_zoom_user_id"], client_id=row["client_id"],
-        client_email=row["client_email"], client_name=row["client_name"], starts_at=row["starts_at"],
-        ends_at=row["ends_at"], status=row["status"], is_test=bool(row["is_test"]),
+        id=row["id"],
+        company_id=row["company_id"],
+        kind="class" if is_class else "service",
+        service_id=row["service_id"],
+        service=row["service_name"],
+        class_id=row["class_id"],
+        class_name=row["class_name"],
+        session_id=row["class_session_id"],
+        provider_id=row["provider_id"],
+        provider=row["provider_name"],
+        provider_zoom_user_id=row["provider_zoom_user_id"],
+        client_id=row["client_id"],
+        client_email=row["client_email"],
+        client_name=row["client_name"],
+        starts_at=row["starts_at"],
+        ends_at=row["ends_at"],
+        status=row["status"],
+        is_test=bool(row["is_test"]),
         online=bool(row["class_online"] if is_class else row["service_online"]),
-        meeting=_meeting_from(row), registration=registration,
+        meeting=_meeting_from(row),
+        registration=registration,
     )
 
 
 def insert_booking(
-    store: Store, company_id: int, *, provider_id: int, client_id: int, starts_at: str, ends_at: str,
-    service_id: int | None = None, class_session_id: int | None = None, is_test: bool = False,
+    store: Store,
+    company_id: int,
+    *,
+    provider_id: int,
+    client_id: int,
+    starts_at: str,
+    ends_at: str,
+    service_id: int | None = None,
+    class_session_id: int | None = None,
+    is_test: bool = False,
 ) -> int:
     return store.insert(
         "INSERT INTO bookings (company_id, service_id, class_session_id, provider_id, client_id, starts_at, ends_at,"
@@ -88,9 +121,16 @@ def booking(store: Store, company_id: int, booking_id: int) -> Booking | None:
 
 
 def bookings(
-    store: Store, company_id: int, *, since: str | None = None, ends_after: str | None = None,
-    is_test: bool | None = None, status: str | None = None, link_status: str | None = None,
-    session_id: int | None = None, ids: list[int] | None = None,
+    store: Store,
+    company_id: int,
+    *,
+    since: str | None = None,
+    ends_after: str | None = None,
+    is_test: bool | None = None,
+    status: str | None = None,
+    link_status: str | None = None,
+    session_id: int | None = None,
+    ids: list[int] | None = None,
 ) -> list[Booking]:
     sql = _BOOKING_SQL + "WHERE b.company_id = ?"
     params: list[Any] = [company_id]
@@ -162,8 +202,13 @@ def delete_bookings(store: Store, booking_ids: list[int]) -> None:
 
 
 def provider_busy(
-    store: Store, provider_id: int, starts_at: str, ends_at: str, *,
-    exclude_booking_id: int | None = None, exclude_session_id: int | None = None,
+    store: Store,
+    provider_id: int,
+    starts_at: str,
+    ends_at: str,
+    *,
+    exclude_booking_id: int | None = None,
+    exclude_session_id: int | None = None,
 ) -> str | None:
     """What already holds the provider between ``starts_at`` and ``ends_at`` (None if free)."""
     row = store.one(
@@ -233,7 +278,12 @@ _MEETING_SQL = (
 
 
 def insert_meeting(
-    store: Store, company_id: int, marker: str, *, booking_id: int | None = None, session_id: int | None = None,
+    store: Store,
+    company_id: int,
+    marker: str,
+    *,
+    booking_id: int | None = None,
+    session_id: int | None = None,
     host: str | None = None,
 ) -> MeetingLink:
     now = now_db()
@@ -258,8 +308,7 @@ def meeting_of_session(store: Store, session_id: int) -> MeetingLink | None:
 def meetings_from(store: Store, company_id: int, since: str) -> list[MeetingLink]:
     """Meetings of bookings or class sessions starting at or after ``since``."""
     rows = store.all(
-        _MEETING_SQL.replace("FROM meetings ", "FROM meetings m ")
-        + "WHERE m.company_id = ? AND ("
+        _MEETING_SQL.replace("FROM meetings ", "FROM meetings m ") + "WHERE m.company_id = ? AND ("
         " EXISTS (SELECT 1 FROM bookings b WHERE b.id = m.booking_id AND b.starts_at >= ?)"
         " OR EXISTS (SELECT 1 FROM class_sessions s WHERE s.id = m.class_session_id AND s.starts_at >= ?))"
         " ORDER BY m.id",
@@ -269,7 +318,12 @@ def meetings_from(store: Store, company_id: int, since: str) -> list[MeetingLink
 
 
 def set_meeting_created(
-    store: Store, meeting_id: int, zoom_meeting_id: int, host: str | None, join_url: str | None, password: str | None,
+    store: Store,
+    meeting_id: int,
+    zoom_meeting_id: int,
+    host: str | None,
+    join_url: str | None,
+    password: str | None,
 ) -> None:
     store.execute(
         "UPDATE meetings SET zoom_meeting_id = ?, host_zoom_user_id = COALESCE(?, host_zoom_user_id), join_url = ?,"
@@ -279,7 +333,12 @@ def set_meeting_created(
 
 
 def set_meeting_status(
-    store: Store, meeting_id: int, status: str, last_error: str | None = None, *, host: str | None = None,
+    store: Store,
+    meeting_id: int,
+    status: str,
+    last_error: str | None = None,
+    *,
+    host: str | None = None,
 ) -> None:
     store.execute(
         "UPDATE meetings SET status = ?, last_error = ?, host_zoom_user_id = COALESCE(?, host_zoom_user_id),"
@@ -310,8 +369,12 @@ def registrants_to_add(store: Store, meeting_id: int) -> list[tuple[Registration
 
 def _registration(row: Row) -> Registration:
     return Registration(
-        id=row["id"], meeting_id=row["meeting_id"], booking_id=row["booking_id"],
-        zoom_registrant_id=row["zoom_registrant_id"], join_url=row["join_url"], status=row["status"],
+        id=row["id"],
+        meeting_id=row["meeting_id"],
+        booking_id=row["booking_id"],
+        zoom_registrant_id=row["zoom_registrant_id"],
+        join_url=row["join_url"],
+        status=row["status"],
         last_error=row["last_error"],
     )
 

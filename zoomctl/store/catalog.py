@@ -28,7 +28,8 @@ def candidates(store: Store, table: str, company_id: int, ref: str) -> list[Row]
         if int(ref) > MAX_ID:
             return []
         return store.all(
-            f"SELECT id, name FROM {table} WHERE company_id = ? AND id = ? AND removed_at IS NULL", (company_id, int(ref))
+            f"SELECT id, name FROM {table} WHERE company_id = ? AND id = ? AND removed_at IS NULL",
+            (company_id, int(ref)),
         )
     key = name_key(" ".join(ref.split()))
     exact = store.all(
@@ -46,22 +47,28 @@ def candidates(store: Store, table: str, company_id: int, ref: str) -> list[Row]
 
 def name_taken(store: Store, table: str, company_id: int, name: str) -> bool:
     assert table in NAMED_TABLES
-    return store.one(f"SELECT 1 FROM {table} WHERE company_id = ? AND name_key = ?", (company_id, name_key(name))) is not None
+    return (
+        store.one(f"SELECT 1 FROM {table} WHERE company_id = ? AND name_key = ?", (company_id, name_key(name)))
+        is not None
+    )
 
 
 def remove_named(store: Store, table: str, row_id: int) -> None:
     """Remove from use but keep for history (bookings and reports refer to it); frees the name."""
     assert table in NAMED_TABLES
-    store.execute(
-        f"UPDATE {table} SET removed_at = ?, name_key = NULL WHERE id = ?", (now_db(), row_id)
-    )
+    store.execute(f"UPDATE {table} SET removed_at = ?, name_key = NULL WHERE id = ?", (now_db(), row_id))
 
 
 # ---- providers ---------------------------------------------------------------------------
 def _provider(row: Row) -> Provider:
     return Provider(
-        id=row["id"], name=row["name"], email=row["email"], zoom_user_id=row["zoom_user_id"],
-        zoom_user_email=row["zoom_user_email"], zoom_user_type=row["zoom_user_type"], created_at=row["created_at"],
+        id=row["id"],
+        name=row["name"],
+        email=row["email"],
+        zoom_user_id=row["zoom_user_id"],
+        zoom_user_email=row["zoom_user_email"],
+        zoom_user_type=row["zoom_user_type"],
+        created_at=row["created_at"],
     )
 
 
@@ -78,10 +85,17 @@ def provider(store: Store, provider_id: int) -> Provider:
 
 
 def providers(store: Store, company_id: int) -> list[Provider]:
-    return [_provider(r) for r in store.all("SELECT * FROM providers WHERE company_id = ? AND removed_at IS NULL ORDER BY name", (company_id,))]
+    return [
+        _provider(r)
+        for r in store.all(
+            "SELECT * FROM providers WHERE company_id = ? AND removed_at IS NULL ORDER BY name", (company_id,)
+        )
+    ]
 
 
-def set_provider_zoom_user(store: Store, provider_id: int, user_id: str | None, email: str | None, user_type: int | None) -> None:
+def set_provider_zoom_user(
+    store: Store, provider_id: int, user_id: str | None, email: str | None, user_type: int | None
+) -> None:
     store.execute(
         "UPDATE providers SET zoom_user_id = ?, zoom_user_email = ?, zoom_user_type = ? WHERE id = ?",
         (user_id, email, user_type, provider_id),
@@ -112,7 +126,9 @@ def future_bookings_of_service(store: Store, service_id: int, now: str) -> int:
     return int(row[0])
 
 
-def future_sessions(store: Store, now: str, *, class_id: int | None = None, provider_id: int | None = None) -> list[int]:
+def future_sessions(
+    store: Store, now: str, *, class_id: int | None = None, provider_id: int | None = None
+) -> list[int]:
     column, value = ("class_id", class_id) if class_id is not None else ("provider_id", provider_id)
     rows = store.all(
         f"SELECT id FROM class_sessions WHERE {column} = ? AND status = 'scheduled' AND starts_at >= ? ORDER BY id",
@@ -132,8 +148,12 @@ def _service(store: Store, row: Row) -> Service:
         )
     ]
     return Service(
-        id=row["id"], name=row["name"], duration_minutes=row["duration_minutes"], online=bool(row["online"]),
-        providers=names, created_at=row["created_at"],
+        id=row["id"],
+        name=row["name"],
+        duration_minutes=row["duration_minutes"],
+        online=bool(row["online"]),
+        providers=names,
+        created_at=row["created_at"],
     )
 
 
@@ -152,7 +172,12 @@ def service(store: Store, service_id: int) -> Service:
 
 
 def services(store: Store, company_id: int) -> list[Service]:
-    return [_service(store, r) for r in store.all("SELECT * FROM services WHERE company_id = ? AND removed_at IS NULL ORDER BY name", (company_id,))]
+    return [
+        _service(store, r)
+        for r in store.all(
+            "SELECT * FROM services WHERE company_id = ? AND removed_at IS NULL ORDER BY name", (company_id,)
+        )
+    ]
 
 
 def set_online(store: Store, table: str, row_id: int, online: bool) -> None:
@@ -163,8 +188,12 @@ def set_online(store: Store, table: str, row_id: int, online: bool) -> None:
 # ---- classes and sessions ----------------------------------------------------------------
 def _class(row: Row) -> ClassDef:
     return ClassDef(
-        id=row["id"], name=row["name"], duration_minutes=row["duration_minutes"], capacity=row["capacity"],
-        online=bool(row["online"]), created_at=row["created_at"],
+        id=row["id"],
+        name=row["name"],
+        duration_minutes=row["duration_minutes"],
+        capacity=row["capacity"],
+        online=bool(row["online"]),
+        created_at=row["created_at"],
     )
 
 
@@ -181,7 +210,12 @@ def class_def(store: Store, class_id: int) -> ClassDef:
 
 
 def classes(store: Store, company_id: int) -> list[ClassDef]:
-    return [_class(r) for r in store.all("SELECT * FROM classes WHERE company_id = ? AND removed_at IS NULL ORDER BY name", (company_id,))]
+    return [
+        _class(r)
+        for r in store.all(
+            "SELECT * FROM classes WHERE company_id = ? AND removed_at IS NULL ORDER BY name", (company_id,)
+        )
+    ]
 
 
 _SESSION_SQL = (
@@ -193,9 +227,15 @@ _SESSION_SQL = (
 
 def _session(row: Row) -> ClassSession:
     return ClassSession(
-        id=row["id"], class_id=row["class_id"], class_name=row["class_name"], provider_id=row["provider_id"],
-        provider_name=row["provider_name"], starts_at=row["starts_at"], status=row["status"],
-        booked=row["booked"], capacity=row["capacity"],
+        id=row["id"],
+        class_id=row["class_id"],
+        class_name=row["class_name"],
+        provider_id=row["provider_id"],
+        provider_name=row["provider_name"],
+        starts_at=row["starts_at"],
+        status=row["status"],
+        booked=row["booked"],
+        capacity=row["capacity"],
     )
 
 
@@ -217,7 +257,9 @@ def session(store: Store, session_id: int, company_id: int | None = None) -> Cla
     return _session(row) if row else None
 
 
-def sessions(store: Store, company_id: int, class_id: int | None = None, include_cancelled: bool = False) -> list[ClassSession]:
+def sessions(
+    store: Store, company_id: int, class_id: int | None = None, include_cancelled: bool = False
+) -> list[ClassSession]:
     sql = _SESSION_SQL + "WHERE c.company_id = ?"
     params: list = [company_id]
     if class_id is not None:

@@ -11,8 +11,12 @@ from zoomctl.store.db import Store
 
 def _company(row) -> Company:
     return Company(
-        id=row["id"], slug=row["slug"], name=row["name"], timezone=row["timezone"],
-        online_meetings_enabled=bool(row["online_meetings_enabled"]), created_at=row["created_at"],
+        id=row["id"],
+        slug=row["slug"],
+        name=row["name"],
+        timezone=row["timezone"],
+        online_meetings_enabled=bool(row["online_meetings_enabled"]),
+        created_at=row["created_at"],
     )
 
 

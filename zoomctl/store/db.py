@@ -137,8 +137,7 @@ def migrate(conn: sqlite3.Connection) -> int:
             current = conn.execute("PRAGMA user_version").fetchone()[0]
             if current > target:
                 raise ConfigError(
-                    f"the workspace database has schema version {current}, newer than this "
-                    f"zoomctl knows ({target})",
+                    f"the workspace database has schema version {current}, newer than this zoomctl knows ({target})",
                     hint="upgrade zoomctl (pip install -U zoomctl)",
                 )
             if current == target:

@@ -134,18 +134,16 @@ class ZoomClient:
             }
             started = time.monotonic()
             try:
-                response = self.http.request(
-                    method, url, params=params, json=json, headers=headers
-                )
+                response = self.http.request(method, url, params=params, json=json, headers=headers)
             except (httpx.HTTPError, httpx.InvalidURL) as exc:
                 self.log.debug(
                     "%s %s failed after %.0f ms: %s",
-                    method, redact(url), (time.monotonic() - started) * 1000,
+                    method,
+                    redact(url),
+                    (time.monotonic() - started) * 1000,
                     type(exc).__name__,
                 )
-                retryable = isinstance(exc, _NOT_SENT) or (
-                    idempotent and isinstance(exc, _TRANSIENT)
-                )
+                retryable = isinstance(exc, _NOT_SENT) or (idempotent and isinstance(exc, _TRANSIENT))
                 if retryable and failures < self.max_retries:
                     self.sleep(self._backoff_wait(failures))
                     failures += 1
@@ -154,7 +152,10 @@ class ZoomClient:
             elapsed = (time.monotonic() - started) * 1000
             self.log.debug(
                 "%s %s -> %s in %.0f ms",
-                method, redact(str(response.request.url)), response.status_code, elapsed,
+                method,
+                redact(str(response.request.url)),
+                response.status_code,
+                elapsed,
             )
             status = response.status_code
             if status < 400:
@@ -165,9 +166,7 @@ class ZoomClient:
 
             if isinstance(err, ZoomTokenInvalid) or err.code == TOKEN_INVALID_CODE:
                 if refreshed:
-                    err.message = (
-                        f"Zoom rejected the access token even after a refresh ({err.zoom_message})."
-                    )
+                    err.message = f"Zoom rejected the access token even after a refresh ({err.zoom_message})."
                     raise err
                 refreshed = True
                 self.tokens.refresh_after_rejection(token)
@@ -190,10 +189,7 @@ class ZoomClient:
                     continue
                 if not idempotent:
                     err.maybe_applied = True
-                    err.hint = (
-                        "Zoom may have carried out the request anyway: check in Zoom before "
-                        "trying again."
-                    )
+                    err.hint = "Zoom may have carried out the request anyway: check in Zoom before trying again."
             raise err
 
     def _decode(self, response: httpx.Response) -> dict[str, Any] | None:
@@ -232,9 +228,7 @@ class ZoomClient:
     def get_user(self, user_id: str = "me") -> dict[str, Any]:
         return self.request("GET", f"/users/{_segment(user_id)}") or {}
 
-    def iter_users(
-        self, status: str = "active", page_size: int = 300
-    ) -> Iterator[dict[str, Any]]:
+    def iter_users(self, status: str = "active", page_size: int = 300) -> Iterator[dict[str, Any]]:
         return self._pages("/users", "users", {"status": status, "page_size": page_size})
 
     # -- meetings
@@ -265,7 +259,10 @@ class ZoomClient:
         self.request("DELETE", f"/meetings/{_segment(meeting_id)}", params=params or None)
 
     def iter_meetings(
-        self, user_id: str = "me", type: str = "scheduled", page_size: int = 300  # noqa: A002
+        self,
+        user_id: str = "me",
+        type: str = "scheduled",
+        page_size: int = 300,  # noqa: A002
     ) -> Iterator[dict[str, Any]]:
         return self._pages(
             f"/users/{_segment(user_id)}/meetings",
@@ -277,10 +274,7 @@ class ZoomClient:
 
     def add_registrant(self, meeting_id: int | str, body: dict[str, Any]) -> dict[str, Any]:
         """POST /meetings/{id}/registrants (needs ``email`` and ``first_name``)."""
-        return (
-            self.request("POST", f"/meetings/{_segment(meeting_id)}/registrants", json=body)
-            or {}
-        )
+        return self.request("POST", f"/meetings/{_segment(meeting_id)}/registrants", json=body) or {}
 
     def batch_registrants(
         self,
@@ -305,9 +299,7 @@ class ZoomClient:
             if registrants_confirmation_email is not None:
                 body["registrants_confirmation_email"] = registrants_confirmation_email
             try:
-                page = self.request(
-                    "POST", f"/meetings/{_segment(meeting_id)}/batch_registrants", json=body
-                )
+                page = self.request("POST", f"/meetings/{_segment(meeting_id)}/batch_registrants", json=body)
             except Exception as exc:
                 exc.completed_registrants = list(done)  # type: ignore[attr-defined]
                 raise

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
 
@@ -241,7 +241,7 @@ def retry_after_seconds(value: str | None, now: datetime | None = None) -> float
         pass
     else:
         return max(0.0, seconds) if seconds == seconds else None  # NaN guard
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     when: datetime | None
     try:
         when = parsedate_to_datetime(value)
@@ -251,13 +251,13 @@ def retry_after_seconds(value: str | None, now: datetime | None = None) -> float
         except ValueError:
             return None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
+        when = when.replace(tzinfo=UTC)
     return max(0.0, (when - now).total_seconds())
 
 
 def next_utc_midnight(now: datetime | None = None) -> datetime:
-    now = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
-    return datetime(now.year, now.month, now.day, tzinfo=timezone.utc) + timedelta(days=1)
+    now = (now or datetime.now(UTC)).astimezone(UTC)
+    return datetime(now.year, now.month, now.day, tzinfo=UTC) + timedelta(days=1)
 
 
 def _oauth_hint(error: str | None, code: int | None, status: int) -> str:
@@ -281,9 +281,7 @@ def _oauth_hint(error: str | None, code: int | None, status: int) -> str:
     return LOGIN_HINT
 
 
-def _oauth_error(
-    response: httpx.Response, body: dict[str, Any], status: int
-) -> ZoomOAuthError:
+def _oauth_error(response: httpx.Response, body: dict[str, Any], status: int) -> ZoomOAuthError:
     error = body.get("error") if isinstance(body.get("error"), str) else None
     reason = body.get("reason") or body.get("error_description") or body.get("message")
     reason = _clean(reason) if reason else None
@@ -316,9 +314,7 @@ def error_from_response(
     body = _parse_body(response)
     method, path, is_oauth_path = _request_info(response)
     if oauth is None:
-        oauth = is_oauth_path or (
-            isinstance(body.get("error"), str) and "code" not in body
-        )
+        oauth = is_oauth_path or (isinstance(body.get("error"), str) and "code" not in body)
     if oauth:
         return _oauth_error(response, body, status)
 
@@ -335,22 +331,24 @@ def error_from_response(
         else:
             zoom_message = response.reason_phrase or "no details"
     if errors:
-        details = "; ".join(
-            _clean(f"{e.get('field', '?')}: {e.get('message', '')}", 80) for e in errors[:3]
-        )
+        details = "; ".join(_clean(f"{e.get('field', '?')}: {e.get('message', '')}", 80) for e in errors[:3])
         zoom_message = f"{zoom_message} ({details})"
 
     where = f" {method} {path}" if method and path else ""
     tail = f"HTTP {status}" + (f", code {code}" if code is not None else "")
     message = f"Zoom refused{where}: {zoom_message} ({tail})."
     common = dict(
-        status_code=status, code=code, zoom_message=zoom_message, method=method, path=path,
+        status_code=status,
+        code=code,
+        zoom_message=zoom_message,
+        method=method,
+        path=path,
         errors=errors,
     )
 
     if status == 429:
         headers = response.headers
-        now = now or datetime.now(timezone.utc)
+        now = now or datetime.now(UTC)
         limit_type = (headers.get("X-RateLimit-Type") or "").lower()
         daily = "daily" in limit_type or "daily" in (zoom_message or "").lower()
         category = headers.get("X-RateLimit-Category")
@@ -363,18 +361,22 @@ def error_from_response(
                 f"Zoom's daily limit for creating and updating this host's meetings is used "
                 f"up{where and ' (' + where.strip() + ')'}: {zoom_message} ({tail}).",
                 f"The limit resets at 00:00 UTC (in {hours} h {minutes} min); try again then.",
-                daily=True, retry_after=retry_after, resets_at=resets_at, category=category,
+                daily=True,
+                retry_after=retry_after,
+                resets_at=resets_at,
+                category=category,
                 **common,
             )
         return ZoomRateLimited(
             f"Zoom's rate limit was hit{where and ' (' + where.strip() + ')'}: {zoom_message} ({tail}).",
             "Wait a few seconds and run the command again.",
-            daily=False, retry_after=retry_after, resets_at=None, category=category,
+            daily=False,
+            retry_after=retry_after,
+            resets_at=None,
+            category=category,
             **common,
         )
-    if status == 403 or code in _PERMISSION_CODES or "does not contain scopes" in (
-        zoom_message or ""
-    ):
+    if status == 403 or code in _PERMISSION_CODES or "does not contain scopes" in (zoom_message or ""):
         return ZoomPermissionDenied(
             message,
             "The Zoom authorization lacks a scope or permission for this: check the app's "
@@ -387,7 +389,5 @@ def error_from_response(
     if status == 404:
         return ZoomNotFound(message, "Check the ID; it may have been deleted in Zoom.", **common)
     if status >= 500:
-        return ZoomAPIError(
-            message, "Zoom had a problem; wait a minute and try again.", **common
-        )
+        return ZoomAPIError(message, "Zoom had a problem; wait a minute and try again.", **common)
     return ZoomAPIError(message, DEBUG_HINT, **common)

@@ -62,8 +62,7 @@ def interpret_callback(params: dict[str, list[str]], expected_state: str) -> str
     state = _first(params, "state")
     if not _state_matches(state, expected_state):
         raise LoginFailed(
-            "The answer from the browser does not belong to this login (its state does "
-            "not match), so it was refused.",
+            "The answer from the browser does not belong to this login (its state does not match), so it was refused.",
             RETRY_HINT + " Use only the browser tab it opens.",
             reason="state_mismatch",
         )
@@ -155,9 +154,7 @@ class _Handler(BaseHTTPRequestHandler):
             code = interpret_callback(params, srv.expected_state)
         except ZoomctlError as exc:
             srv.results.put(exc)  # before answering: a browser that hangs up loses nothing
-            self._send(
-                400, _page("zoomctl could not connect Zoom", f"{exc.message} {exc.hint or ''}")
-            )
+            self._send(400, _page("zoomctl could not connect Zoom", f"{exc.message} {exc.hint or ''}"))
             return
         srv.results.put(code)
         self._send(
@@ -245,7 +242,9 @@ class LoopbackListener:
             raise ValueError("expected_state must not be empty")
         server.expected_state = expected_state
         self._thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True,
+            target=server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            daemon=True,
             name="zoomctl-loopback",
         )
         self._thread.start()

@@ -13,8 +13,9 @@ import json
 import logging
 import secrets as _random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Literal
+from typing import Any, Literal
 from urllib.parse import urlencode
 
 import httpx
@@ -213,7 +214,9 @@ class OAuthClient:
             raise transport_error(exc, "Zoom's OAuth server") from exc
         self.log.debug(
             "POST %s -> %s in %.0f ms",
-            redact(url), response.status_code, (time.monotonic() - started) * 1000,
+            redact(url),
+            response.status_code,
+            (time.monotonic() - started) * 1000,
         )
         if response.status_code >= 400:
             self.log.debug("response body: %s", redact(response.text[:500]))
@@ -259,9 +262,7 @@ class OAuthClient:
 
     def refresh(self, refresh_token: str) -> TokenSet:
         """A new pair. Refresh tokens rotate: store the result before using it."""
-        response = self._post(
-            "token", {"grant_type": "refresh_token", "refresh_token": refresh_token}
-        )
+        response = self._post("token", {"grant_type": "refresh_token", "refresh_token": refresh_token})
         return self._token_set(response, "oauth")
 
     def account_credentials(self, account_id: str) -> TokenSet:
@@ -272,9 +273,7 @@ class OAuthClient:
                 "Provide the client secret of the Server-to-Server app (stdin, the keyring, "
                 "or the CI environment variable), then try again.",
             )
-        response = self._post(
-            "token", {"grant_type": "account_credentials", "account_id": account_id}
-        )
+        response = self._post("token", {"grant_type": "account_credentials", "account_id": account_id})
         return self._token_set(response, "s2s")
 
     def revoke(self, token: str) -> None:

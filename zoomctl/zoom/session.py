@@ -107,10 +107,7 @@ class TokenManager:
         with self._mutex:
 
             def acceptable(stored: TokenSet) -> bool:
-                return (
-                    stored.access_token != rejected_access_token
-                    and stored.expires_in(self.clock()) > 0
-                )
+                return stored.access_token != rejected_access_token and stored.expires_in(self.clock()) > 0
 
             return self._renew(acceptable).access_token
 
@@ -145,14 +142,11 @@ class TokenManager:
             self._cached = new
             return new
 
-    def _obtain(
-        self, stored: TokenSet | None, acceptable: Callable[[TokenSet], bool]
-    ) -> tuple[TokenSet, bool]:
+    def _obtain(self, stored: TokenSet | None, acceptable: Callable[[TokenSet], bool]) -> tuple[TokenSet, bool]:
         if self.s2s_account_id is not None:
             if self.oauth is None:
                 raise AuthRequired(
-                    "The Server-to-Server Zoom token expired and no app credentials are "
-                    "configured to get another.",
+                    "The Server-to-Server Zoom token expired and no app credentials are configured to get another.",
                     "Configure the Server-to-Server app's client ID and secret, then try again.",
                 )
             self.renewals += 1
@@ -160,18 +154,13 @@ class TokenManager:
         assert stored is not None
         if stored.kind == "s2s":
             raise AuthRequired(
-                "The stored Server-to-Server Zoom token expired and no account ID is "
-                "configured to get another.",
+                "The stored Server-to-Server Zoom token expired and no account ID is configured to get another.",
                 "Configure the Server-to-Server app's account ID, or run `zoomctl auth login`.",
             )
         if stored.kind == "env":
-            raise AuthRequired(
-                "The stored Zoom token cannot be refreshed.", LOGIN_HINT
-            )
+            raise AuthRequired("The stored Zoom token cannot be refreshed.", LOGIN_HINT)
         if self.oauth is None or not stored.refresh_token:
-            raise AuthRequired(
-                "The Zoom access token expired and cannot be refreshed here.", LOGIN_HINT
-            )
+            raise AuthRequired("The Zoom access token expired and cannot be refreshed here.", LOGIN_HINT)
         try:
             return self._refresh(stored, stored.refresh_token), True
         except ZoomOAuthError as exc:
@@ -264,7 +253,6 @@ class EnvTokenManager:
 
     def refresh_after_rejection(self, rejected_access_token: str) -> str:
         raise AuthRequired(
-            f"Zoom rejected the token in {self.variable} (invalid or expired); it is never "
-            "refreshed.",
+            f"Zoom rejected the token in {self.variable} (invalid or expired); it is never refreshed.",
             f"Put a fresh token in {self.variable}, or unset it and run `zoomctl auth login`.",
         )

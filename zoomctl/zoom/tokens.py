@@ -27,9 +27,9 @@ import os
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, Callable, Protocol, TypeVar, runtime_checkable
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
 from zoomctl.errors import StorageError
 from zoomctl.zoom.oauth import TokenSet
@@ -173,9 +173,7 @@ def inspect_keyring(timeout: float = 5.0) -> tuple[Any, bool, str]:
     try:
         return _call_with_timeout(inspect, (), timeout)
     except TimeoutError:
-        raise StorageError(
-            f"The system keyring did not answer within {timeout:g} s.", INSECURE_HINT
-        ) from None
+        raise StorageError(f"The system keyring did not answer within {timeout:g} s.", INSECURE_HINT) from None
 
 
 def keyring_is_secure(timeout: float = 5.0) -> bool:
@@ -243,9 +241,7 @@ class KeyringTokenStore:
         if self._backend is None:
             backend, secure, name = inspect_keyring(self.timeout)
             if self.require_secure and not secure:
-                raise StorageError(
-                    f"No secure token storage: the keyring backend is {name}.", INSECURE_HINT
-                )
+                raise StorageError(f"No secure token storage: the keyring backend is {name}.", INSECURE_HINT)
             self._backend, self._backend_name = backend, name
         return self._backend
 
@@ -259,9 +255,7 @@ class KeyringTokenStore:
 
     def _call(self, what: str, method: str, *args: str) -> Any:
         if self._hung:
-            raise StorageError(
-                "The system keyring stopped answering earlier in this command.", INSECURE_HINT
-            )
+            raise StorageError("The system keyring stopped answering earlier in this command.", INSECURE_HINT)
         backend = self.backend()
         try:
             return _call_with_timeout(getattr(backend, method), args, self.timeout)
@@ -556,8 +550,7 @@ def refresh_lock(
         while not _try_lock(fd):
             if time.monotonic() >= deadline:
                 raise StorageError(
-                    f"Another zoomctl process{_holder(path)} is {what} and did not finish "
-                    f"within {timeout:g} s.",
+                    f"Another zoomctl process{_holder(path)} is {what} and did not finish within {timeout:g} s.",
                     "Wait for the other zoomctl command to finish, then run this one again.",
                 )
             time.sleep(poll)
