@@ -30,6 +30,11 @@ def zoomctl_executable() -> str:
     return found
 
 
+def parts(outcome):
+    """A core Outcome as ``(value, error)``, for tests that look at both."""
+    return outcome.value, outcome.error
+
+
 def default_db(isolated: Path) -> Path:
     """The default profile's workspace file in a test (ZOOMCTL_DATA_DIR is tmp_path/data)."""
     return isolated / "data" / "workspace.db"

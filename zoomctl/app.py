@@ -1,17 +1,28 @@
-"""The App context object: one per invocation, built by the root callback, handed to every command."""
+"""The App context object: one per invocation, built by the root callback, handed to every command.
+
+It turns settings and the environment into what ``core`` takes (a store, a company, a
+``ZoomAccess``) and shows what core hands back (warnings included) through the UI.
+"""
 
 from __future__ import annotations
 
+import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
+from zoomctl import env
 from zoomctl.config import ConfigFile, Settings
-from zoomctl.core.models import Company
 from zoomctl.errors import InvalidInput, NotFound
+from zoomctl.models import Company
 from zoomctl.store.db import Store
 from zoomctl.ui import UI
+
+if TYPE_CHECKING:
+    from zoomctl.core.connection import ZoomAccess, ZoomFactory
+    from zoomctl.zoom.client import ZoomClient
+    from zoomctl.zoom.tokens import TokenStore
 
 
 @dataclass
@@ -23,7 +34,7 @@ class App:
     no_input: bool = False
     #: where Zoom tokens go; None: the OS keyring (or the file --insecure-storage names).
     #: The demo and tests put a MemoryTokenStore here.
-    token_store: Any = None
+    token_store: TokenStore | None = None
     _store: Store | None = field(default=None, repr=False)
 
     @property
@@ -45,7 +56,7 @@ class App:
         if not ref:
             raise InvalidInput(
                 "no company selected",
-                hint="run `zoomctl company use SLUG`, or pass --company SLUG (or set ZOOMCTL_COMPANY)",
+                hint=f"run `zoomctl company use SLUG`, or pass --company SLUG (or set {env.COMPANY})",
             )
         try:
             return companies.get(self.store, ref)
@@ -59,8 +70,33 @@ class App:
             self._store.finish(commit=ok)
             self._store = None
 
-    def zoom(self, company: Company):
-        """A Zoom API client for the company, on the credentials it uses (see core.connection)."""
+    @property
+    def access(self) -> ZoomAccess:
+        """What core needs to reach Zoom: the settings' URLs and client id, the environment's
+        credentials, and where tokens go."""
+        from zoomctl.core.connection import EnvCredentials, ZoomAccess
+
+        return ZoomAccess(
+            profile=self.settings.profile.value or "default",
+            oauth_url=self.settings.zoom_oauth_url.value or "",
+            api_url=self.settings.zoom_api_url.value or "",
+            client_id=self.settings.zoom_client_id.value,
+            env=EnvCredentials(
+                token=os.environ.get(env.ZOOM_TOKEN) or None,
+                account_id=os.environ.get(env.ZOOM_ACCOUNT_ID) or None,
+                client_id=os.environ.get(env.ZOOM_CLIENT_ID) or None,
+                client_secret=os.environ.get(env.ZOOM_CLIENT_SECRET) or None,
+            ),
+            token_store=self.token_store,
+            keyring_timeout=os.environ.get(env.KEYRING_TIMEOUT),
+        )
+
+    def zoom_factory(self, company: Company, rate: float | None = None) -> ZoomFactory:
+        """Zoom clients for the company, made on demand; their warnings go to the UI."""
         from zoomctl.core import connection
 
-        return connection.client(self, company)
+        return connection.factory(self.store, company, self.access, rate=rate, warn=self.ui.warn)
+
+    def zoom(self, company: Company, rate: float | None = None) -> ZoomClient:
+        """A Zoom API client for the company, on the credentials it uses (see core.connection)."""
+        return self.zoom_factory(company, rate)()

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from zoomctl import env
 from zoomctl.errors import ConfigError, InvalidInput
 
 APP_NAME = "zoomctl"
@@ -28,29 +29,20 @@ PROFILE_KEYS: dict[str, str] = {
 }
 TOP_LEVEL_KEYS: dict[str, str] = {"profile": "the profile used when none is named"}
 
-ENV = {
-    "profile": "ZOOMCTL_PROFILE",
-    "company": "ZOOMCTL_COMPANY",
-    "database": "ZOOMCTL_DB",
-    "zoom_client_id": "ZOOMCTL_ZOOM_CLIENT_ID",
-    "zoom_oauth_url": "ZOOMCTL_ZOOM_OAUTH_URL",
-    "zoom_api_url": "ZOOMCTL_ZOOM_API_URL",
-}
-
 
 def config_dir() -> Path:
-    env = os.environ.get("ZOOMCTL_CONFIG_DIR")
-    if env:
-        return Path(env)
+    override = os.environ.get(env.CONFIG_DIR)
+    if override:
+        return Path(override)
     from platformdirs import user_config_path
 
     return user_config_path(APP_NAME, appauthor=False)
 
 
 def data_dir() -> Path:
-    env = os.environ.get("ZOOMCTL_DATA_DIR")
-    if env:
-        return Path(env)
+    override = os.environ.get(env.DATA_DIR)
+    if override:
+        return Path(override)
     from platformdirs import user_data_path
 
     return user_data_path(APP_NAME, appauthor=False)
@@ -200,7 +192,7 @@ def resolve_settings(cfg: ConfigFile, flags: dict[str, str | None], environ: dic
     def pick(name: str, profile_values: dict[str, str], default: str | None) -> Setting:
         if flags.get(name):
             return Setting(flags[name], "flag")
-        env_name = ENV[name]
+        env_name = env.SETTINGS[name]
         if environ.get(env_name):
             return Setting(environ[env_name], f"env {env_name}")
         if name in profile_values:

@@ -14,9 +14,14 @@ import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 from zoomctl.errors import ZoomctlError
+
+if TYPE_CHECKING:
+    from zoomctl.core.outcome import Outcome
+
+T = TypeVar("T")
 
 
 class StdoutClosed(Exception):
@@ -107,8 +112,9 @@ class UI:
         except BrokenPipeError:
             raise StdoutClosed() from None
 
-    def json(self, data: Any) -> None:
-        self.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
+    def json(self, data: Any, *, one_line: bool = False) -> None:
+        indent = None if one_line else 2
+        self.write(json.dumps(data, indent=indent, ensure_ascii=False, default=str) + "\n")
 
     def line(self, text: str) -> None:
         """One line of data, exactly as given (a URL, a token, a value)."""
@@ -156,6 +162,34 @@ class UI:
         for f in fields:
             self.line(f"{f.header + ':':<{width + 1}} {f.cell(data)}")
 
+    def result(
+        self,
+        data: Any,
+        *,
+        as_json: bool,
+        success: str | None = None,
+        text: Callable[[], None] | None = None,
+        one_line: bool = False,
+    ) -> None:
+        """How a command ends: ``data`` as JSON with --json; otherwise the ``success`` line
+        and whatever ``text()`` prints for people."""
+        if as_json:
+            self.json(data, one_line=one_line)
+            return
+        if success is not None:
+            self.success(success)
+        if text is not None:
+            text()
+
+    def conclude(self, outcome: Outcome[T], render: Callable[[T], None]) -> None:
+        """End a command that may have partly failed: its warnings, then ``render(value)``,
+        then its error is raised, so a partial failure never exits 0."""
+        for warning in outcome.warnings:
+            self.warn(warning)
+        render(outcome.value)
+        if outcome.error is not None:
+            raise outcome.error
+
     def csv(self, rows: Iterable[dict[str, Any]], keys: Sequence[str]) -> None:
         buf = io.StringIO()
         writer = csv.DictWriter(buf, fieldnames=list(keys), extrasaction="ignore", lineterminator="\n")
@@ -186,11 +220,14 @@ class UI:
         self._message("warning: ", "yellow bold", text)
 
     def error(self, error: ZoomctlError | str, hint: str | None = None) -> None:
+        """``error:`` and ``fix:`` lines, as the message and hint were written (one style,
+        kept where they are raised: see tests/test_message_style.py)."""
         message = error.message if isinstance(error, ZoomctlError) else str(error)
-        hint = hint if hint is not None else getattr(error, "hint", None)
-        self._message("error: ", "red bold", house_style(message))
+        if hint is None and isinstance(error, ZoomctlError):
+            hint = error.hint
+        self._message("error: ", "red bold", message.strip())
         if hint:
-            self._message("  fix: ", "cyan", house_style(hint))
+            self._message("  fix: ", "cyan", hint.strip())
 
     # ---- interaction ---------------------------------------------------------------
     def confirm(self, question: str) -> bool:
@@ -222,31 +259,6 @@ class UI:
         ) as bar:
             task = bar.add_task(description, total=total)
             yield lambda n=1: bar.advance(task, n)
-
-
-# Sentence-starting words that `error:`/`fix:` lines write in lowercase. A whitelist, so a
-# name at the start of a message ("Dana Smith has …", "Zoom refused …") keeps its capital.
-_LOWERCASE_STARTS = frozenset(
-    """
-    A Accept Access Add Already An Another App Apps Authorization Cannot Check Choose Configure Copy Could
-    Delete Either Email Empty Error Expected Failed Fix Give Got Host If In Install Invalid It Log Loopback
-    Meeting Missing Network No Not Nothing Only Open Pass Passcode Pipe Please Provide Put Reconnect Refused
-    Registrant Registration Remove Request Response Retry Run Server Set Sign Sign-in Some Start That The
-    There This Timed Token Too Try Unable Unknown Unlock Use User Wait You Your
-""".split()
-)
-
-
-def house_style(text: str) -> str:
-    """One style for `error:` and `fix:` lines: a lowercase start (names keep theirs) and no
-    closing period on a single sentence — whichever layer wrote the message."""
-    text = text.strip()
-    first = text.split(" ", 1)[0].rstrip(",:;")
-    if first in _LOWERCASE_STARTS:
-        text = text[0].lower() + text[1:]
-    if text.endswith(".") and not text.endswith("..") and ". " not in text[:-1]:
-        text = text[:-1]
-    return text
 
 
 def _isatty(stream: TextIO) -> bool:

@@ -24,13 +24,13 @@ def test_without_a_terminal_a_missing_secret_is_an_error_not_a_public_login(zc, 
 
 
 def test_public_ignores_a_secret_in_the_environment(zc, company, sandbox_env, monkeypatch):
-    from zoomctl.cli import auth as auth_cli
+    from zoomctl.core import auth as core_auth
 
     seen = {}
     monkeypatch.setenv("ZOOMCTL_ZOOM_CLIENT_SECRET", "s2s-secret-meant-for-something-else")
-    monkeypatch.setattr(auth_cli, "_client_secret", _spy(auth_cli._client_secret, seen))
+    monkeypatch.setattr(core_auth, "login_request", _spy(core_auth.login_request, seen))
     zc("--no-input", "auth", "login", "--client-id", "x", "--public", "--timeout", "0.1")
-    assert seen["result"] is None
+    assert seen["result"].client_id == "x" and seen["result"].client_secret is None
 
 
 def test_public_and_secret_from_stdin_contradict(zc, company, sandbox_env):
@@ -61,7 +61,7 @@ def test_a_bad_keyring_timeout_is_a_configuration_error(zc, company, monkeypatch
 def test_server_to_server_from_the_environment_fetches_one_token_per_process(company, sandbox_env, monkeypatch):
     from zoomctl.app import App
     from zoomctl.config import ConfigFile, resolve_settings
-    from zoomctl.core import companies, connection
+    from zoomctl.core import companies
     from zoomctl.ui import UI
 
     s2s = sandbox_env.apps["s2s"]
@@ -78,7 +78,7 @@ def test_server_to_server_from_the_environment_fetches_one_token_per_process(com
     try:
         acme = companies.get(app.store, company)
         for _ in range(3):
-            with connection.client(app, acme) as zoom:
+            with app.zoom(acme) as zoom:
                 zoom.get_user("me")
     finally:
         app.finish(ok=True)

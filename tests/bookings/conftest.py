@@ -11,6 +11,7 @@ import httpx
 import pytest
 from support import shared_zoom_dir
 
+from zoomctl.models import CatalogKind
 from zoomctl.sandbox import Sandbox, SandboxOptions
 
 from .helpers import API, FakeTokens, load_spec_checker, workspace  # noqa: F401
@@ -70,9 +71,9 @@ def studio(company, sb, s2s_env, isolated):
             provider = catalog.add_provider(store, acme, name, user["email"])
             catalog_repo.set_provider_zoom_user(store, provider.id, user["id"], user["email"], user["type"])
         catalog.add_service(store, acme, "Private lesson", 60, ["Dana Smith", "Sam Lee"])
-        catalog.set_online(store, acme, "services", "Private lesson", True)
+        catalog.set_online(store, acme, CatalogKind.SERVICE, "Private lesson", True)
         catalog.add_class(store, acme, "Morning yoga", 45, 3)
-        catalog.set_online(store, acme, "classes", "Morning yoga", True)
+        catalog.set_online(store, acme, CatalogKind.CLASS, "Morning yoga", True)
         catalog.add_session(store, acme, "Morning yoga", "2031-03-03T09:30", "Dana Smith")
     return SimpleNamespace(dana=dana, sam=sam, basic=basic, users=users, company=company)
 
@@ -90,8 +91,10 @@ def spec():
 
 @pytest.fixture
 def zoom_client():
-    """A ZoomClient on a mocked transport (pytest-httpx), never sleeping."""
+    """A ZoomClient on a mocked transport (pytest-httpx), never sleeping between retries, paced
+    as the command line's are."""
     from zoomctl.zoom.client import ZoomClient
+    from zoomctl.zoom.ratelimit import Pacer
 
     with httpx.Client() as http:
-        yield ZoomClient(API, FakeTokens(), http, sleep=lambda s: None, rng=lambda: 0.5)
+        yield ZoomClient(API, FakeTokens(), http, sleep=lambda s: None, rng=lambda: 0.5, pacer=Pacer())

@@ -8,17 +8,22 @@ import re
 
 import httpx
 import pytest
+from support import parts
 
 from zoomctl.core import bookings, catalog, companies, meetings, providers_zoom
+from zoomctl.core.connection import ZoomAccess
 from zoomctl.core.meetings import MeetingError
 from zoomctl.errors import Conflict
 from zoomctl.exit_codes import ExitCode
+from zoomctl.models import CatalogKind
 from zoomctl.store import bookings as repo
 from zoomctl.store import catalog as catalog_repo
 from zoomctl.store import companies as company_repo
 from zoomctl.store.db import Store
 
 from .helpers import API, JOIN_ORIGIN, meeting_answer
+
+ACCESS = ZoomAccess(profile="default", oauth_url="https://zoom.example", api_url=API)  # nothing from the environment
 
 HOST = "HOST1"
 HOST_EMAIL = "dana@zoom.example"
@@ -42,9 +47,9 @@ def acme(store):
     dana = catalog.add_provider(store, company, "Dana Smith", "dana@example.com")
     catalog_repo.set_provider_zoom_user(store, dana.id, HOST, HOST_EMAIL, 2)
     catalog.add_service(store, company, "Private lesson", 60, ["Dana Smith"])
-    catalog.set_online(store, company, "services", "Private lesson", True)
+    catalog.set_online(store, company, CatalogKind.SERVICE, "Private lesson", True)
     catalog.add_class(store, company, "Morning yoga", 45, 10)
-    catalog.set_online(store, company, "classes", "Morning yoga", True)
+    catalog.set_online(store, company, CatalogKind.CLASS, "Morning yoga", True)
     catalog.add_session(store, company, "Morning yoga", "2031-03-03T09:30", "Dana Smith")
     return company
 
@@ -58,16 +63,19 @@ def checked(httpx_mock, spec):
 
 
 def lesson(store, acme, zoom_client, start="2031-03-01T09:30"):
-    return bookings.create_one(
-        store,
-        acme,
-        service_ref="Private lesson",
-        provider_ref="Dana",
-        client_email="pat@example.com",
-        client_name="Pat Lee",
-        start=start,
-        is_test=False,
-        zoom=lambda: zoom_client,
+    """(the booking, the error to end with)"""
+    return parts(
+        bookings.create_one(
+            store,
+            acme,
+            service_ref="Private lesson",
+            provider_ref="Dana",
+            client_email="pat@example.com",
+            client_name="Pat Lee",
+            start=start,
+            is_test=False,
+            zoom=lambda: zoom_client,
+        )
     )
 
 
@@ -179,7 +187,7 @@ def test_a_failed_create_is_recorded_then_sync_creates_it(store, acme, zoom_clie
     assert row["status"] == "failed" and "Zoom may have created it" in row["last_error"]
 
     checked.add_response(method="POST", url=url(f"/users/{HOST}/meetings"), status_code=201, json=meeting_answer(2))
-    items, error = meetings.sync(store, acme, zoom_client, [bookings.get(store, acme, booking.id)])
+    items, error = parts(meetings.sync(store, acme, zoom_client, [bookings.get(store, acme, booking.id)]))
     assert error is None and [i.action for i in items] == ["created"]
     assert len(sent(checked, "POST")) == 2
     assert bookings.get(store, acme, booking.id).client_link.endswith("/j/85746065002?pwd=p2")
@@ -214,15 +222,18 @@ def test_a_provider_without_a_zoom_user_is_refused_before_anything_is_sent(store
 
 # -------------------------------------------------------------------------------- classes
 def _class(store, acme, zoom_client, *emails):
-    return bookings.create_class_bookings(
-        store,
-        acme,
-        class_ref="Morning yoga",
-        session_id=1,
-        start=None,
-        attendees=[bookings.Attendee(e, n) for e, n in emails],
-        is_test=False,
-        zoom=lambda: zoom_client,
+    """(the bookings, the error to end with)"""
+    return parts(
+        bookings.create_class_bookings(
+            store,
+            acme,
+            class_ref="Morning yoga",
+            session_id=1,
+            start=None,
+            attendees=[bookings.Attendee(e, n) for e, n in emails],
+            is_test=False,
+            zoom=lambda: zoom_client,
+        )
     )
 
 
@@ -307,7 +318,8 @@ def test_cancel_deletes_and_reschedule_patches(store, acme, zoom_client, checked
     checked.add_response(method="PATCH", url=url("/meetings/85746065001"), status_code=204)
     checked.add_response(method="DELETE", url=url("/meetings/85746065001"), status_code=204)
     booking, _ = lesson(store, acme, zoom_client)
-    moved, action, error = bookings.reschedule(store, acme, booking.id, "2031-03-02T07:00", lambda: zoom_client)
+    outcome = bookings.reschedule(store, acme, booking.id, "2031-03-02T07:00", lambda: zoom_client)
+    moved, action, error = outcome.value.booking, outcome.value.meeting_action, outcome.error
     assert (action, error) == ("updated", None)
     assert body(sent(checked, "PATCH")[0]) == {
         "start_time": "2031-03-02T06:00:00Z",
@@ -329,7 +341,7 @@ def test_sync_recreates_a_meeting_zoom_reports_missing(store, acme, zoom_client,
     )
     checked.add_response(method="POST", url=url(f"/users/{HOST}/meetings"), status_code=201, json=meeting_answer(2))
     booking, _ = lesson(store, acme, zoom_client)
-    items, error = meetings.sync(store, acme, zoom_client, [bookings.get(store, acme, booking.id)])
+    items, error = parts(meetings.sync(store, acme, zoom_client, [bookings.get(store, acme, booking.id)]))
     assert error is None and items[0].action == "recreated" and items[0].zoom_meeting_id == 85746065002
     first, second = (body(r) for r in sent(checked, "POST"))
     assert first["agenda"] == second["agenda"]  # the same marker
@@ -367,7 +379,7 @@ def test_delete_future_meetings(store, acme, zoom_client, checked):
         start="2031-01-01T10:00",
         is_test=False,
         zoom=lambda: zoom_client,
-    )[0]
+    ).value
     assert past.meeting.status == "failed"
     repo.move_booking(store, past.id, "2001-01-01T09:00:00Z", "2001-01-01T10:00:00Z")  # as if made long ago
     checked.add_response(method="DELETE", url=url("/meetings/85746065001"), status_code=204)
@@ -438,7 +450,7 @@ def user_level_login(store, acme):
 
 def test_a_grant_for_itself_only_is_refused_for_another_user(store, acme, zoom_client, checked, user_level_login):
     with pytest.raises(Conflict) as refused:
-        providers_zoom.assign(store, acme, "Dana", "other@zoom.example", lambda: zoom_client)
+        providers_zoom.assign(store, acme, ACCESS, "Dana", "other@zoom.example", lambda: zoom_client)
     assert "can act only for me@zoom.example" in refused.value.message
     assert "--shared-access" in refused.value.hint and "Server-to-Server" in refused.value.hint
     assert checked.get_requests() == []  # refused before asking Zoom
@@ -448,7 +460,7 @@ def test_a_grant_for_itself_only_is_refused_for_another_user(store, acme, zoom_c
         url=url("/users/me"),
         json={"id": "ME1", "email": "me@zoom.example", "type": 1, "status": "active"},
     )
-    done = providers_zoom.assign(store, acme, "Dana", "me", lambda: zoom_client)
+    done = providers_zoom.assign(store, acme, ACCESS, "Dana", "me", lambda: zoom_client)
     assert done.user.id == "ME1" and done.result == "assigned"
     assert "Basic" in done.warnings[0] and "40 minutes" in done.warnings[0]
 
@@ -462,7 +474,7 @@ def test_a_permission_refusal_from_zoom_gets_the_same_explanation(store, acme, z
         json={"code": 200, "message": "No permission."},
     )
     with pytest.raises(Conflict, match="can act only for"):
-        providers_zoom.assign(store, acme, "Dana", "other@zoom.example", lambda: zoom_client)
+        providers_zoom.assign(store, acme, ACCESS, "Dana", "other@zoom.example", lambda: zoom_client)
 
 
 def test_the_request_check_is_not_a_rubber_stamp(spec):
@@ -490,7 +502,7 @@ def test_by_email_without_the_right_to_list_users_looks_each_email_up(
         url=url("/users/me@zoom.example"),
         json={"id": "ME1", "email": "me@zoom.example", "type": 2, "status": "active"},
     )
-    results = {r.provider.name: r for r in providers_zoom.assign_all_by_email(store, acme, lambda: zoom_client)}
+    results = {r.provider.name: r for r in providers_zoom.assign_all_by_email(store, acme, ACCESS, lambda: zoom_client)}
     assert results["Me Myself"].result == "assigned" and results["Me Myself"].user.id == "ME1"
     assert results["Nobody"].result == "no email"
     assert results["Dana Smith"].result == "refused" and "can act only for" in results["Dana Smith"].reason

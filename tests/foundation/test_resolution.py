@@ -9,8 +9,9 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from zoomctl.core import catalog, companies
+from zoomctl.core import catalog, companies, removal
 from zoomctl.errors import Conflict, NotFound
+from zoomctl.models import CatalogKind
 from zoomctl.store.db import Store
 
 # a small alphabet makes shared prefixes and case clashes likely
@@ -34,26 +35,26 @@ def test_removed_items_never_resolve(names, data):
         ids = {name: catalog.add_provider(store, company, name, None).id for name in names}
         removed = data.draw(st.sets(st.sampled_from(names)))
         for name in removed:
-            catalog.remove_provider(store, company, str(ids[name]))
+            removal.remove_provider(store, company, str(ids[name]))
         removed_ids = {ids[n] for n in removed}
         live = {n: i for n, i in ids.items() if n not in removed}
 
         refs = [*names, *(str(i) for i in ids.values()), *(n[:k] for n in names for k in range(1, len(n)))]
         for ref in refs:
             try:
-                found = catalog.resolve(store, company, "providers", ref)
+                found = catalog.resolve(store, company, CatalogKind.PROVIDER, ref)
             except (NotFound, Conflict):
                 continue
             assert found not in removed_ids, (ref, found)
             assert found in live.values()
 
         for name, pid in live.items():  # an exact name (any case) and an id always find the live item
-            assert catalog.resolve(store, company, "providers", name) == pid
-            assert catalog.resolve(store, company, "providers", name.swapcase()) == pid
-            assert catalog.resolve(store, company, "providers", str(pid)) == pid
+            assert catalog.resolve(store, company, CatalogKind.PROVIDER, name) == pid
+            assert catalog.resolve(store, company, CatalogKind.PROVIDER, name.swapcase()) == pid
+            assert catalog.resolve(store, company, CatalogKind.PROVIDER, str(pid)) == pid
         for pid in removed_ids:
             with pytest.raises(NotFound):
-                catalog.resolve(store, company, "providers", str(pid))
+                catalog.resolve(store, company, CatalogKind.PROVIDER, str(pid))
     finally:
         store.finish(commit=False)
 
@@ -68,15 +69,15 @@ def test_a_prefix_resolves_only_when_it_is_unambiguous(names, ref):
         exact = [n for n in names if n.casefold() == ref.casefold()]
         starting = [n for n in names if n.casefold().startswith(ref.casefold())]
         if exact:
-            assert catalog.resolve(store, company, "services", ref) == ids[exact[0]]
+            assert catalog.resolve(store, company, CatalogKind.SERVICE, ref) == ids[exact[0]]
         elif len(starting) == 1:
-            assert catalog.resolve(store, company, "services", ref) == ids[starting[0]]
+            assert catalog.resolve(store, company, CatalogKind.SERVICE, ref) == ids[starting[0]]
         elif not starting:
             with pytest.raises(NotFound):
-                catalog.resolve(store, company, "services", ref)
+                catalog.resolve(store, company, CatalogKind.SERVICE, ref)
         else:
             with pytest.raises(Conflict) as caught:
-                catalog.resolve(store, company, "services", ref)
+                catalog.resolve(store, company, CatalogKind.SERVICE, ref)
             for name in starting:  # the error lists every candidate
                 assert f"{name} (id {ids[name]})" in caught.value.message
     finally:
@@ -93,7 +94,7 @@ def test_nothing_resolves_across_companies(names):
         ids = [catalog.add_class(store, acme, name, 30, 5).id for name in names]
         for ref in [*names, *map(str, ids)]:
             with pytest.raises(NotFound):
-                catalog.resolve(store, beta, "classes", ref)
+                catalog.resolve(store, beta, CatalogKind.CLASS, ref)
     finally:
         store.finish(commit=False)
 
@@ -111,7 +112,7 @@ def test_any_reference_gives_an_answer_or_a_user_error(ref):
         catalog.add_provider(store, company, "Dana Smith", None)
         catalog.add_provider(store, company, "100% Dana_X", None)
         try:
-            catalog.resolve(store, company, "providers", ref)
+            catalog.resolve(store, company, CatalogKind.PROVIDER, ref)
         except (NotFound, Conflict):
             pass
     finally:

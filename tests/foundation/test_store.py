@@ -340,7 +340,7 @@ def test_force_removal_keeps_each_cancellation_but_a_failed_removal_removes_noth
     """`providers remove --force` commits each cancellation as it goes (a deleted Zoom meeting must
     stay recorded as deleted); a failure at the end leaves the provider in place, and running
     the command again finishes the job."""
-    from zoomctl.core import catalog as core
+    from zoomctl.core import removal as core
     from zoomctl.store import catalog as repo
 
     from .helpers import add_booking

@@ -12,7 +12,7 @@ import pytest
 sandbox = pytest.importorskip("zoomctl.sandbox")
 
 from zoomctl.zoom.client import ZoomClient  # noqa: E402
-from zoomctl.zoom.errors import ReconnectRequired, ZoomNotFound, ZoomRateLimited  # noqa: E402
+from zoomctl.zoom.errors import ReconnectRequired, ZoomDailyLimit, ZoomMeetingNotFound, ZoomNotFound, ZoomRateLimited  # noqa: E402
 from zoomctl.zoom.loopback import LoopbackListener  # noqa: E402
 from zoomctl.zoom.oauth import OAuthClient, authorize_url, pkce_pair, random_state  # noqa: E402
 from zoomctl.zoom.session import TokenManager  # noqa: E402
@@ -95,7 +95,7 @@ def test_public_client_login_use_refresh_and_reconnect(sb, http, tmp_path):
     client.delete_meeting(created["id"])
     with pytest.raises(ZoomNotFound) as info:
         client.get_meeting(created["id"])
-    assert info.value.is_meeting_missing
+    assert isinstance(info.value, ZoomMeetingNotFound)
 
     sb.uninstall_app("public")
     with pytest.raises(ReconnectRequired):
@@ -115,7 +115,7 @@ def test_confidential_client_daily_limit_and_revoke(sb, http, tmp_path):
     client.create_meeting("me", {"topic": "One", "type": 2, "duration": 30})
     with pytest.raises(ZoomRateLimited) as info:
         client.create_meeting("me", {"topic": "Two", "type": 2, "duration": 30})
-    assert info.value.daily and info.value.resets_at is not None
+    assert isinstance(info.value, ZoomDailyLimit) and info.value.resets_at is not None
 
     oauth.revoke(store.load("acme").access_token)
     with pytest.raises(ReconnectRequired):

@@ -14,7 +14,13 @@ from zoomctl.errors import InvalidInput
 from zoomctl.exit_codes import ExitCode
 from zoomctl.zoom.client import BATCH_LIMIT, ZoomClient
 from zoomctl.zoom.errors import (
+    MaybeApplied,
     ZoomAPIError,
+    ZoomBatchPartlyApplied,
+    ZoomDailyLimit,
+    ZoomMaybeApplied,
+    ZoomMeetingNotFound,
+    ZoomNoAnswer,
     ZoomNotFound,
     ZoomRateLimited,
     ZoomTokenInvalid,
@@ -106,7 +112,7 @@ def test_plain_4xx_is_raised_at_once(client, httpx_mock, waits):
     httpx_mock.add_response(status_code=404, json={"code": 3001, "message": "Meeting does not exist: 1."})
     with pytest.raises(ZoomNotFound) as info:
         client.get_meeting(1)
-    assert info.value.is_meeting_missing and waits == [] and len(httpx_mock.get_requests()) == 1
+    assert isinstance(info.value, ZoomMeetingNotFound) and waits == [] and len(httpx_mock.get_requests()) == 1
 
 
 # --------------------------------------------------------------------------- 401 / 124
@@ -169,7 +175,7 @@ def test_qps_without_retry_after_backs_off_with_jitter(tokens, httpx_mock):
         httpx_mock.add_response(**qps(), is_reusable=True)
         with pytest.raises(ZoomRateLimited) as info:
             client.get_user()
-    assert not info.value.daily and info.value.exit_code == ExitCode.RATE_LIMITED
+    assert not isinstance(info.value, ZoomDailyLimit) and info.value.exit_code == ExitCode.RATE_LIMITED
     assert len(httpx_mock.get_requests()) == 4  # bounded: 1 + 3 retries
     assert len(waits) == 3
     for attempt, wait in enumerate(waits):
@@ -222,7 +228,7 @@ def test_daily_limit_fails_at_once(client, httpx_mock, waits, headers, message):
         client.create_meeting("me", {"topic": "t"})
     after = next_utc_midnight()
     err = info.value
-    assert err.daily and waits == [] and len(httpx_mock.get_requests()) == 1
+    assert isinstance(err, ZoomDailyLimit) and waits == [] and len(httpx_mock.get_requests()) == 1
     assert err.resets_at in {before, after}
     assert err.resets_at.tzinfo == UTC and (err.resets_at.hour, err.resets_at.minute) == (0, 0)
     assert err.resets_at > datetime.now(UTC)
@@ -245,7 +251,7 @@ def test_5xx_get_gives_up(client, httpx_mock, waits):
     with pytest.raises(ZoomAPIError) as info:
         client.get_meeting(1)
     assert len(httpx_mock.get_requests()) == 4 and len(waits) == 3
-    assert info.value.status_code == 500 and not info.value.maybe_applied
+    assert info.value.status_code == 500 and not isinstance(info.value, MaybeApplied)
 
 
 @pytest.mark.parametrize("method", ["PUT", "PATCH", "DELETE"])
@@ -261,7 +267,8 @@ def test_5xx_post_is_never_retried(client, httpx_mock, waits):
     with pytest.raises(ZoomAPIError) as info:
         client.create_meeting("me", {"topic": "t"})
     assert len(httpx_mock.get_requests()) == 1 and waits == []
-    assert info.value.maybe_applied and "check in Zoom" in info.value.hint
+    assert isinstance(info.value, ZoomMaybeApplied) and "check in Zoom" in info.value.hint
+    assert info.value.status_code == 502 and info.value.method == "POST"
 
 
 @pytest.mark.parametrize(
@@ -271,7 +278,7 @@ def test_post_that_may_have_been_sent_is_not_retried(client, httpx_mock, waits, 
     httpx_mock.add_exception(exc, method="POST")
     with pytest.raises(ZoomUnreachable) as info:
         client.add_registrant(1, {"email": "a@b.co", "first_name": "A"})
-    assert info.value.maybe_sent is True and info.value.exit_code == ExitCode.NETWORK
+    assert isinstance(info.value, ZoomNoAnswer) and info.value.exit_code == ExitCode.NETWORK
     assert len(httpx_mock.get_requests()) == 1 and waits == []
 
 
@@ -287,14 +294,14 @@ def test_get_read_timeout_is_retried_then_reported(client, httpx_mock, waits):
     with pytest.raises(ZoomUnreachable) as info:
         client.get_user()
     assert len(httpx_mock.get_requests()) == 4 and len(waits) == 3
-    assert info.value.maybe_sent is True
+    assert isinstance(info.value, ZoomNoAnswer)
 
 
 def test_connect_errors_give_up(client, httpx_mock):
     httpx_mock.add_exception(httpx.ConnectError("refused"), is_reusable=True)
     with pytest.raises(ZoomUnreachable) as info:
         client.create_meeting("me", {"topic": "t"})
-    assert info.value.maybe_sent is False and "network" in info.value.hint
+    assert type(info.value) is ZoomUnreachable and "network" in info.value.hint
 
 
 # --------------------------------------------------------------------------- pagination
@@ -372,9 +379,18 @@ def test_batch_registrants_chunks_at_30(client, httpx_mock, spec):
 def test_batch_failure_reports_what_went_through(client, httpx_mock):
     httpx_mock.add_response(method="POST", status_code=201, json={"registrants": [{"email": "x"}] * 30})
     httpx_mock.add_response(method="POST", status_code=400, json={"code": 3000, "message": "nope"})
+    with pytest.raises(ZoomBatchPartlyApplied) as info:
+        client.batch_registrants(1, people(40))
+    assert len(info.value.completed) == 30
+    assert isinstance(info.value.cause, ZoomAPIError) and info.value.cause.code == 3000
+    assert info.value.message == info.value.cause.message and info.value.exit_code == ExitCode.ZOOM_ERROR
+
+
+def test_a_batch_whose_first_chunk_fails_raises_that_failure(client, httpx_mock):
+    httpx_mock.add_response(method="POST", status_code=400, json={"code": 3000, "message": "nope"})
     with pytest.raises(ZoomAPIError) as info:
         client.batch_registrants(1, people(40))
-    assert len(info.value.completed_registrants) == 30
+    assert info.value.code == 3000  # nothing went through: not a partly applied batch
 
 
 def test_registrant_status_chunks_and_validates(client, httpx_mock, spec):

@@ -8,14 +8,20 @@ import pytest
 from zoomctl.errors import AuthRequired, NetworkError, ZoomctlError
 from zoomctl.exit_codes import ExitCode
 from zoomctl.zoom.errors import (
+    MaybeApplied,
     ReconnectRequired,
     ZoomAPIError,
+    ZoomDailyLimit,
+    ZoomMaybeApplied,
+    ZoomMeetingNotFound,
+    ZoomNoAnswer,
     ZoomNotFound,
     ZoomOAuthError,
     ZoomPermissionDenied,
     ZoomRateLimited,
     ZoomTokenInvalid,
     ZoomUnreachable,
+    ZoomUserNotFound,
     error_from_response,
     next_utc_midnight,
     retry_after_seconds,
@@ -41,14 +47,18 @@ def test_tree_and_exit_codes():
     assert ReconnectRequired().exit_code == ExitCode.AUTH_REQUIRED
     assert "zoomctl auth login" in ReconnectRequired().hint
     assert ZoomUnreachable("x").exit_code == ExitCode.NETWORK
-    assert ZoomUnreachable("x", maybe_sent=True).maybe_sent is True
-    assert ZoomUnreachable("x").hint and ZoomUnreachable("x", maybe_sent=True).hint
+    assert issubclass(ZoomNoAnswer, ZoomUnreachable) and issubclass(ZoomNoAnswer, MaybeApplied)
+    assert issubclass(ZoomMaybeApplied, ZoomAPIError) and issubclass(ZoomMaybeApplied, MaybeApplied)
+    assert not issubclass(ZoomUnreachable, MaybeApplied)
+    assert issubclass(ZoomDailyLimit, ZoomRateLimited)
+    assert issubclass(ZoomMeetingNotFound, ZoomNotFound) and issubclass(ZoomUserNotFound, ZoomNotFound)
+    assert ZoomUnreachable("x").hint and ZoomNoAnswer("x").hint
+    assert ZoomNoAnswer("x").exit_code == ExitCode.NETWORK
 
 
 def test_meeting_missing():
     err = error_from_response(answer(404, json={"code": 3001, "message": "Meeting does not exist: 1."}))
-    assert type(err) is ZoomNotFound
-    assert err.is_meeting_missing and not err.is_user_missing
+    assert type(err) is ZoomMeetingNotFound and not isinstance(err, ZoomUserNotFound)
     assert (err.status_code, err.code, err.method, err.path) == (404, 3001, "GET", "/v2/meetings/1")
     assert err.zoom_message == "Meeting does not exist: 1."
     assert "Meeting does not exist" in err.message and "3001" in err.message
@@ -61,7 +71,7 @@ def test_user_missing():
             404, json={"code": 1001, "message": "User does not exist: a@b.c."}, url="https://api.zoom.us/v2/users/a@b.c"
         )
     )
-    assert isinstance(err, ZoomNotFound) and err.is_user_missing
+    assert type(err) is ZoomUserNotFound
 
 
 @pytest.mark.parametrize(
@@ -146,7 +156,7 @@ def test_daily_rate_limit_from_header():
         ),
         now=NOW,
     )
-    assert isinstance(err, ZoomRateLimited) and err.daily
+    assert isinstance(err, ZoomDailyLimit)
     assert err.resets_at == datetime(2024, 3, 6, tzinfo=UTC)
     assert err.category == "Light" and err.retry_after == 3600
     assert "00:00 UTC" in err.hint and "6 h 30 min" in err.hint
@@ -158,7 +168,7 @@ def test_daily_rate_limit_from_body_only():
         "message": "You have exceeded the daily rate limit (100) of Meeting Create/Update API requests permitted for this particular user.",
     }
     err = error_from_response(answer(429, json=body, method="POST"), now=NOW)
-    assert err.daily and err.resets_at == datetime(2024, 3, 6, tzinfo=UTC)
+    assert isinstance(err, ZoomDailyLimit) and err.resets_at == datetime(2024, 3, 6, tzinfo=UTC)
     assert err.retry_after is None
 
 
@@ -170,8 +180,8 @@ def test_qps_rate_limit():
             headers={"X-RateLimit-Type": "QPS", "Retry-After": "2"},
         )
     )
-    assert isinstance(err, ZoomRateLimited)
-    assert not err.daily and err.resets_at is None and err.retry_after == 2.0
+    assert type(err) is ZoomRateLimited
+    assert err.retry_after == 2.0
 
 
 def test_retry_after_formats():

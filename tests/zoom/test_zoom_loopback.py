@@ -113,7 +113,7 @@ def test_access_denied(pool):
         with pytest.raises(LoginFailed) as info:
             waiting.result(timeout=5)
     assert status == 400 and "You declined access in Zoom" in page
-    assert info.value.message == "You declined access in Zoom."
+    assert info.value.message == "you declined access in Zoom"  # the house style: the page writes sentences
     assert info.value.reason == "declined" and "zoomctl auth login" in info.value.hint
 
 

@@ -10,7 +10,7 @@ import pytest
 from zoom_helpers import OAUTH, make_jwt
 
 from zoomctl.errors import ConfigError
-from zoomctl.zoom.errors import ZoomOAuthError, ZoomUnreachable
+from zoomctl.zoom.errors import MaybeApplied, ZoomNoAnswer, ZoomOAuthError, ZoomUnreachable
 from zoomctl.zoom.oauth import OAuthClient, TokenSet, authorize_url, pkce_challenge, pkce_pair, random_state
 
 TOKEN_URL = f"{OAUTH}/oauth/token"
@@ -265,7 +265,8 @@ def test_network_failures(public, httpx_mock, exc, maybe_sent):
     httpx_mock.add_exception(exc)
     with pytest.raises(ZoomUnreachable) as info:
         public.refresh("r")
-    assert info.value.maybe_sent is maybe_sent
+    assert isinstance(info.value, ZoomNoAnswer) is maybe_sent
+    assert isinstance(info.value, MaybeApplied) is maybe_sent
     assert info.value.hint
 
 

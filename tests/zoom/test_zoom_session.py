@@ -13,7 +13,7 @@ from zoom_helpers import API, OAUTH, REPO, Clock
 
 from zoomctl.errors import AuthRequired, StorageError
 from zoomctl.zoom.client import ZoomClient
-from zoomctl.zoom.errors import ReconnectRequired, ZoomOAuthError, ZoomUnreachable
+from zoomctl.zoom.errors import ReconnectRequired, ZoomNoAnswer, ZoomOAuthError
 from zoomctl.zoom.oauth import OAuthClient, TokenSet
 from zoomctl.zoom.session import EnvTokenManager, TokenManager
 from zoomctl.zoom.tokens import MemoryTokenStore, refresh_lock
@@ -322,7 +322,7 @@ def test_failing_callback_does_not_hide_reconnect(store, clock):
     [
         ZoomOAuthError("bad client", "fix", error="invalid_client", status_code=401),
         ZoomOAuthError("down", "later", error="server_error", status_code=503),
-        ZoomUnreachable("no network", maybe_sent=True),
+        ZoomNoAnswer("no network"),
     ],
 )
 def test_other_failures_leave_the_store_alone(store, clock, tmp_path, failure):

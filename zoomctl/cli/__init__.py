@@ -1,13 +1,15 @@
-"""The command line: the root callback builds the App; ``main`` turns every failure into one line."""
+"""The command line: the root callback builds the App; ``run`` turns every failure into one line."""
 
 from __future__ import annotations
 
 import os
 import sys
+from dataclasses import dataclass
 from typing import Annotated
 
 import typer
 
+from zoomctl import env
 from zoomctl.app import App
 from zoomctl.cli import (
     auth,
@@ -24,9 +26,10 @@ from zoomctl.cli import (
     services,
     zoom_users,
 )
+from zoomctl.cli.options import given
 from zoomctl.errors import ZoomctlError
 from zoomctl.exit_codes import ExitCode
-from zoomctl.ui import StdoutClosed
+from zoomctl.ui import UI, StdoutClosed
 
 HELP = """\
 Set up and run online video meetings via Zoom for a booking business.
@@ -64,7 +67,14 @@ cli.add_typer(sandbox.app, name="sandbox")
 cli.command("demo")(demo.demo)
 cli.command("completion")(completion.completion)
 
-_current: dict[str, App] = {}
+
+@dataclass
+class Invocation:
+    """One run of the command line: the App it acts with (given by a test, or built by the
+    root callback) and the UI that reports its failures."""
+
+    app: App | None = None
+    ui: UI | None = None
 
 
 def _version(value: bool) -> None:
@@ -79,13 +89,13 @@ def _version(value: bool) -> None:
 def root(
     ctx: typer.Context,
     profile: Annotated[
-        str | None, typer.Option("--profile", metavar="NAME", help="Profile in config.toml [env: ZOOMCTL_PROFILE].")
+        str | None, typer.Option("--profile", metavar="NAME", envvar=env.PROFILE, help="Profile in config.toml.")
     ] = None,
     company_ref: Annotated[
-        str | None, typer.Option("--company", metavar="COMPANY", help="Company slug or id [env: ZOOMCTL_COMPANY].")
+        str | None, typer.Option("--company", metavar="COMPANY", envvar=env.COMPANY, help="Company slug or id.")
     ] = None,
     db: Annotated[
-        str | None, typer.Option("--db", metavar="FILE", help="Workspace database file [env: ZOOMCTL_DB].")
+        str | None, typer.Option("--db", metavar="FILE", envvar=env.DB, help="Workspace database file.")
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only data and errors.")] = False,
     no_input: Annotated[bool, typer.Option("--no-input", help="Never prompt; fail and name the flag instead.")] = False,
@@ -95,18 +105,22 @@ def root(
     ] = False,
 ) -> None:
     from zoomctl.config import ConfigFile, resolve_settings
-    from zoomctl.ui import UI
 
-    ui = UI(quiet=quiet)
+    invocation = ctx.ensure_object(Invocation)
     if debug:
         _enable_debug_logging()
-    _current["ui"] = ui  # type: ignore[assignment]
-    config = ConfigFile.load()
-    settings = resolve_settings(config, {"profile": profile, "company": company_ref, "database": db})
-    _check_profile(config, settings, ctx.invoked_subcommand)
-    app = App(config=config, settings=settings, ui=ui, debug=debug, no_input=no_input)
-    ctx.obj = app
-    _current["app"] = app
+    if invocation.app is None:
+        invocation.ui = UI(quiet=quiet)
+        config = ConfigFile.load()
+        flags = {  # values from the environment are resolve_settings' to read: it names their source
+            "profile": given(ctx, "profile", profile),
+            "company": given(ctx, "company_ref", company_ref),
+            "database": given(ctx, "db", db),
+        }
+        settings = resolve_settings(config, flags)
+        _check_profile(config, settings, ctx.invoked_subcommand)
+        invocation.app = App(config=config, settings=settings, ui=invocation.ui, debug=debug, no_input=no_input)
+    ctx.obj = invocation.app
 
 
 def _check_profile(config, settings, command: str | None) -> None:
@@ -140,15 +154,19 @@ def main(argv: list[str] | None = None) -> None:
     sys.exit(run(argv))
 
 
-def run(argv: list[str] | None = None) -> int:
-    """Run one command; returns the exit code (see ``zoomctl.exit_codes``)."""
-    _current.clear()
+def run(argv: list[str] | None = None, app: App | None = None) -> int:
+    """Run one command; returns the exit code (see ``zoomctl.exit_codes``).
+
+    ``app``: a prepared App to act with (a test's own settings, UI or token store) instead
+    of the one the root callback builds from flags, environment and config."""
+    invocation = Invocation(app, app.ui if app is not None else None)
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
     code: int = ExitCode.FAILURE
     try:
         command = typer.main.get_command(cli)
         _name_placeholders(command)
-        command(args=argv, prog_name="zoomctl")  # standalone: usage errors print and raise SystemExit
+        # standalone: usage errors print and raise SystemExit
+        command.main(args=argv, prog_name="zoomctl", obj=invocation)
         code = ExitCode.OK
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else (ExitCode.OK if exc.code is None else ExitCode.FAILURE)
@@ -162,25 +180,24 @@ def run(argv: list[str] | None = None) -> int:
             import traceback
 
             traceback.print_exc()
-        _ui().error(exc)
+        _ui(invocation).error(exc)
         code = exc.exit_code
     except Exception as exc:  # a bug: one line, the traceback only with --debug
         if debug:
             import traceback
 
             traceback.print_exc()
-        _ui().error(
+        _ui(invocation).error(
             f"unexpected error: {type(exc).__name__}: {exc}",
             hint="run again with --debug for the traceback, and report it",
         )
         code = ExitCode.FAILURE
     finally:
-        app = _current.get("app")
-        if app is not None:
+        if invocation.app is not None:
             try:
-                app.finish(ok=code == ExitCode.OK)
+                invocation.app.finish(ok=code == ExitCode.OK)
             except ZoomctlError as exc:
-                _ui().error(exc)
+                _ui(invocation).error(exc)
                 code = exc.exit_code
     return int(code)
 
@@ -212,10 +229,5 @@ def _name_placeholders(command) -> None:
         _name_placeholders(sub)
 
 
-def _ui():
-    ui = _current.get("ui")
-    if ui is None:
-        from zoomctl.ui import UI
-
-        ui = UI()
-    return ui
+def _ui(invocation: Invocation) -> UI:
+    return invocation.ui or UI()

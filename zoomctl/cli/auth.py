@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from typing import Annotated
 
 import typer
 
-from zoomctl.cli.options import JsonOption, app_of
+from zoomctl import env
+from zoomctl.cli.options import JsonOption, app_of, given
 from zoomctl.errors import Conflict, InvalidInput
 from zoomctl.ui import Column
 
@@ -19,7 +19,7 @@ def login(
     ctx: typer.Context,
     client_id: Annotated[
         str | None,
-        typer.Option("--client-id", metavar="ID", help="Your Zoom app's client id [env: ZOOMCTL_ZOOM_CLIENT_ID]."),
+        typer.Option("--client-id", metavar="ID", envvar=env.ZOOM_CLIENT_ID, help="Your Zoom app's client id."),
     ] = None,
     client_secret_stdin: Annotated[
         bool, typer.Option("--client-secret-stdin", help="Read the client secret from standard input.")
@@ -44,7 +44,7 @@ def login(
     account_id: Annotated[
         str | None,
         typer.Option(
-            "--account-id", metavar="ID", help="Zoom account id (Server-to-Server) [env: ZOOMCTL_ZOOM_ACCOUNT_ID]."
+            "--account-id", metavar="ID", envvar=env.ZOOM_ACCOUNT_ID, help="Zoom account id (Server-to-Server)."
         ),
     ] = None,
     insecure_storage: Annotated[
@@ -69,33 +69,17 @@ def login(
     company = a.company()
     if timeout <= 0:
         raise InvalidInput("--timeout must be more than 0 seconds", hint="e.g. --timeout 300")
-    client_id = client_id or a.settings.zoom_client_id.value
-    if not client_id:
-        raise InvalidInput(
-            "no Zoom client id",
-            hint="pass --client-id (from your Zoom app's App Credentials), or `zoomctl config set zoom_client_id ID`",
-        )
-    secret = _client_secret(a, client_secret_stdin, public, server_to_server)
-
+    request = auth.login_request(
+        a.access,
+        client_id=given(ctx, "client_id", client_id),
+        account_id=given(ctx, "account_id", account_id),
+        server_to_server=server_to_server,
+        public=public,
+        secret_from_stdin=client_secret_stdin,
+        prompt=_prompt if a.can_prompt else None,
+    )
     if server_to_server:
-        from zoomctl.core.connection import ENV_ACCOUNT_ID
-
-        account_id = account_id or os.environ.get(ENV_ACCOUNT_ID)
-        if not account_id:
-            raise InvalidInput("Server-to-Server OAuth needs the Zoom account id", hint="pass --account-id ID")
-        if not secret:
-            raise InvalidInput(
-                "Server-to-Server OAuth needs the client secret",
-                hint="pipe it to --client-secret-stdin or set ZOOMCTL_ZOOM_CLIENT_SECRET",
-            )
-        result = auth.login_s2s(
-            a,
-            company,
-            account_id=account_id,
-            client_id=client_id,
-            client_secret=secret,
-            insecure_storage=insecure_storage,
-        )
+        result = auth.login_s2s(a.store, company, a.access, request, insecure_storage=insecure_storage)
     else:
         if shared_access:
             a.ui.info("On Zoom's consent page, tick “Allow this app to use my shared access permissions”.")
@@ -113,62 +97,45 @@ def login(
                 )
 
         def bad_paste(exc) -> None:
-            a.ui.warn(f"{exc.message} Paste the whole address again, or wait for the browser.")
+            a.ui.warn(f"{exc.message}: paste the whole address again, or wait for the browser")
 
         result = auth.login_oauth(
-            a,
+            a.store,
             company,
-            client_id=client_id,
-            client_secret=secret,
+            a.access,
+            request,
             open_browser=not no_browser,
             timeout=timeout,
             insecure_storage=insecure_storage,
             announce=announce,
             on_bad_paste=bad_paste,
         )
-    if as_json:
-        a.ui.json(result.as_json())
-        return
-    who = result.user_email or result.account_id
-    a.ui.success(
-        f"{company.slug} is connected to Zoom as {who} ({'Server-to-Server' if result.kind == 's2s' else 'OAuth'})"
+
+    def text() -> None:
+        if result.token_location.insecure:
+            a.ui.warn(f"tokens are stored in plain text at {result.token_location.path} (--insecure-storage)")
+        if result.can_act_for_others:
+            a.ui.info("this authorization can schedule meetings for other users of the Zoom account")
+        else:
+            a.ui.info("this authorization can schedule meetings only for its own Zoom user")
+            if shared_access:
+                a.ui.warn(
+                    "shared access did not take effect: log in again and tick the shared-access box, "
+                    "or use an admin-managed app"
+                )
+
+    how = "Server-to-Server" if result.kind == "s2s" else "OAuth"
+    a.ui.result(
+        result.as_json(),
+        as_json=as_json,
+        success=f"{company.slug} is connected to Zoom as {result.user_email or result.account_id} ({how})",
+        text=text,
     )
-    if result.token_location.startswith("file:"):
-        a.ui.warn(f"tokens are stored in plain text at {result.token_location[5:]} (--insecure-storage)")
-    if result.can_act_for_others:
-        a.ui.info("this authorization can schedule meetings for other users of the Zoom account")
-    else:
-        a.ui.info("this authorization can schedule meetings only for its own Zoom user")
-        if shared_access:
-            a.ui.warn(
-                "shared access did not take effect: log in again and tick the shared-access box, or use an admin-managed app"
-            )
 
 
-def _client_secret(a, from_stdin: bool, public: bool, server_to_server: bool) -> str | None:
-    """The client secret: stdin, the environment, or a hidden prompt. Never a command-line value."""
-    from zoomctl.core.auth import read_secret_from_stdin
-    from zoomctl.core.connection import ENV_CLIENT_SECRET
-
-    if public and not server_to_server:
-        if from_stdin:
-            raise InvalidInput("--public and --client-secret-stdin contradict each other", hint="drop one of them")
-        return None  # a public client sends no secret, whatever the environment holds
-    if from_stdin:
-        return read_secret_from_stdin()
-    env = os.environ.get(ENV_CLIENT_SECRET)
-    if env:
-        return env
-    if a.can_prompt:
-        prompt = "Client secret" if server_to_server else "Client secret (leave empty for a public client)"
-        value = typer.prompt(prompt, hide_input=True, default="", show_default=False, err=True)
-        return value or None
-    if server_to_server:
-        return None  # the caller names what is missing
-    raise InvalidInput(
-        "no client secret, and zoomctl may not ask for one here (--no-input, or no terminal)",
-        hint=f"pipe it to --client-secret-stdin, set {ENV_CLIENT_SECRET}, or pass --public for a public client",
-    )
+def _prompt(question: str) -> str:
+    """A hidden prompt on stderr (stdout carries data only)."""
+    return typer.prompt(question, hide_input=True, default="", show_default=False, err=True)
 
 
 STATUS_FIELDS = [
@@ -202,11 +169,9 @@ def status(
     from zoomctl.exit_codes import ExitCode
 
     a = app_of(ctx)
-    info = auth.status(a, a.company(), live=not offline)
-    if as_json:
-        a.ui.json(info)
-    else:
-        a.ui.record(info, STATUS_FIELDS)
+    report = auth.status(a.store, a.company(), a.access, live=not offline)
+    info = report.value
+    a.ui.conclude(report, lambda _: a.ui.result(info, as_json=as_json, text=lambda: a.ui.record(info, STATUS_FIELDS)))
     if not info["connected"]:
         if not as_json and info["problem"]:
             a.ui.error(info["problem"], info["fix"])
@@ -222,7 +187,7 @@ def token(ctx: typer.Context) -> None:
     from zoomctl.core import auth
 
     a = app_of(ctx)
-    a.ui.line(auth.access_token(a, a.company()))
+    a.ui.conclude(auth.access_token(a.store, a.company(), a.access), a.ui.line)
 
 
 @app.command("logout")
@@ -257,20 +222,22 @@ def logout(
 
         before_forget = delete_meetings
 
-    result = auth.logout(a, company, before_forget=before_forget)
-    if as_json:
-        a.ui.json(result.as_json())
-        return
-    if not result.was_connected:
-        a.ui.info(f"{company.slug} was not connected to Zoom")
-    else:
-        if result.meetings_deleted:
-            a.ui.info(f"deleted {result.meetings_deleted} Zoom meeting(s) of future bookings")
-        elif not delete_future_meetings:
-            a.ui.info("Zoom meetings of existing bookings were kept (use --delete-future-meetings to remove them)")
-        if result.revoked:
-            a.ui.success(f"{company.slug} is logged out: authorization revoked at Zoom, tokens forgotten")
+    def text(result) -> None:
+        if not result.was_connected:
+            a.ui.info(f"{company.slug} was not connected to Zoom")
         else:
-            a.ui.warn(f"could not revoke at Zoom ({result.revoke_error}); the tokens were forgotten here anyway")
-    for note in result.notes:
-        a.ui.info(note)
+            if result.meetings_deleted:
+                a.ui.info(f"deleted {result.meetings_deleted} Zoom meeting(s) of future bookings")
+            elif not delete_future_meetings:
+                a.ui.info("Zoom meetings of existing bookings were kept (use --delete-future-meetings to remove them)")
+            if result.revoked:
+                a.ui.success(f"{company.slug} is logged out: authorization revoked at Zoom, tokens forgotten")
+            else:
+                a.ui.warn(f"could not revoke at Zoom ({result.revoke_error}); the tokens were forgotten here anyway")
+        for note in result.notes:
+            a.ui.info(note)
+
+    a.ui.conclude(
+        auth.logout(a.store, company, a.access, before_forget=before_forget),
+        lambda result: a.ui.result(result.as_json(), as_json=as_json, text=lambda: text(result)),
+    )

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from zoomctl.cli.options import JsonOption, app_of
+from zoomctl.core.outcome import Outcome
+from zoomctl.errors import Conflict, InvalidInput
+from zoomctl.models import MeetingStatus
 from zoomctl.ui import Column
+
+if TYPE_CHECKING:
+    from zoomctl.models import Booking
 
 app = typer.Typer(
     help="Bookings of services and classes, with a Zoom link for the client and one for the provider.",
@@ -72,10 +79,7 @@ def _row(booking) -> dict:
     return data
 
 
-def _show_created(a, bookings, as_json: bool, several: bool) -> None:
-    if as_json:
-        a.ui.json([b.as_json() for b in bookings] if several else bookings[0].as_json())
-        return
+def _show_created(a, bookings, several: bool) -> None:
     if several:
         if not a.ui.out_is_tty:  # tab-separated lines: nothing is cut, the link stays in its column
             a.ui.table(
@@ -152,111 +156,136 @@ def create(
       zoomctl bookings create --class "Morning yoga" --session 12 --client a@example.com --client b@example.com
       zoomctl bookings create --test --count 50 --service "Private lesson"
     """
-    from zoomctl.core import bookings as core
-    from zoomctl.errors import InvalidInput
-
     a = app_of(ctx)
     company = a.company()
-    clients = list(client or [])
-
-    def zoom():
-        return a.zoom(company)
-
+    flags = _CreateFlags(service, provider, list(client or []), client_name, start, class_ref, session_id, clients_file)
     if count is not None:
-        if not test or not service:
-            raise InvalidInput("--count makes test bookings of a service", hint="add --test --service NAME")
-        if clients or provider or class_ref or start:
-            raise InvalidInput(
-                "--count picks providers, clients and times itself",
-                hint="drop --client/--provider/--class/--start (use --from for the first slot)",
-            )
-        from zoomctl.core import bulk
-
-        made, error = bulk.create(
-            a.store,
-            company,
-            service_ref=service,
-            count=count,
-            start=start_from,
-            zoom=zoom,
-            progress=a.ui.progress,
-            rate=rate,
-        )
-        if as_json:
-            a.ui.json([b.as_json() for b in made])
-        else:
-            linked = sum(1 for b in made if b.link_status == "created")
-            online = sum(1 for b in made if b.meeting is not None)
-            a.ui.success(
-                f"made {len(made)} test booking(s)" + (f", {linked} of {online} with a Zoom meeting" if online else "")
-            )
-            a.ui.table([_row(b) for b in made], [*COLUMNS[:6], Column("link", "Link")])
-        if error:
-            raise error
-        return
-    if start_from is not None:
+        _create_test(a, company, flags, test, count, start_from, rate, as_json)
+    elif start_from is not None:
         raise InvalidInput("--from goes with --count", hint="give the start with --start")
-    if class_ref is not None:
-        if service or provider:
-            raise InvalidInput(
-                "a class booking takes --class, not --service/--provider", hint="the session's provider teaches it"
-            )
-        attendees = [core.Attendee(email, client_name if len(clients) == 1 else None) for email in clients]
-        if client_name and len(clients) != 1:
-            raise InvalidInput(
-                "--client-name goes with exactly one --client", hint="use --clients-file 'email,Name' lines"
-            )
-        if clients_file is not None:
-            text = typer.get_text_stream("stdin").read() if str(clients_file) == "-" else _read(clients_file)
-            attendees += core.read_attendees(text)
-        made, error = core.create_class_bookings(
-            a.store,
-            company,
-            class_ref=class_ref,
-            session_id=session_id,
-            start=start,
-            attendees=attendees,
-            is_test=test,
-            zoom=zoom,
-        )
-        several = len(clients) > 1 or clients_file is not None
+    elif class_ref is not None:
+        _create_class(a, company, flags, test, as_json)
     else:
-        if session_id is not None or clients_file is not None:
-            raise InvalidInput("--session and --clients-file go with --class", hint="add --class NAME")
-        missing = [
-            flag for flag, value in (("--service", service), ("--provider", provider), ("--start", start)) if not value
-        ]
-        if missing or len(clients) != 1:
-            need = missing + (["exactly one --client"] if len(clients) != 1 else [])
-            raise InvalidInput(
-                f"a one-to-one booking needs {', '.join(need)}",
-                hint="e.g. zoomctl bookings create --service S --provider P --client EMAIL --start T",
-            )
-        booking, error = core.create_one(
-            a.store,
-            company,
-            service_ref=service,
-            provider_ref=provider,
-            client_email=clients[0],  # type: ignore[arg-type]
-            client_name=client_name,
-            start=start,
-            is_test=test,
-            zoom=zoom,  # type: ignore[arg-type]
+        _create_one(a, company, flags, test, as_json)
+
+
+@dataclass
+class _CreateFlags:
+    service: str | None
+    provider: str | None
+    clients: list[str]
+    client_name: str | None
+    start: str | None
+    class_ref: str | None
+    session_id: int | None
+    clients_file: Path | None
+
+
+def _create_test(a, company, flags: _CreateFlags, test: bool, count: int, start_from, rate, as_json: bool) -> None:
+    """`--test --count N --service S`: N test bookings of S (core.bulk.create)."""
+    from zoomctl.core import bulk
+
+    if not test or not flags.service:
+        raise InvalidInput("--count makes test bookings of a service", hint="add --test --service NAME")
+    if flags.clients or flags.provider or flags.class_ref or flags.start:
+        raise InvalidInput(
+            "--count picks providers, clients and times itself",
+            hint="drop --client/--provider/--class/--start (use --from for the first slot)",
         )
-        made, several = [booking], False
-    if not as_json and not error:
-        what = made[0].service or made[0].class_name
+    outcome = bulk.create(
+        a.store,
+        company,
+        service_ref=flags.service,
+        count=count,
+        start=start_from,
+        zoom=a.zoom_factory(company, rate),
+        progress=a.ui.progress,
+    )
+
+    def text(made) -> None:
+        linked = sum(1 for b in made if b.link_status == MeetingStatus.CREATED)
+        online = sum(1 for b in made if b.meeting is not None)
         a.ui.success(
-            f"booked {what} at {made[0].starts_local}" + (f" for {len(made)} clients" if len(made) > 1 else "")
+            f"made {len(made)} test booking(s)" + (f", {linked} of {online} with a Zoom meeting" if online else "")
         )
-    _show_created(a, made, as_json, several)
-    if error:
-        raise error
+        a.ui.table([_row(b) for b in made], [*COLUMNS[:6], Column("link", "Link")])
+
+    a.ui.conclude(
+        outcome, lambda made: a.ui.result([b.as_json() for b in made], as_json=as_json, text=lambda: text(made))
+    )
+
+
+def _create_class(a, company, flags: _CreateFlags, test: bool, as_json: bool) -> None:
+    """`--class C (--session ID | --start T) --client … | --clients-file F` (core.bookings.create_class_bookings)."""
+    from zoomctl.core import bookings as core
+
+    if flags.service or flags.provider:
+        raise InvalidInput(
+            "a class booking takes --class, not --service/--provider", hint="the session's provider teaches it"
+        )
+    clients = flags.clients
+    attendees = [core.Attendee(email, flags.client_name if len(clients) == 1 else None) for email in clients]
+    if flags.client_name and len(clients) != 1:
+        raise InvalidInput("--client-name goes with exactly one --client", hint="use --clients-file 'email,Name' lines")
+    if flags.clients_file is not None:
+        path = flags.clients_file
+        attendees += core.read_attendees(typer.get_text_stream("stdin").read() if str(path) == "-" else _read(path))
+    outcome = core.create_class_bookings(
+        a.store,
+        company,
+        class_ref=flags.class_ref,  # type: ignore[arg-type]
+        session_id=flags.session_id,
+        start=flags.start,
+        attendees=attendees,
+        is_test=test,
+        zoom=a.zoom_factory(company),
+    )
+    _conclude_created(a, outcome, as_json, several=len(clients) > 1 or flags.clients_file is not None)
+
+
+def _create_one(a, company, flags: _CreateFlags, test: bool, as_json: bool) -> None:
+    """`--service S --provider P --client EMAIL --start T` (core.bookings.create_one)."""
+    from zoomctl.core import bookings as core
+
+    if flags.session_id is not None or flags.clients_file is not None:
+        raise InvalidInput("--session and --clients-file go with --class", hint="add --class NAME")
+    given = (("--service", flags.service), ("--provider", flags.provider), ("--start", flags.start))
+    missing = [flag for flag, value in given if not value]
+    if missing or len(flags.clients) != 1:
+        need = missing + (["exactly one --client"] if len(flags.clients) != 1 else [])
+        raise InvalidInput(
+            f"a one-to-one booking needs {', '.join(need)}",
+            hint="e.g. zoomctl bookings create --service S --provider P --client EMAIL --start T",
+        )
+    outcome = core.create_one(
+        a.store,
+        company,
+        service_ref=flags.service,  # type: ignore[arg-type]
+        provider_ref=flags.provider,  # type: ignore[arg-type]
+        client_email=flags.clients[0],
+        client_name=flags.client_name,
+        start=flags.start,  # type: ignore[arg-type]
+        is_test=test,
+        zoom=a.zoom_factory(company),
+    )
+    _conclude_created(a, Outcome([outcome.value], outcome.error, outcome.warnings), as_json, several=False)
+
+
+def _conclude_created(a, outcome: Outcome[list[Booking]], as_json: bool, several: bool) -> None:
+    def render(made: list[Booking]) -> None:
+        what = made[0].service or made[0].class_name
+        for_many = f" for {len(made)} clients" if len(made) > 1 else ""
+        a.ui.result(
+            [b.as_json() for b in made] if several else made[0].as_json(),
+            as_json=as_json,
+            success=f"booked {what} at {made[0].starts_local}{for_many}" if outcome.ok else None,
+            text=lambda: _show_created(a, made, several),
+        )
+
+    a.ui.conclude(outcome, render)
 
 
 def _read(path: Path) -> str:
-    from zoomctl.errors import InvalidInput
-
     try:
         return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -279,10 +308,11 @@ def list_(
 
     a = app_of(ctx)
     found = core.list_bookings(a.store, a.company(), upcoming=upcoming, test=True if test else None, status=status)
-    if as_json:
-        a.ui.json([b.as_json() for b in found])
-        return
-    a.ui.table([_row(b) for b in found], COLUMNS, empty="no bookings: zoomctl bookings create --help")
+    a.ui.result(
+        [b.as_json() for b in found],
+        as_json=as_json,
+        text=lambda: a.ui.table([_row(b) for b in found], COLUMNS, empty="no bookings: zoomctl bookings create --help"),
+    )
 
 
 @app.command("show")
@@ -296,10 +326,7 @@ def show(
 
     a = app_of(ctx)
     booking = core.get(a.store, a.company(), booking_id)
-    if as_json:
-        a.ui.json(booking.as_json())
-    else:
-        a.ui.record(_row(booking), DETAIL)
+    a.ui.result(booking.as_json(), as_json=as_json, text=lambda: a.ui.record(_row(booking), DETAIL))
 
 
 @app.command("cancel")
@@ -316,13 +343,12 @@ def cancel(
 
     a = app_of(ctx)
     company = a.company()
-    booking = core.cancel(a.store, company, booking_id, lambda: a.zoom(company))
-    if as_json:
-        a.ui.json(booking.as_json())
-    else:
-        a.ui.success(
-            f"cancelled booking {booking.id} ({booking.service or booking.class_name}, {booking.starts_local})"
-        )
+    booking = core.cancel(a.store, company, booking_id, a.zoom_factory(company))
+    a.ui.result(
+        booking.as_json(),
+        as_json=as_json,
+        success=f"cancelled booking {booking.id} ({booking.service or booking.class_name}, {booking.starts_local})",
+    )
 
 
 @app.command("reschedule")
@@ -341,10 +367,9 @@ def reschedule(
 
     a = app_of(ctx)
     company = a.company()
-    booking, action, error = core.reschedule(a.store, company, booking_id, start, lambda: a.zoom(company))
-    if as_json:
-        a.ui.json({**booking.as_json(), "meeting_action": action})
-    else:
+    outcome = core.reschedule(a.store, company, booking_id, start, a.zoom_factory(company))
+
+    def text(booking, action: str) -> None:
         what = (
             f"session {booking.session_id} of {booking.class_name}"
             if booking.kind == "class"
@@ -358,12 +383,19 @@ def reschedule(
             "recreated": "; Zoom had lost the meeting: a new one was made",
             "skipped": "; its meeting is not made yet (`zoomctl bookings sync` makes it at the new time)",
         }.get(action, "")
-        if not error:
+        if outcome.ok:
             a.ui.success(f"moved {what} to {booking.starts_local}{note}")
         if action == "recreated":
             a.ui.record(_row(booking), [Column("client_link", "Client link"), Column("provider_link", "Provider link")])
-    if error:
-        raise error
+
+    a.ui.conclude(
+        outcome,
+        lambda moved: a.ui.result(
+            {**moved.booking.as_json(), "meeting_action": moved.meeting_action},
+            as_json=as_json,
+            text=lambda: text(moved.booking, moved.meeting_action),
+        ),
+    )
 
 
 @app.command("open")
@@ -381,13 +413,12 @@ def open_(
     Example: zoomctl bookings open 12 --as provider
     """
     from zoomctl.core import bookings as core
-    from zoomctl.errors import InvalidInput
 
     if as_ not in ("client", "provider"):
         raise InvalidInput(f"--as {as_}: say client or provider", hint="e.g. --as provider")
     a = app_of(ctx)
     company = a.company()
-    url = core.open_link(a.store, company, booking_id, as_, lambda: a.zoom(company))
+    url = core.open_link(a.store, company, booking_id, as_, a.zoom_factory(company))
     if print_:
         a.ui.line(url)
         return
@@ -419,7 +450,6 @@ def sync(
     """
     from zoomctl.core import bookings as core
     from zoomctl.core import meetings
-    from zoomctl.errors import Conflict, InvalidInput
 
     a = app_of(ctx)
     if (booking_id is None) == (not all_):
@@ -429,21 +459,19 @@ def sync(
         raise Conflict(f'"Online video meetings" is off for {company.slug}', hint="run `zoomctl feature enable`")
     targets = core.sync_targets(a.store, company, booking_id)
     if not targets:
-        if as_json:
-            a.ui.json([])
-        else:
-            a.ui.info("nothing to sync: no booked online booking" + (" that has not ended" if all_ else ""))
+        nothing = "nothing to sync: no booked online booking" + (" that has not ended" if all_ else "")
+        a.ui.result([], as_json=as_json, text=lambda: a.ui.info(nothing))
         return
-    with a.zoom(company) as zoom, a.ui.progress(len(targets), "Syncing Zoom meetings") as advance:
-        items, error = meetings.sync(a.store, company, zoom, targets, advance=advance, rate=rate)
-    rows = [i.as_json() for i in items]
-    if as_json:
-        a.ui.json(rows)
-    else:
+    with a.zoom(company, rate) as zoom, a.ui.progress(len(targets), "Syncing Zoom meetings") as advance:
+        outcome = meetings.sync(a.store, company, zoom, targets, advance=advance)
+
+    def render(items) -> None:
+        rows = [i.as_json() for i in items]
         changed = [r for r in rows if r["action"] != "ok"]
-        a.ui.table(changed, SYNC_COLUMNS, empty=f"all {len(rows)} meeting(s) are in place")
-    if error:
-        raise error
+        empty = f"all {len(rows)} meeting(s) are in place"
+        a.ui.result(rows, as_json=as_json, text=lambda: a.ui.table(changed, SYNC_COLUMNS, empty=empty))
+
+    a.ui.conclude(outcome, render)
 
 
 @app.command("purge")
@@ -456,7 +484,6 @@ def purge(
 ) -> None:
     """Delete all test bookings and their Zoom meetings. Example: zoomctl bookings purge --test --yes"""
     from zoomctl.core import bulk
-    from zoomctl.errors import InvalidInput
 
     a = app_of(ctx)
     if not test:
@@ -467,15 +494,17 @@ def purge(
         if not a.can_prompt:
             raise InvalidInput(f"deleting {total} test booking(s) needs confirmation", hint="pass --yes")
         if not a.ui.confirm(f"Delete {total} test booking(s) of {company.slug} and their Zoom meetings?"):
-            from zoomctl.errors import Conflict
-
             raise Conflict("nothing was deleted: not confirmed", hint="pass --yes to skip the question")
-    deleted, meetings_deleted, error = bulk.purge(
-        a.store, company, lambda: a.zoom(company), progress=a.ui.progress, rate=rate
+    outcome = bulk.purge(a.store, company, a.zoom_factory(company, rate), progress=a.ui.progress)
+    a.ui.conclude(
+        outcome,
+        lambda purged: a.ui.result(
+            {"bookings_deleted": purged.bookings_deleted, "meetings_deleted": purged.meetings_deleted},
+            as_json=as_json,
+            success=(
+                f"deleted {purged.bookings_deleted} test booking(s) and {purged.meetings_deleted} Zoom meeting(s)"
+                if outcome.ok
+                else None
+            ),
+        ),
     )
-    if as_json:
-        a.ui.json({"bookings_deleted": deleted, "meetings_deleted": meetings_deleted})
-    elif not error:
-        a.ui.success(f"deleted {deleted} test booking(s) and {meetings_deleted} Zoom meeting(s)")
-    if error:
-        raise error

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from zoomctl.cli.options import JsonOption, OnOffOption, app_of, switch_online
+from zoomctl.models import CatalogKind
 from zoomctl.ui import Column
 
 app = typer.Typer(
@@ -40,12 +41,11 @@ def add(
 
     a = app_of(ctx)
     cls = catalog.add_class(a.store, a.company(), name, duration, capacity)
-    if as_json:
-        a.ui.json(cls.as_json())
-    else:
-        a.ui.success(
-            f"added class {cls.name} (id {cls.id}, {cls.duration_minutes} min, up to {cls.capacity}, not online)"
-        )
+    a.ui.result(
+        cls.as_json(),
+        as_json=as_json,
+        success=f"added class {cls.name} (id {cls.id}, {cls.duration_minutes} min, up to {cls.capacity}, not online)",
+    )
 
 
 @app.command("list")
@@ -81,10 +81,7 @@ def remove(
 
     a = app_of(ctx)
     cls = catalog.remove_class(a.store, a.company(), ref)
-    if as_json:
-        a.ui.json({**cls.as_json(), "removed": True})
-    else:
-        a.ui.success(f"removed class {cls.name}")
+    a.ui.result({**cls.as_json(), "removed": True}, as_json=as_json, success=f"removed class {cls.name}")
 
 
 @app.command("online")
@@ -95,7 +92,7 @@ def online(
     as_json: JsonOption = False,
 ) -> None:
     """Make a class an online-meeting class, or not. Example: zoomctl classes online "Morning yoga" --on"""
-    switch_online(ctx, "classes", ref, on, as_json)
+    switch_online(ctx, CatalogKind.CLASS, ref, on, as_json)
 
 
 SESSION_COLUMNS = [
@@ -110,7 +107,7 @@ SESSION_COLUMNS = [
 
 
 def _session_row(session, tz: str) -> dict:
-    from zoomctl.core.timefmt import local
+    from zoomctl.timefmt import local
 
     return {**session.as_json(), "starts_local": local(session.starts_at, tz)}
 
@@ -133,10 +130,9 @@ def session_add(
     company = a.company()
     session = catalog.add_session(a.store, company, class_ref, start, provider)
     row = _session_row(session, company.timezone)
-    if as_json:
-        a.ui.json(row)
-    else:
-        a.ui.success(f"added session {session.id} of {session.class_name} at {row['starts_local']}")
+    a.ui.result(
+        row, as_json=as_json, success=f"added session {session.id} of {session.class_name} at {row['starts_local']}"
+    )
 
 
 @sessions_app.command("list")
@@ -174,8 +170,9 @@ def session_cancel(
 
     a = app_of(ctx)
     company = a.company()
-    session = catalog.cancel_session(a.store, company, session_id, zoom=lambda: a.zoom(company))
-    if as_json:
-        a.ui.json(_session_row(session, company.timezone))
-    else:
-        a.ui.success(f"cancelled session {session.id} of {session.class_name}")
+    session = catalog.cancel_session(a.store, company, session_id, zoom=a.zoom_factory(company))
+    a.ui.result(
+        _session_row(session, company.timezone),
+        as_json=as_json,
+        success=f"cancelled session {session.id} of {session.class_name}",
+    )

@@ -26,10 +26,7 @@ def add(
 
     a = app_of(ctx)
     client = catalog.add_client(a.store, a.company(), email, name)
-    if as_json:
-        a.ui.json(client.as_json())
-    else:
-        a.ui.success(f"added client {client.email} (id {client.id})")
+    a.ui.result(client.as_json(), as_json=as_json, success=f"added client {client.email} (id {client.id})")
 
 
 @app.command("list")

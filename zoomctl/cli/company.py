@@ -42,14 +42,17 @@ def create(
     company = companies.create(a.store, name, timezone, slug)
     if use:
         _use(a, company.slug)
-    if as_json:
-        a.ui.json(company.as_json())
-    else:
-        a.ui.success(f"created company {company.slug} ({company.name}, {company.timezone})")
-        if use:
-            a.ui.info(f"commands now act on {company.slug} (profile {a.settings.profile.value})")
-        else:
-            a.ui.info(f"next: zoomctl company use {company.slug}")
+    next_step = (
+        f"commands now act on {company.slug} (profile {a.settings.profile.value})"
+        if use
+        else f"next: zoomctl company use {company.slug}"
+    )
+    a.ui.result(
+        company.as_json(),
+        as_json=as_json,
+        success=f"created company {company.slug} ({company.name}, {company.timezone})",
+        text=lambda: a.ui.info(next_step),
+    )
 
 
 @app.command("list")

@@ -20,11 +20,16 @@ def list_(ctx: typer.Context, as_json: JsonOption = False) -> None:
     """
     a = app_of(ctx)
     rows = [{"key": k, "value": s.value, "source": s.source} for k, s in a.settings.as_dict().items()]
-    if as_json:
-        a.ui.json({"config_file": str(a.config.path), "profiles": a.config.profile_names(), "settings": rows})
-        return
-    a.ui.table(rows, [Column("key", "Key"), Column("value", "Value"), Column("source", "Source")])
-    a.ui.info(f"config file: {a.config.path}")
+
+    def text() -> None:
+        a.ui.table(rows, [Column("key", "Key"), Column("value", "Value"), Column("source", "Source")])
+        a.ui.info(f"config file: {a.config.path}")
+
+    a.ui.result(
+        {"config_file": str(a.config.path), "profiles": a.config.profile_names(), "settings": rows},
+        as_json=as_json,
+        text=text,
+    )
 
 
 @app.command("get")

@@ -74,7 +74,8 @@ def demo(
             ok = False
             try:
                 result = demo_core.run(
-                    demo_app,
+                    demo_app.store,
+                    demo_app.access,
                     demo_core.DemoApp(admin["client_id"], admin.get("client_secret"), hosts),
                     report=lambda text: a.ui.info(text) if text.startswith("  ") else a.ui.success(text),
                     browser=browser,
@@ -85,18 +86,18 @@ def demo(
     finally:
         if not keep:
             shutil.rmtree(workdir, ignore_errors=True)
-    if as_json:
-        a.ui.json(
-            {
-                "company": result.company,
-                "steps": [s["step"] for s in result.steps],
-                "one_to_one": result.one_to_one,
-                "class_session": result.class_session,
-                "workspace": str(workdir / "workspace.db") if keep else None,
-            }
-        )
-    elif keep:
-        a.ui.info(
-            f"demo workspace kept: zoomctl --db {workdir / 'workspace.db'} --company demo-yoga bookings list "
-            "(the sandbox has stopped, so Zoom calls will fail)"
-        )
+    kept = (
+        f"demo workspace kept: zoomctl --db {workdir / 'workspace.db'} --company demo-yoga bookings list "
+        "(the sandbox has stopped, so Zoom calls will fail)"
+    )
+    a.ui.result(
+        {
+            "company": result.company,
+            "steps": [s["step"] for s in result.steps],
+            "one_to_one": result.one_to_one,
+            "class_session": result.class_session,
+            "workspace": str(workdir / "workspace.db") if keep else None,
+        },
+        as_json=as_json,
+        text=(lambda: a.ui.info(kept)) if keep else None,
+    )

@@ -16,12 +16,12 @@ def _switch(ctx: typer.Context, enabled: bool, as_json: bool) -> None:
     company = a.company()
     changed = companies.set_feature(a.store, company, enabled)
     state = "on" if enabled else "off"
-    if as_json:
-        a.ui.json({"company": company.slug, "online_meetings_enabled": enabled, "changed": changed})
-    elif changed:
-        a.ui.success(f'"Online video meetings" is now {state} for {company.slug}')
-    else:
-        a.ui.info(f'"Online video meetings" was already {state} for {company.slug}')
+    a.ui.result(
+        {"company": company.slug, "online_meetings_enabled": enabled, "changed": changed},
+        as_json=as_json,
+        success=f'"Online video meetings" is now {state} for {company.slug}' if changed else None,
+        text=None if changed else lambda: a.ui.info(f'"Online video meetings" was already {state} for {company.slug}'),
+    )
 
 
 @app.command("enable")
@@ -41,8 +41,9 @@ def status(ctx: typer.Context, as_json: JsonOption = False) -> None:
     """Show whether the feature is on. Example: zoomctl feature status --json"""
     a = app_of(ctx)
     company = a.company()
-    data = {"company": company.slug, "online_meetings_enabled": company.online_meetings_enabled}
-    if as_json:
-        a.ui.json(data)
-    else:
-        a.ui.line(f"Online video meetings: {'on' if company.online_meetings_enabled else 'off'} ({company.slug})")
+    state = "on" if company.online_meetings_enabled else "off"
+    a.ui.result(
+        {"company": company.slug, "online_meetings_enabled": company.online_meetings_enabled},
+        as_json=as_json,
+        text=lambda: a.ui.line(f"Online video meetings: {state} ({company.slug})"),
+    )

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import typer
 
 from zoomctl.app import App
+from zoomctl.models import CatalogKind
+
+T = TypeVar("T")
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON (stable field names, see the README).")]
 
@@ -17,7 +20,14 @@ def app_of(ctx: typer.Context) -> App:
     return obj
 
 
-def switch_online(ctx: typer.Context, table: str, ref: str, on: bool | None, as_json: bool) -> None:
+def given(ctx: typer.Context, param: str, value: T) -> T | None:
+    """An option's value only when it was given on the command line (not from its envvar:
+    the settings resolve the environment themselves, and say so)."""
+    source = ctx.get_parameter_source(param)  # a ParameterSource (of the click Typer carries)
+    return value if source is not None and source.name == "COMMANDLINE" else None
+
+
+def switch_online(ctx: typer.Context, kind: CatalogKind, ref: str, on: bool | None, as_json: bool) -> None:
     """The body of `services online` and `classes online`."""
     from zoomctl.core import catalog
 
@@ -25,20 +35,20 @@ def switch_online(ctx: typer.Context, table: str, ref: str, on: bool | None, as_
     if on is None:
         from zoomctl.errors import InvalidInput
 
-        raise InvalidInput("say --on or --off", hint=f"e.g. zoomctl {table} online '{ref}' --on")
+        raise InvalidInput("say --on or --off", hint=f"e.g. zoomctl {kind.plural} online '{ref}' --on")
     company = a.company()
-    target, changed = catalog.set_online(a.store, company, table, ref, on)
-    if as_json:
-        a.ui.json({**target.as_json(), "changed": changed})
-        return
+    target, changed = catalog.set_online(a.store, company, kind, ref, on)
     state = "an online-meeting" if on else "not an online-meeting"
-    kind = "service" if table == "services" else "class"
-    if changed:
-        a.ui.success(f"{kind} '{target.name}' is now {state} {kind}")
-    else:
-        a.ui.info(f"{kind} '{target.name}' was already {state} {kind}")
-    if on and not company.online_meetings_enabled:
-        a.ui.warn('the "Online video meetings" feature is off for this company: `zoomctl feature enable`')
+
+    def text() -> None:
+        if changed:
+            a.ui.success(f"{kind} '{target.name}' is now {state} {kind}")
+        else:
+            a.ui.info(f"{kind} '{target.name}' was already {state} {kind}")
+        if on and not company.online_meetings_enabled:
+            a.ui.warn('the "Online video meetings" feature is off for this company: `zoomctl feature enable`')
+
+    a.ui.result({**target.as_json(), "changed": changed}, as_json=as_json, text=text)
 
 
 OnOffOption = Annotated[

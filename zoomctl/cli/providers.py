@@ -40,10 +40,7 @@ def add(
 
     a = app_of(ctx)
     provider = catalog.add_provider(a.store, a.company(), name, email)
-    if as_json:
-        a.ui.json(provider.as_json())
-    else:
-        a.ui.success(f"added provider {provider.name} (id {provider.id})")
+    a.ui.result(provider.as_json(), as_json=as_json, success=f"added provider {provider.name} (id {provider.id})")
 
 
 @app.command("list")
@@ -82,17 +79,17 @@ def remove(
 
     Example: zoomctl providers remove "Dana Smith"
     """
-    from zoomctl.core import catalog
+    from zoomctl.core import removal
 
     a = app_of(ctx)
     company = a.company()
-    provider, cancelled = catalog.remove_provider(a.store, company, ref, force, zoom=lambda: a.zoom(company))
-    if as_json:
-        a.ui.json({**provider.as_json(), "removed": True, "bookings_cancelled": cancelled})
-        return
-    a.ui.success(f"removed provider {provider.name}")
-    if cancelled:
-        a.ui.warn(f"cancelled {cancelled} future booking(s) of {provider.name}")
+    provider, cancelled = removal.remove_provider(a.store, company, ref, force, zoom=a.zoom_factory(company))
+    a.ui.result(
+        {**provider.as_json(), "removed": True, "bookings_cancelled": cancelled},
+        as_json=as_json,
+        success=f"removed provider {provider.name}",
+        text=(lambda: a.ui.warn(f"cancelled {cancelled} future booking(s) of {provider.name}")) if cancelled else None,
+    )
 
 
 ASSIGN_COLUMNS = [
@@ -139,7 +136,7 @@ def assign(
                 "--all goes with --by-email, and with no provider or --zoom-user",
                 hint="run `zoomctl providers assign --all --by-email`",
             )
-        results = providers_zoom.assign_all_by_email(a.store, company, lambda: a.zoom(company))
+        results = providers_zoom.assign_all_by_email(a.store, company, a.access, a.zoom_factory(company))
         rows = [r.as_json() for r in results]
         a.ui.table(rows, ASSIGN_COLUMNS, as_json=as_json, empty="no providers yet: zoomctl providers add NAME")
         if not as_json:
@@ -155,18 +152,13 @@ def assign(
     if none:
         result = providers_zoom.unassign(a.store, company, ref)
     else:
-        result = providers_zoom.assign(a.store, company, ref, zoom_user, lambda: a.zoom(company))  # type: ignore[arg-type]
+        result = providers_zoom.assign(a.store, company, a.access, ref, zoom_user, a.zoom_factory(company))  # type: ignore[arg-type]
     for warning in result.warnings:
         a.ui.warn(warning)
-    if as_json:
-        a.ui.json(result.as_json())
-    elif result.user is None:
-        a.ui.success(
-            f"{result.provider.name} has no Zoom user now"
-            if result.result == "unassigned"
-            else f"{result.provider.name} had no Zoom user"
-        )
+    if result.user is None:
+        now = "has no Zoom user now" if result.result == "unassigned" else "had no Zoom user"
+        done = f"{result.provider.name} {now}"
     else:
-        kind = _zoom_type(result.user.type, "unknown type")
         verb = "now hosts" if result.result == "assigned" else "already hosted"
-        a.ui.success(f"{result.user.email} ({kind}) {verb} {result.provider.name}'s meetings")
+        done = f"{result.user.email} ({_zoom_type(result.user.type, 'unknown type')}) {verb} {result.provider.name}'s meetings"
+    a.ui.result(result.as_json(), as_json=as_json, success=done)

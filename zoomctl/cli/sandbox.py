@@ -47,8 +47,6 @@ def serve(
     Example:
       zoomctl sandbox serve --port 8765 --state world.json --auto-approve ava.fischer@sandbox.zoomctl.test
     """
-    import json
-
     from zoomctl.errors import InvalidInput
     from zoomctl.sandbox import FaultSpecError, Sandbox, SandboxOptions, describe, describe_text, parse_fault_specs
 
@@ -101,11 +99,13 @@ def serve(
     if host not in ("127.0.0.1", "::1", "localhost"):
         a.ui.warn(f"listening on {host}: anyone who can reach it can use the admin endpoint /_sandbox")
     info = describe(sandbox)
-    if as_json:
-        a.ui.line(json.dumps(info))
-    else:
+
+    def text() -> None:
         a.ui.write(describe_text(info) + "\n")
         a.ui.info("serving; press Ctrl-C to stop")
+
+    # one line of JSON: a script reads it while the sandbox serves
+    a.ui.result(info, as_json=as_json, text=text, one_line=True)
     try:
         sandbox.serve_forever()
     except KeyboardInterrupt:

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from zoomctl.cli.options import JsonOption, OnOffOption, app_of, switch_online
+from zoomctl.models import CatalogKind
 from zoomctl.ui import Column
 
 app = typer.Typer(help="One-to-one services (new ones are not online until switched on).", no_args_is_help=True)
@@ -39,10 +40,11 @@ def add(
 
     a = app_of(ctx)
     service = catalog.add_service(a.store, a.company(), name, duration, provider or [])
-    if as_json:
-        a.ui.json(service.as_json())
-    else:
-        a.ui.success(f"added service {service.name} (id {service.id}, {service.duration_minutes} min, not online)")
+    a.ui.result(
+        service.as_json(),
+        as_json=as_json,
+        success=f"added service {service.name} (id {service.id}, {service.duration_minutes} min, not online)",
+    )
 
 
 @app.command("list")
@@ -80,10 +82,7 @@ def remove(
 
     a = app_of(ctx)
     service = catalog.remove_service(a.store, a.company(), ref)
-    if as_json:
-        a.ui.json({**service.as_json(), "removed": True})
-    else:
-        a.ui.success(f"removed service {service.name}")
+    a.ui.result({**service.as_json(), "removed": True}, as_json=as_json, success=f"removed service {service.name}")
 
 
 @app.command("online")
@@ -94,4 +93,4 @@ def online(
     as_json: JsonOption = False,
 ) -> None:
     """Make a service an online-meeting service, or not. Example: zoomctl services online "Private lesson" --on"""
-    switch_online(ctx, "services", ref, on, as_json)
+    switch_online(ctx, CatalogKind.SERVICE, ref, on, as_json)

@@ -34,5 +34,5 @@ def users(
 
     a = app_of(ctx)
     company = a.company()
-    found = providers_zoom.list_users(lambda: a.zoom(company), status)
+    found = providers_zoom.list_users(a.zoom_factory(company), status)
     a.ui.table([u.as_json() for u in found], COLUMNS, as_json=as_json, empty=f"no {status} Zoom users")

@@ -14,16 +14,20 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from zoomctl import env
 from zoomctl.core import connection as conn
-from zoomctl.core.models import Company
-from zoomctl.core.timefmt import now_db
+from zoomctl.core.connection import ZoomAccess
+from zoomctl.core.outcome import Outcome
 from zoomctl.errors import AuthRequired, Conflict, InvalidInput, NetworkError, StorageError, ZoomctlError
+from zoomctl.models import Company, ConnectionStatus, TokenLocation
 from zoomctl.store import companies as company_repo
 from zoomctl.store import events
+from zoomctl.store.db import Store
+from zoomctl.timefmt import now_db
 
 if TYPE_CHECKING:
-    from zoomctl.app import App
     from zoomctl.zoom.oauth import OAuthClient, TokenSet
+    from zoomctl.zoom.tokens import TokenStore
 
 REMOVE_APP_HINT = "to remove the app on the Zoom side too: Zoom App Marketplace → Manage → Added Apps → Remove"
 
@@ -37,11 +41,11 @@ class LoginResult:
     user_email: str | None
     scopes: list[str]
     can_act_for_others: bool
-    token_location: str
+    token_location: TokenLocation
     replaced: bool
 
     def as_json(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        return {**self.__dict__, "token_location": str(self.token_location)}
 
 
 @dataclass
@@ -58,48 +62,98 @@ class LogoutResult:
 
 
 # ---- token storage -----------------------------------------------------------------------
-def choose_token_store(app: App, insecure_storage: bool):
+def choose_token_store(access: ZoomAccess, insecure_storage: bool) -> TokenStore:
     """The keyring when it is secure; the 0600 file only when asked; otherwise an error."""
     from zoomctl.zoom.tokens import FileTokenStore, keyring_backend_name, keyring_is_secure
 
-    if app.token_store is not None:
-        return app.token_store
-    if keyring_is_secure(conn.keyring_timeout()):
-        return conn.keyring_store()
+    if access.token_store is not None:
+        return access.token_store
+    if keyring_is_secure(access.timeout()):
+        return conn.keyring_store(access)
     if insecure_storage:
         return FileTokenStore(conn.insecure_token_file())
     raise StorageError(
-        f"no secure token storage: the keyring backend is {keyring_backend_name(conn.keyring_timeout())}",
+        f"no secure token storage: the keyring backend is {keyring_backend_name(access.timeout())}",
         hint=(
             "unlock or install a keyring (e.g. gnome-keyring), use Server-to-Server OAuth through the "
-            "ZOOMCTL_ZOOM_ACCOUNT_ID/CLIENT_ID/CLIENT_SECRET variables, or pass --insecure-storage "
+            f"{env.ZOOM_ACCOUNT_ID}/CLIENT_ID/CLIENT_SECRET variables, or pass --insecure-storage "
             "(tokens in a 0600 file)"
         ),
     )
 
 
-def describe_location(location: str | None) -> str | None:
-    """A connection's ``token_location`` ("keyring", "file:PATH", "memory") for people."""
-    if location and location.startswith("file:"):
-        return f"file {location[5:]} (insecure)"
-    return location
-
-
-def location_of(store) -> str:
-    from zoomctl.zoom.tokens import FileTokenStore, KeyringTokenStore
-
-    if isinstance(store, FileTokenStore):
-        return f"file:{store.path}"
-    return "keyring" if isinstance(store, KeyringTokenStore) else "memory"
-
-
 # ---- login -------------------------------------------------------------------------------
-def login_oauth(
-    app: App,
-    company: Company,
+@dataclass
+class LoginRequest:
+    """The Zoom app a login uses, every value resolved (flag, environment, profile, prompt)."""
+
+    client_id: str
+    client_secret: str | None
+    account_id: str | None = None  # Server-to-Server only
+
+
+def login_request(
+    access: ZoomAccess,
     *,
-    client_id: str,
-    client_secret: str | None,
+    client_id: str | None,
+    account_id: str | None,
+    server_to_server: bool,
+    public: bool,
+    secret_from_stdin: bool,
+    prompt: Callable[[str], str] | None,
+) -> LoginRequest:
+    """What ``auth login`` logs in with: the flags' values, else the configuration's.
+
+    The client secret comes from stdin, the environment or ``prompt`` (None: zoomctl may
+    not ask), never from the command line."""
+    client_id = client_id or access.client_id
+    if not client_id:
+        raise InvalidInput(
+            "no Zoom client id",
+            hint="pass --client-id (from your Zoom app's App Credentials), or `zoomctl config set zoom_client_id ID`",
+        )
+    secret = _client_secret(access, secret_from_stdin, public, server_to_server, prompt)
+    if not server_to_server:
+        return LoginRequest(client_id, secret)
+    account_id = account_id or access.env.account_id
+    if not account_id:
+        raise InvalidInput("Server-to-Server OAuth needs the Zoom account id", hint="pass --account-id ID")
+    if not secret:
+        raise InvalidInput(
+            "Server-to-Server OAuth needs the client secret",
+            hint=f"pipe it to --client-secret-stdin or set {env.ZOOM_CLIENT_SECRET}",
+        )
+    return LoginRequest(client_id, secret, account_id)
+
+
+def _client_secret(
+    access: ZoomAccess, from_stdin: bool, public: bool, server_to_server: bool, prompt: Callable[[str], str] | None
+) -> str | None:
+    if public and not server_to_server:
+        if from_stdin:
+            raise InvalidInput("--public and --client-secret-stdin contradict each other", hint="drop one of them")
+        return None  # a public client sends no secret, whatever the environment holds
+    if from_stdin:
+        return read_secret_from_stdin()
+    if access.env.client_secret:
+        return access.env.client_secret
+    if prompt is not None:
+        return (
+            prompt("Client secret" if server_to_server else "Client secret (leave empty for a public client)") or None
+        )
+    if server_to_server:
+        return None  # login_request names what is missing
+    raise InvalidInput(
+        "no client secret, and zoomctl may not ask for one here (--no-input, or no terminal)",
+        hint=f"pipe it to --client-secret-stdin, set {env.ZOOM_CLIENT_SECRET}, or pass --public for a public client",
+    )
+
+
+def login_oauth(
+    store: Store,
+    company: Company,
+    access: ZoomAccess,
+    request: LoginRequest,
     open_browser: bool,
     timeout: float,
     insecure_storage: bool,
@@ -115,12 +169,12 @@ def login_oauth(
     from zoomctl.zoom.loopback import LoopbackListener
     from zoomctl.zoom.oauth import OAuthClient, authorize_url, pkce_pair, random_state
 
-    store = choose_token_store(app, insecure_storage)  # fail before the browser, not after
-    oauth_url = app.settings.zoom_oauth_url.value or ""
+    tokens_at = choose_token_store(access, insecure_storage)  # fail before the browser, not after
+    oauth_url = access.oauth_url
     verifier, challenge = pkce_pair()
     state = random_state()
     with LoopbackListener() as listener:
-        url = authorize_url(oauth_url, client_id, listener.redirect_uri, state, challenge)
+        url = authorize_url(oauth_url, request.client_id, listener.redirect_uri, state, challenge)
         listener.start(state)  # answer the callback even while the browser launcher blocks
         opened = False
         if open_browser:
@@ -128,22 +182,22 @@ def login_oauth(
         announce(url, opened)
         code = _wait_for_code(listener, state, timeout, paste=not open_browser, on_bad_paste=on_bad_paste)
         redirect_uri = listener.redirect_uri
-    oauth = OAuthClient(conn.http_client(), oauth_url, client_id, client_secret)
+    oauth = OAuthClient(conn.http_client(), oauth_url, request.client_id, request.client_secret)
     tokens = oauth.exchange_code(code, redirect_uri, verifier)
-    return _finish_login(app, company, oauth, tokens, store, kind="oauth", client_secret=client_secret)
+    return _finish_login(store, company, access, oauth, tokens, tokens_at, kind="oauth", request=request)
 
 
 def login_s2s(
-    app: App, company: Company, *, account_id: str, client_id: str, client_secret: str, insecure_storage: bool
+    store: Store, company: Company, access: ZoomAccess, request: LoginRequest, *, insecure_storage: bool
 ) -> LoginResult:
+    """Server-to-Server OAuth (CI): a token for the account, no browser."""
     from zoomctl.zoom.oauth import OAuthClient
 
-    store = choose_token_store(app, insecure_storage)
-    oauth = OAuthClient(conn.http_client(), app.settings.zoom_oauth_url.value or "", client_id, client_secret)
-    tokens = oauth.account_credentials(account_id)
-    return _finish_login(
-        app, company, oauth, tokens, store, kind="s2s", client_secret=client_secret, account_id=account_id
-    )
+    assert request.account_id is not None
+    tokens_at = choose_token_store(access, insecure_storage)
+    oauth = OAuthClient(conn.http_client(), access.oauth_url, request.client_id, request.client_secret)
+    tokens = oauth.account_credentials(request.account_id)
+    return _finish_login(store, company, access, oauth, tokens, tokens_at, kind="s2s", request=request)
 
 
 def _open_in_browser(url: str) -> bool:
@@ -209,22 +263,22 @@ def _wait_for_code(listener, state: str, timeout: float, paste: bool, on_bad_pas
 
 
 def _finish_login(
-    app: App,
+    store: Store,
     company: Company,
+    access: ZoomAccess,
     oauth: OAuthClient,
     tokens: TokenSet,
-    store,
+    tokens_at: TokenStore,
     *,
     kind: str,
-    client_secret: str | None,
-    account_id: str | None = None,
+    request: LoginRequest,
 ) -> LoginResult:
     from zoomctl.zoom.client import ZoomClient
     from zoomctl.zoom.errors import ZoomAPIError
     from zoomctl.zoom.session import TokenManager
     from zoomctl.zoom.tokens import MemoryTokenStore
 
-    api_url = app.settings.zoom_api_url.value or ""
+    api_url, account_id = access.api_url, request.account_id
     scratch = MemoryTokenStore()
     scratch.save("new", tokens)
     manager = TokenManager(scratch, "new", oauth, s2s_account_id=account_id if kind == "s2s" else None)
@@ -236,7 +290,7 @@ def _finish_login(
                 raise
             me = {}  # a Server-to-Server app may have no "me"; the account id is known
         account_id = me.get("account_id") or account_id
-        existing = company_repo.connection(app.store, company.id)
+        existing = company_repo.connection(store, company.id)
         if existing and existing.get("account_id") and account_id and existing["account_id"] != account_id:
             raise Conflict(
                 f"{company.slug} is already connected to another Zoom account ({existing['account_id']}, "
@@ -245,16 +299,16 @@ def _finish_login(
             )
         can_act = probe_can_act_for_others(zoom, me.get("id"))
 
-    key = conn.token_key(app.settings.profile.value or "default", company.slug)
-    store.save(key, manager.token_set())  # the newest pair (the probe may have refreshed)
-    if client_secret:
-        store.save_client_secret(oauth.client_id, client_secret)
-    location = location_of(store)
+    key = conn.token_key(access.profile, company.slug)
+    tokens_at.save(key, manager.token_set())  # the newest pair (the probe may have refreshed)
+    if request.client_secret:
+        tokens_at.save_client_secret(oauth.client_id, request.client_secret)
+    location = conn.location_of(tokens_at)
     company_repo.save_connection(
-        app.store,
+        store,
         company.id,
         kind=kind,
-        oauth_url=app.settings.zoom_oauth_url.value,
+        oauth_url=access.oauth_url,
         api_url=api_url,
         client_id=oauth.client_id,
         account_id=account_id,
@@ -262,21 +316,21 @@ def _finish_login(
         user_email=me.get("email"),
         scopes=list(tokens.scopes),
         can_act_for_others=can_act,
-        token_location=location,
-        status="connected",
+        token_location=str(location),
+        status=ConnectionStatus.CONNECTED,
         status_reason=None,
         connected_at=now_db(),
         connected_by=events.os_user(),
     )
     events.record(
-        app.store,
+        store,
         company.id,
         "auth.login",
         account_id or "-",
         kind=kind,
         user=me.get("email"),
         can_act_for_others=can_act,
-        token_location=location.split(":")[0],
+        token_location=location.kind,
     )
     return LoginResult(
         company=company.slug,
@@ -315,8 +369,9 @@ def probe_can_act_for_others(zoom, my_user_id: str | None) -> bool:
 
 
 # ---- status, token, logout ---------------------------------------------------------------
-def status(app: App, company: Company, live: bool = True) -> dict[str, Any]:
-    """What the company's Zoom connection is, where its token lives, and whether it works now."""
+def status(store: Store, company: Company, access: ZoomAccess, live: bool = True) -> Outcome[dict[str, Any]]:
+    """What the company's Zoom connection is, where its token lives, and whether it works now
+    (a failed check is part of the answer, not an error)."""
     info: dict[str, Any] = {
         "company": company.slug,
         "connected": False,
@@ -337,7 +392,7 @@ def status(app: App, company: Company, live: bool = True) -> dict[str, Any]:
         "problem": None,
         "fix": None,
     }
-    row = company_repo.connection(app.store, company.id)
+    row = company_repo.connection(store, company.id)
     if row:
         info.update(
             {
@@ -355,31 +410,31 @@ def status(app: App, company: Company, live: bool = True) -> dict[str, Any]:
             }
         )
         info["token_location"] = row["token_location"]
-        if row["status"] == "reconnect_required":
-            info["token_location"] = describe_location(row["token_location"])
+        if row["status"] == ConnectionStatus.RECONNECT_REQUIRED:
+            info["token_location"] = TokenLocation.parse(row["token_location"]).describe()
             info.update(
                 state="reconnect_required",
                 problem=row["status_reason"] or "Zoom refused the authorization",
                 fix="run `zoomctl auth login` (the app may have been removed on the Zoom side)",
             )
-            return info
+            return Outcome(info)
     try:
-        creds = conn.resolve(app, company)
+        creds = conn.resolve(store, company, access)
     except AuthRequired as exc:
         info.update(problem=exc.message, fix=exc.hint)
-        return info
+        return Outcome(info)
     info.update(source=creds.source, kind=creds.kind, state="connected")
     if creds.kind == "s2s" and row is None:
-        info["account_id"] = conn.s2s_from_env()[0]  # type: ignore[index]
+        info["account_id"] = access.env.account_id
     info["token_location"] = creds.tokens.location
     peek = _note_expiry(info, creds)
     if peek is not None and not info["scopes"]:
         info["scopes"] = list(peek.scopes)
     if not live:
         info["connected"] = True
-        return info
+        return Outcome(info, warnings=creds.warnings)
     try:
-        with conn.client(app, company, creds) as zoom:
+        with conn.client(creds) as zoom:
             me = zoom.get_user("me") if creds.kind != "s2s" else next(iter(zoom.iter_users(page_size=1)), {})
             if row is None:
                 info["can_act_for_others"] = (
@@ -392,7 +447,7 @@ def status(app: App, company: Company, live: bool = True) -> dict[str, Any]:
         info.update(
             state=_failed_state(exc), problem=exc.message, fix=exc.hint, live_check={"ok": False, "error": exc.message}
         )
-    return info
+    return Outcome(info, warnings=creds.warnings)
 
 
 def _failed_state(exc: ZoomctlError) -> str:
@@ -417,12 +472,14 @@ def _note_expiry(info: dict[str, Any], creds):
     return peek
 
 
-def access_token(app: App, company: Company) -> str:
-    creds = conn.resolve(app, company)
-    return creds.tokens.access_token()
+def access_token(store: Store, company: Company, access: ZoomAccess) -> Outcome[str]:
+    creds = conn.resolve(store, company, access)
+    return Outcome(creds.tokens.access_token(), warnings=creds.warnings)
 
 
-def logout(app: App, company: Company, *, before_forget: Callable[[Any], int] | None = None) -> LogoutResult:
+def logout(
+    store: Store, company: Company, access: ZoomAccess, *, before_forget: Callable[[Any], int] | None = None
+) -> Outcome[LogoutResult]:
     """Revoke at Zoom, delete the stored tokens, clear the connection metadata.
 
     If the revoke fails, the tokens are still forgotten locally and the result says so.
@@ -431,28 +488,31 @@ def logout(app: App, company: Company, *, before_forget: Callable[[Any], int] | 
     from zoomctl.zoom.oauth import OAuthClient
 
     result = LogoutResult(company=company.slug, was_connected=False, revoked=False)
-    row = company_repo.connection(app.store, company.id)
-    if conn.s2s_from_env() or conn.env_token() is not None:
+    row = company_repo.connection(store, company.id)
+    if access.env.any:
         result.notes.append(
-            "credentials also come from the environment (ZOOMCTL_ZOOM_*): unset those variables to stop using them"
+            f"credentials also come from the environment ({env.ZOOM_PREFIX}*): unset those variables to stop using them"
         )
     if row is None:
-        return result
+        return Outcome(result)
     result.was_connected = True
-    store = app.token_store or conn.store_for_location(row["token_location"])
-    key = conn.token_key(app.settings.profile.value or "default", company.slug)
-    if before_forget is not None and row["status"] == "connected":
-        with conn.client(app, company) as zoom:
+    warnings: list[str] = []
+    tokens_at = conn.store_at(access, TokenLocation.parse(row["token_location"]))
+    key = conn.token_key(access.profile, company.slug)
+    if before_forget is not None and row["status"] == ConnectionStatus.CONNECTED:
+        creds = conn.resolve(store, company, access)
+        warnings = creds.warnings
+        with conn.client(creds) as zoom:
             result.meetings_deleted = before_forget(zoom)
     try:
-        tokens = store.load(key)
+        tokens = tokens_at.load(key)
     except StorageError as exc:
         tokens = None
         result.revoke_error = f"the stored tokens could not be read ({exc.message})"
     secret = None
     if row["client_id"]:
         try:
-            secret = store.load_client_secret(row["client_id"])
+            secret = tokens_at.load_client_secret(row["client_id"])
         except StorageError:
             secret = None
     if tokens is not None:
@@ -467,14 +527,14 @@ def logout(app: App, company: Company, *, before_forget: Callable[[Any], int] | 
             except ZoomctlError as exc:
                 result.revoke_error = exc.message
     try:
-        store.delete(key)
-        if row["client_id"] and not _client_id_used_elsewhere(app, company, row["client_id"]):
-            store.delete_client_secret(row["client_id"])
+        tokens_at.delete(key)
+        if row["client_id"] and not company_repo.client_id_used_elsewhere(store, company.id, row["client_id"]):
+            tokens_at.delete_client_secret(row["client_id"])
     except StorageError as exc:
         result.notes.append(f"the keyring entry could not be deleted ({exc.message}); delete 'zoomctl' entries by hand")
-    company_repo.delete_connection(app.store, company.id)
+    company_repo.delete_connection(store, company.id)
     events.record(
-        app.store,
+        store,
         company.id,
         "auth.logout",
         row.get("account_id") or "-",
@@ -483,14 +543,7 @@ def logout(app: App, company: Company, *, before_forget: Callable[[Any], int] | 
     )
     if not result.revoked:
         result.notes.append(REMOVE_APP_HINT)
-    return result
-
-
-def _client_id_used_elsewhere(app: App, company: Company, client_id: str) -> bool:
-    row = app.store.one(
-        "SELECT COUNT(*) FROM zoom_connections WHERE client_id = ? AND company_id <> ?", (client_id, company.id)
-    )
-    return bool(row[0])
+    return Outcome(result, warnings=warnings)
 
 
 def read_secret_from_stdin() -> str:

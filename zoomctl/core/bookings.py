@@ -1,10 +1,10 @@
-"""Bookings: create (one-to-one and class), list, show, cancel, reschedule, open.
+"""Bookings: create (one-to-one, class, test — one function each), list, show, cancel, reschedule, open.
 
 A booking of an online service (or class) is written with a ``pending`` meeting row (and a
 registration for a class) and committed before Zoom is called; the meeting work itself is
-in ``core.meetings``. ``zoom`` arguments are factories (``lambda: app.zoom(company)``):
-Zoom is only contacted when the booking needs it, and an unconnected company is refused
-before anything is written.
+in ``core.meetings``. ``zoom`` arguments are factories of Zoom clients: Zoom is only
+contacted when the booking needs it, and an unconnected company is refused before
+anything is written. Test bookings (``--test --count N``) are ``core.bulk``'s.
 """
 
 from __future__ import annotations
@@ -15,25 +15,33 @@ from datetime import timedelta
 from typing import Any
 
 from zoomctl.core import catalog, validate
+from zoomctl.core.calendar import ensure_free
 from zoomctl.core.meetings import (  # delete_future_meetings: for `auth logout --delete-future-meetings`
     Engine,
     MeetingError,
     daily_message,
     delete_future_meetings,
     failure_error,
-    is_daily_limit,
     link_error,
-    missing_meeting,
     new_marker,
 )
-from zoomctl.core.models import Booking, Company
-from zoomctl.core.pacing import paced
-from zoomctl.core.timefmt import from_db, local, now_db, to_db
+from zoomctl.core.outcome import Outcome
 from zoomctl.errors import Conflict, InvalidInput, NotFound, ZoomctlError
+from zoomctl.models import (
+    Booking,
+    BookingStatus,
+    Company,
+    MeetingStatus,
+    Provider,
+    RegistrantStatus,
+    SessionStatus,
+)
 from zoomctl.store import bookings as repo
 from zoomctl.store import catalog as catalog_repo
 from zoomctl.store import events
 from zoomctl.store.db import Store
+from zoomctl.timefmt import from_db, local, now_db, to_db
+from zoomctl.zoom.errors import ZoomDailyLimit, ZoomMeetingNotFound
 
 __all__ = [
     "cancel",
@@ -49,8 +57,7 @@ __all__ = [
 ]
 
 ZoomFactory = Callable[[], Any]
-LINK_STATUSES = ("pending", "created", "failed")
-BOOKING_STATUSES = ("booked", "cancelled")
+LINK_STATUSES = (MeetingStatus.PENDING, MeetingStatus.CREATED, MeetingStatus.FAILED)
 
 
 def view(booking: Booking, company: Company) -> Booking:
@@ -70,14 +77,15 @@ def list_bookings(
 ) -> list[Booking]:
     booking_status = link_status = None
     if status is not None:
-        if status in BOOKING_STATUSES:
-            booking_status = status
+        if status in {s.value for s in BookingStatus}:
+            booking_status = BookingStatus(status)
         elif status in LINK_STATUSES:
-            link_status = status
+            link_status = MeetingStatus(status)
         else:
+            names = [*BookingStatus, *LINK_STATUSES]
             raise InvalidInput(
                 f"unknown status '{status}'",
-                hint=f"use one of {', '.join(BOOKING_STATUSES + LINK_STATUSES)} (the last three are the link's)",
+                hint=f"use one of {', '.join(names)} (the last three are the link's)",
             )
     found = repo.bookings(
         store,
@@ -90,12 +98,11 @@ def list_bookings(
     return [view(b, company) for b in found]
 
 
-# ---------------------------------------------------------------------------- one-to-one
 def needs_zoom(company: Company, online: bool) -> bool:
     return company.online_meetings_enabled and online
 
 
-def check_host(provider, kind: str, for_class: bool = False) -> None:
+def check_host(provider: Provider, kind: str, for_class: bool = False) -> None:
     if not provider.zoom_user_id:
         raise Conflict(
             f"{provider.name} has no Zoom user, and the {kind} is an online-meeting {kind}",
@@ -109,6 +116,36 @@ def check_host(provider, kind: str, for_class: bool = False) -> None:
         )
 
 
+def book(
+    store: Store,
+    company: Company,
+    *,
+    provider: Provider,
+    client_id: int,
+    starts_at: str,
+    ends_at: str,
+    is_test: bool,
+    details: dict[str, Any],
+    service_id: int | None = None,
+    session_id: int | None = None,
+) -> int:
+    """Write one booking and its ``booking.create`` event (``details``, then ``test``); returns its id."""
+    booking_id = repo.insert_booking(
+        store,
+        company.id,
+        provider_id=provider.id,
+        client_id=client_id,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        service_id=service_id,
+        class_session_id=session_id,
+        is_test=is_test,
+    )
+    events.record(store, company.id, "booking.create", str(booking_id), **details, test=is_test)
+    return booking_id
+
+
+# ---------------------------------------------------------------------------- one-to-one
 def create_one(
     store: Store,
     company: Company,
@@ -120,11 +157,10 @@ def create_one(
     start: str,
     is_test: bool,
     zoom: ZoomFactory,
-) -> tuple[Booking, MeetingError | None]:
+) -> Outcome[Booking]:
     """Book a one-to-one service; with online meetings on, create its Zoom meeting.
 
-    Returns the booking and, when Zoom failed, the error to end with (the booking is
-    saved either way)."""
+    The booking is saved either way; when Zoom failed, the outcome's error says so."""
     starts = validate.start_time(start, company.timezone)  # every value first, then the calendar
     client_email = validate.email(client_email)
     if client_name is not None:
@@ -137,37 +173,30 @@ def create_one(
             hint=f"choose one of: {', '.join(service.providers)}",
         )
     starts_at, ends_at = to_db(starts), to_db(starts + timedelta(minutes=service.duration_minutes))
-    busy = repo.provider_busy(store, provider.id, starts_at, ends_at)
-    if busy:
-        raise Conflict(
-            f"provider {provider.name} is already booked at {local(starts_at, company.timezone)} ({busy})",
-            hint="choose another time or provider; see `zoomctl bookings list --upcoming`",
-        )
+    ensure_free(
+        store,
+        provider.id,
+        provider.name,
+        starts_at,
+        ends_at,
+        company.timezone,
+        hint="choose another time or provider; see `zoomctl bookings list --upcoming`",
+    )
     online = needs_zoom(company, service.online)
     if online:
         check_host(provider, "service")
     zoom_client = zoom() if online else None  # not connected: refused before anything is written
     client = catalog.client_for_booking(store, company, client_email, client_name)
-    booking_id = repo.insert_booking(
+    booking_id = book(
         store,
-        company.id,
-        provider_id=provider.id,
+        company,
+        provider=provider,
         client_id=client.id,
         starts_at=starts_at,
         ends_at=ends_at,
-        service_id=service.id,
         is_test=is_test,
-    )
-    events.record(
-        store,
-        company.id,
-        "booking.create",
-        str(booking_id),
-        service=service.name,
-        provider=provider.name,
-        client=client.email,
-        starts_at=starts_at,
-        test=is_test,
+        service_id=service.id,
+        details={"service": service.name, "provider": provider.name, "client": client.email, "starts_at": starts_at},
     )
     error = None
     if zoom_client is not None:
@@ -178,7 +207,7 @@ def create_one(
         with zoom_client as z:
             outcome = Engine(store, company, z).create([row])
         error = failure_error(outcome)
-    return get(store, company, booking_id), error
+    return Outcome(get(store, company, booking_id), error)
 
 
 # -------------------------------------------------------------------------------- classes
@@ -225,7 +254,7 @@ def _session_of(store: Store, company: Company, class_ref: str, session_id: int 
             f"session {session.id} is a session of '{session.class_name}', not of '{cls.name}'",
             hint=f'see `zoomctl classes sessions list "{cls.name}"`',
         )
-    if session.status != "scheduled":
+    if session.status != SessionStatus.SCHEDULED:
         raise Conflict(
             f"session {session.id} of '{cls.name}' is {session.status}",
             hint=f'see `zoomctl classes sessions list "{cls.name}"`',
@@ -243,11 +272,12 @@ def create_class_bookings(
     attendees: list[Attendee],
     is_test: bool,
     zoom: ZoomFactory,
-) -> tuple[list[Booking], MeetingError | None]:
+) -> Outcome[list[Booking]]:
     """Book attendees into a class session; with online meetings on, each gets a registrant link.
 
     The session's meeting (registration on, automatic approval) is made with its first
-    booking; several attendees are registered in batches of 30."""
+    booking; several attendees are registered in batches of 30. The bookings are saved
+    either way; when Zoom failed, the outcome's error says so."""
     if not attendees:
         raise InvalidInput("no client given", hint="pass --client EMAIL (repeatable) or --clients-file FILE")
     seen: dict[str, Attendee] = {}
@@ -287,25 +317,16 @@ def create_class_bookings(
     ids = []
     for person in seen.values():
         client = catalog.client_for_booking(store, company, person.email, person.name)
-        bid = repo.insert_booking(
+        bid = book(
             store,
-            company.id,
-            provider_id=provider.id,
+            company,
+            provider=provider,
             client_id=client.id,
             starts_at=session.starts_at,
             ends_at=ends_at,
-            class_session_id=session.id,
             is_test=is_test,
-        )
-        events.record(
-            store,
-            company.id,
-            "booking.create",
-            str(bid),
-            **{"class": cls.name},
-            session=session.id,
-            client=client.email,
-            test=is_test,
+            session_id=session.id,
+            details={"class": cls.name, "session": session.id, "client": client.email},
         )
         ids.append(bid)
     error = None
@@ -321,15 +342,15 @@ def create_class_bookings(
         store.checkpoint()
         with zoom_client as z:
             error = _link_class(store, company, z, row, ids, provider, fresh)
-    return [get(store, company, bid) for bid in ids], error
+    return Outcome([get(store, company, bid) for bid in ids], error)
 
 
 def _link_class(
-    store: Store, company: Company, zoom: Any, row, ids: list[int], provider, fresh: bool
+    store: Store, company: Company, zoom: Any, row, ids: list[int], provider: Provider, fresh: bool
 ) -> MeetingError | None:
     engine = Engine(store, company, zoom)
     try:
-        if row.status != "created":
+        if row.status != MeetingStatus.CREATED:
             if fresh:
                 outcome = engine.create([row])  # never tried: no need to look for it first
                 if not outcome.ok:
@@ -345,7 +366,7 @@ def _link_class(
             exc,
             ids,
             host=provider.zoom_user_email or provider.name,
-            doing="register the attendee(s)" if row.status == "created" else "create the meeting",
+            doing="register the attendee(s)" if row.status == MeetingStatus.CREATED else "create the meeting",
         )
     store.checkpoint()
     return None
@@ -355,22 +376,27 @@ def _link_class(
 def cancel(store: Store, company: Company, booking_id: int, zoom: ZoomFactory) -> Booking:
     """Cancel a booking: delete its meeting in Zoom, or cancel the attendee's registration."""
     booking = get(store, company, booking_id)
-    if booking.status == "cancelled":
+    if booking.status == BookingStatus.CANCELLED:
         raise Conflict(
             f"booking {booking_id} is already cancelled", hint="see `zoomctl bookings list --status cancelled`"
         )
     row, reg = booking.meeting, booking.registration
-    if booking.kind == "service" and row is not None and row.status in ("created", "pending", "failed"):
+    if booking.kind == "service" and row is not None and row.status in MeetingStatus.not_deleted():
         with zoom() as z:
             engine = Engine(store, company, z)
             engine.delete(row)
-        repo.set_meeting_status(store, row.id, "deleted", None)
-    elif booking.kind == "class" and reg is not None and reg.status != "cancelled":
-        if reg.status == "created" and row is not None and row.status == "created" and row.zoom_meeting_id:
+        repo.set_meeting_status(store, row.id, MeetingStatus.DELETED, None)
+    elif booking.kind == "class" and reg is not None and reg.status != RegistrantStatus.CANCELLED:
+        if (
+            reg.status == RegistrantStatus.CREATED
+            and row is not None
+            and row.status == MeetingStatus.CREATED
+            and row.zoom_meeting_id
+        ):
             with zoom() as z:
                 cancel_registrant(z, row.zoom_meeting_id, reg.zoom_registrant_id, booking.client_email)
-        repo.set_registrant_status(store, reg.id, "cancelled", None)
-    repo.set_booking_status(store, booking.id, "cancelled")
+        repo.set_registrant_status(store, reg.id, RegistrantStatus.CANCELLED, None)
+    repo.set_booking_status(store, booking.id, BookingStatus.CANCELLED)
     events.record(store, company.id, "booking.cancel", str(booking.id))
     return get(store, company, booking.id)
 
@@ -380,28 +406,33 @@ def cancel_registrant(zoom: Any, meeting_id: int, registrant_id: str | None, ema
     if registrant_id:
         ref["id"] = registrant_id
     try:
-        paced(zoom).update_registrant_status(meeting_id, "cancel", [ref])
-    except ZoomctlError as exc:
-        if not missing_meeting(exc):  # the meeting is gone: so is the registration
-            raise
+        zoom.update_registrant_status(meeting_id, "cancel", [ref])
+    except ZoomMeetingNotFound:  # the meeting is gone: so is the registration
+        pass
 
 
-def reschedule(
-    store: Store, company: Company, booking_id: int, start: str, zoom: ZoomFactory
-) -> tuple[Booking, str, MeetingError | None]:
+@dataclass
+class Moved:
+    """A rescheduled booking, and what happened to its meeting: updated, recreated, skipped,
+    none (no meeting), or unchanged (it already started then: nothing was done)."""
+
+    booking: Booking
+    meeting_action: str
+
+
+def reschedule(store: Store, company: Company, booking_id: int, start: str, zoom: ZoomFactory) -> Outcome[Moved]:
     """Move a booking; for a class booking, move its whole session (attendees keep their links).
 
-    Returns the booking, what happened to the meeting (updated|recreated|skipped|none, or
-    unchanged when the booking already starts then: nothing is done), and
-    the error to end with if Zoom could not recreate a lost meeting."""
+    The outcome's error is set when Zoom could not recreate a lost meeting (the move is
+    saved); a refused update raises, and nothing moves."""
     booking = get(store, company, booking_id)
-    if booking.status != "booked":
+    if booking.status != BookingStatus.BOOKED:
         raise Conflict(f"booking {booking_id} is {booking.status}", hint="book again with `zoomctl bookings create`")
     starts = validate.start_time(start, company.timezone)
     minutes = int((from_db(booking.ends_at) - from_db(booking.starts_at)).total_seconds() // 60)
     starts_at, ends_at = to_db(starts), to_db(starts + timedelta(minutes=minutes))
-    if starts_at == booking.starts_at:
-        return booking, "unchanged", None  # nothing to move: Zoom is not asked (its updates count in a daily limit)
+    if starts_at == booking.starts_at:  # nothing to move: Zoom is not asked (its updates count in a daily limit)
+        return Outcome(Moved(booking, "unchanged"))
     if booking.kind == "class":
         same = repo.session_at(store, booking.class_id, starts_at)  # type: ignore[arg-type]
         if same is not None and same != booking.session_id:
@@ -409,14 +440,17 @@ def reschedule(
                 f"'{booking.class_name}' already has a session at {local(starts_at, company.timezone)} (session {same})",
                 hint="choose another time",
             )
-        busy = repo.provider_busy(store, booking.provider_id, starts_at, ends_at, exclude_session_id=booking.session_id)
-    else:
-        busy = repo.provider_busy(store, booking.provider_id, starts_at, ends_at, exclude_booking_id=booking.id)
-    if busy:
-        raise Conflict(
-            f"provider {booking.provider} is already booked at {local(starts_at, company.timezone)} ({busy})",
-            hint="choose another time",
-        )
+    ensure_free(
+        store,
+        booking.provider_id,
+        booking.provider,
+        starts_at,
+        ends_at,
+        company.timezone,
+        hint="choose another time",
+        exclude_session_id=booking.session_id if booking.kind == "class" else None,
+        exclude_booking_id=booking.id if booking.kind != "class" else None,
+    )
     if booking.kind == "class":
         repo.move_session(store, booking.session_id, starts_at, ends_at)  # type: ignore[arg-type]
     else:
@@ -426,25 +460,25 @@ def reschedule(
     )
     row = booking.meeting
     action, error = "none", None
-    if row is not None and row.status == "created":
+    if row is not None and row.status == MeetingStatus.CREATED:
         with zoom() as z:
             try:
-                action, failure = Engine(store, company, z).update_time(row)
-            except ZoomctlError as exc:
-                if is_daily_limit(exc):
-                    host = catalog_repo.provider(store, booking.provider_id).zoom_user_email or booking.provider
-                    raise MeetingError(
-                        f"{daily_message(exc, host)}: booking {booking.id} was not moved",
-                        hint="try again after the reset",
-                        exit_code=exc.exit_code,
-                        cause=exc,
-                    ) from exc
-                raise  # the move is rolled back: nothing changed
-        if failure is not None:
-            error = link_error(failure, [booking.id], host=booking.provider, doing="recreate the meeting")
-    elif row is not None and row.status in ("pending", "failed"):
+                update = Engine(store, company, z).update_time(row)
+            except ZoomDailyLimit as exc:
+                host = catalog_repo.provider(store, booking.provider_id).zoom_user_email or booking.provider
+                raise MeetingError(
+                    f"{daily_message(exc, host)}: booking {booking.id} was not moved",
+                    hint="try again after the reset",
+                    exit_code=exc.exit_code,
+                    cause=exc,
+                ) from exc
+            # any other refusal raises too: the move is rolled back, nothing changed
+        action = update.value
+        if update.error is not None:
+            error = link_error(update.error, [booking.id], host=booking.provider, doing="recreate the meeting")
+    elif row is not None and row.status in (MeetingStatus.PENDING, MeetingStatus.FAILED):
         action = "skipped"
-    return get(store, company, booking.id), action, error
+    return Outcome(Moved(get(store, company, booking.id), action), error)
 
 
 def sync_targets(store: Store, company: Company, booking_id: int | None) -> list[Booking]:
@@ -453,14 +487,14 @@ def sync_targets(store: Store, company: Company, booking_id: int | None) -> list
     if booking_id is not None:
         found = [get(store, company, booking_id)]
     else:
-        found = repo.bookings(store, company.id, ends_after=now_db(), status="booked")
-    return [b for b in found if b.status == "booked" and b.online]
+        found = repo.bookings(store, company.id, ends_after=now_db(), status=BookingStatus.BOOKED)
+    return [b for b in found if b.status == BookingStatus.BOOKED and b.online]
 
 
 def open_link(store: Store, company: Company, booking_id: int, as_: str, zoom: ZoomFactory) -> str:
     """The link to open: the client's join link, or a fresh host ``start_url`` (never stored)."""
     booking = get(store, company, booking_id)
-    if booking.status != "booked":
+    if booking.status != BookingStatus.BOOKED:
         raise Conflict(f"booking {booking_id} is {booking.status}", hint="see `zoomctl bookings list --upcoming`")
     if booking.meeting is None:
         raise Conflict(
@@ -476,7 +510,7 @@ def open_link(store: Store, company: Company, booking_id: int, as_: str, zoom: Z
             )
         return booking.client_link
     row = booking.meeting
-    if row.status != "created" or not row.zoom_meeting_id:
+    if row.status != MeetingStatus.CREATED or not row.zoom_meeting_id:
         raise Conflict(
             f"booking {booking_id} has no Zoom meeting yet ({row.status})",
             hint=f"run `zoomctl bookings sync {booking_id}`",
@@ -484,14 +518,12 @@ def open_link(store: Store, company: Company, booking_id: int, as_: str, zoom: Z
     with zoom() as z:
         try:
             meeting = z.get_meeting(row.zoom_meeting_id)
-        except ZoomctlError as exc:
-            if missing_meeting(exc):
-                raise MeetingError(
-                    f"Zoom no longer has meeting {row.zoom_meeting_id} of booking {booking_id} (deleted in Zoom)",
-                    hint=f"run `zoomctl bookings sync {booking_id}` to make a new one",
-                    exit_code=exc.exit_code,  # type: ignore[attr-defined]
-                ) from exc
-            raise
+        except ZoomMeetingNotFound as exc:
+            raise MeetingError(
+                f"Zoom no longer has meeting {row.zoom_meeting_id} of booking {booking_id} (deleted in Zoom)",
+                hint=f"run `zoomctl bookings sync {booking_id}` to make a new one",
+                exit_code=exc.exit_code,
+            ) from exc
     url = meeting.get("start_url")
     if not url:
         raise Conflict(

@@ -3,26 +3,28 @@
 Test bookings are ordinary bookings flagged ``is_test``, booked by generated clients
 (``test+N@example.invalid``: the ``.invalid`` top-level domain never receives mail),
 spread round-robin over the service's providers and the first free slots from a start
-time. Their meetings are created concurrently by a small thread pool, paced under Zoom's
-rate limits (see ``core.pacing``).
+time. Their meetings are created concurrently by a small thread pool (``core.workers``),
+on a Zoom client that paces itself under Zoom's rate limits (``zoom.ratelimit``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 from zoomctl.core import catalog, validate
 from zoomctl.core.bookings import ZoomFactory, cancel_registrant, check_host, needs_zoom, view
-from zoomctl.core.meetings import Engine, MeetingError, failure_error, link_error, new_marker
-from zoomctl.core.models import Booking, Company, Provider
-from zoomctl.core.timefmt import to_db, utc_now
+from zoomctl.core.meetings import Engine, failure_error, link_error, new_marker
+from zoomctl.core.outcome import Outcome
 from zoomctl.errors import Conflict, InvalidInput, ZoomctlError
+from zoomctl.models import Booking, Company, MeetingStatus, Provider, RegistrantStatus
 from zoomctl.store import bookings as repo
 from zoomctl.store import catalog as catalog_repo
 from zoomctl.store import events
 from zoomctl.store.db import Store
+from zoomctl.timefmt import to_db, utc_now
 
 TEST_DOMAIN = "example.invalid"
 MAX_COUNT = 5000
@@ -83,9 +85,10 @@ def create(
     start: str | None,
     zoom: ZoomFactory,
     progress: Progress = _no_progress,
-    rate: float | None = None,
-) -> tuple[list[Booking], MeetingError | None]:
-    """Make ``count`` test bookings of a service (with their meetings when it is online)."""
+) -> Outcome[list[Booking]]:
+    """Make ``count`` test bookings of a service (with their meetings when it is online).
+
+    The bookings are saved either way; when Zoom failed, the outcome's error says so."""
     if not 1 <= count <= MAX_COUNT:
         raise InvalidInput(f"--count {count} is out of range", hint=f"give 1 to {MAX_COUNT}")
     first = validate.start_time(start, company.timezone) if start else default_start(company)
@@ -140,45 +143,49 @@ def create(
     error = None
     if zoom_client is not None:
         with zoom_client as z, progress(len(rows), "Creating Zoom meetings") as advance:
-            outcome = Engine(store, company, z, rate=rate).create(rows, advance)
+            outcome = Engine(store, company, z).create(rows, advance)
         error = failure_error(outcome, what="test booking")
     found = {b.id: b for b in repo.bookings(store, company.id, ids=ids)}
-    return [view(found[i], company) for i in ids], error
+    return Outcome([view(found[i], company) for i in ids], error)
 
 
 def count(store: Store, company: Company) -> int:
     return len(repo.bookings(store, company.id, is_test=True))
 
 
-def purge(
-    store: Store, company: Company, zoom: ZoomFactory, *, progress: Progress = _no_progress, rate: float | None = None
-) -> tuple[int, int, MeetingError | None]:
+@dataclass
+class Purged:
+    bookings_deleted: int
+    meetings_deleted: int  # in Zoom
+
+
+def purge(store: Store, company: Company, zoom: ZoomFactory, *, progress: Progress = _no_progress) -> Outcome[Purged]:
     """Delete every test booking and its Zoom meeting (a class attendee's registration is
     cancelled instead: the session's meeting is not theirs alone).
 
-    Returns (bookings deleted, meetings deleted in Zoom, the error to end with). A booking
-    whose meeting Zoom would not delete is kept, so a second purge can finish the job."""
+    A booking whose meeting Zoom would not delete is kept, so a second purge can finish
+    the job; the outcome's error then says so."""
     found = repo.bookings(store, company.id, is_test=True)
     meeting_rows = [
         b.meeting
         for b in found
-        if b.kind == "service" and b.meeting is not None and b.meeting.status in ("created", "pending", "failed")
+        if b.kind == "service" and b.meeting is not None and b.meeting.status in MeetingStatus.not_deleted()
     ]
     registrations = [
         b
         for b in found
         if b.kind == "class"
         and b.registration is not None
-        and b.registration.status == "created"
+        and b.registration.status == RegistrantStatus.CREATED
         and b.meeting is not None
-        and b.meeting.status == "created"
+        and b.meeting.status == MeetingStatus.CREATED
     ]
     keep: set[int] = set()
     first_error: BaseException | None = None
     deleted_in_zoom = 0
     if meeting_rows or registrations:
         with zoom() as z, progress(len(meeting_rows) + len(registrations), "Deleting Zoom meetings") as advance:
-            engine = Engine(store, company, z, rate=rate)
+            engine = Engine(store, company, z)
             gone, failed = engine.delete_many(meeting_rows, advance)  # type: ignore[arg-type]
             deleted_in_zoom = sum(1 for _row, had in gone if had)
             by_row = {b.meeting.id: b.id for b in found if b.kind == "service" and b.meeting is not None}
@@ -214,7 +221,7 @@ def purge(
         error = link_error(first_error, sorted(keep), what="test booking", doing="delete the meeting")
         error.message = (
             f"{len(keep)} test booking(s) kept: Zoom did not delete their meeting: "
-            f"{getattr(first_error, 'message', first_error)}"
+            f"{first_error.message if isinstance(first_error, ZoomctlError) else first_error}"
         )
         error.hint = "run `zoomctl bookings purge --test --yes` again"
-    return len(doomed), deleted_in_zoom, error
+    return Outcome(Purged(len(doomed), deleted_in_zoom), error)

@@ -1,44 +1,46 @@
-"""Providers, services, classes, class sessions and clients: validation, lookup, changes."""
+"""Providers, services, classes, class sessions and clients: validation, lookup, changes.
+
+Removing a provider with their bookings (``--force``) is ``core.removal``'s.
+"""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 from zoomctl.core import validate
-from zoomctl.core.models import ClassDef, ClassSession, Client, Company, Provider, Service
-from zoomctl.core.timefmt import local, now_db, to_db
-from zoomctl.errors import Conflict, NotFound, ZoomctlError
-from zoomctl.exit_codes import ExitCode
+from zoomctl.core.calendar import ensure_free
+from zoomctl.errors import Conflict, NotFound
+from zoomctl.models import CatalogKind, ClassDef, ClassSession, Client, Company, Provider, Service, SessionStatus
 from zoomctl.store import bookings as bookings_repo
 from zoomctl.store import catalog as repo
 from zoomctl.store import events
 from zoomctl.store.db import Store
+from zoomctl.timefmt import local, now_db, to_db
 
-_KIND = {"providers": "provider", "services": "service", "classes": "class"}
+PROVIDER, SERVICE, CLASS = CatalogKind.PROVIDER, CatalogKind.SERVICE, CatalogKind.CLASS
 
 
-def resolve(store: Store, company: Company, table: str, ref: str) -> int:
+def resolve(store: Store, company: Company, kind: CatalogKind, ref: str) -> int:
     """The id that an id or a name (or an unambiguous start of one) means."""
-    kind = _KIND[table]
-    rows = repo.candidates(store, table, company.id, ref)
+    rows = repo.candidates(store, kind, company.id, ref)
     if not rows:
-        raise NotFound(f"no {kind} '{ref}' in {company.slug}", hint=f"see `zoomctl {table} list`")
+        raise NotFound(f"no {kind} '{ref}' in {company.slug}", hint=f"see `zoomctl {kind.plural} list`")
     if len(rows) > 1:
         names = ", ".join(f"{r['name']} (id {r['id']})" for r in rows)
         raise Conflict(f"'{ref}' could mean more than one {kind}: {names}", hint="give the full name or the id")
     return int(rows[0]["id"])
 
 
-def _unique_name(store: Store, company: Company, table: str, name: str) -> str:
-    name = validate.name(name, _KIND[table])
-    if repo.name_taken(store, table, company.id, name):
-        raise Conflict(f"a {_KIND[table]} named '{name}' already exists in {company.slug}", hint="choose another name")
+def _unique_name(store: Store, company: Company, kind: CatalogKind, name: str) -> str:
+    name = validate.name(name, kind)
+    if repo.name_taken(store, kind, company.id, name):
+        raise Conflict(f"a {kind} named '{name}' already exists in {company.slug}", hint="choose another name")
     return name
 
 
 # ---- providers ---------------------------------------------------------------------------
 def add_provider(store: Store, company: Company, name: str, email: str | None) -> Provider:
-    name = _unique_name(store, company, "providers", name)
+    name = _unique_name(store, company, PROVIDER, name)
     email = validate.email(email) if email else None
     provider = repo.add_provider(store, company.id, name, email)
     events.record(store, company.id, "provider.add", name, email=email)
@@ -50,85 +52,14 @@ def providers(store: Store, company: Company) -> list[Provider]:
 
 
 def provider(store: Store, company: Company, ref: str) -> Provider:
-    return repo.provider(store, resolve(store, company, "providers", ref))
-
-
-# Zoom errors about one meeting (refused, not found): a forced removal goes on with the others.
-_ONE_MEETING_FAILURES = (ExitCode.ZOOM_ERROR, ExitCode.NOT_FOUND)
-
-
-def remove_provider(store: Store, company: Company, ref: str, force: bool = False, zoom=None) -> tuple[Provider, int]:
-    """Remove a provider; with ``force``, their future bookings and class sessions are cancelled,
-    and (given ``zoom``, a factory of Zoom clients) their Zoom meetings deleted.
-
-    Each cancellation is committed as soon as its meeting is gone from Zoom, so the database
-    never claims a meeting Zoom no longer has. When Zoom refuses to delete one, the others
-    are still cancelled, but that booking (or session) stays booked, the provider is kept,
-    and the command ends with the error (run it again to finish). Returns the provider and
-    how many bookings were cancelled.
-    """
-    target = provider(store, company, ref)
-    now = now_db()
-    future = repo.future_bookings_of_provider(store, target.id, now)
-    sessions_ahead = repo.future_sessions(store, now, provider_id=target.id)
-    if (future or sessions_ahead) and not force:
-        raise Conflict(
-            f"{target.name} has {future} future booking(s) and {len(sessions_ahead)} future class session(s)",
-            hint="cancel them first, or pass --force to cancel them and remove the provider",
-        )
-    from zoomctl.core import bookings  # (imports this module)
-
-    steps = [("class session", sid) for sid in sessions_ahead]
-    if zoom is not None:
-        steps += [("booking", bid) for bid in repo.future_service_bookings_of_provider(store, target.id, now)]
-    cancelled = done = 0
-    kept: list[str] = []
-    first_error: ZoomctlError | None = None
-    for index, (kind, item_id) in enumerate(steps):
-        try:
-            if kind == "class session":
-                cancelled += cancel_session(store, company, item_id, zoom).booked
-            else:
-                bookings.cancel(store, company, item_id, zoom)
-                cancelled += 1
-        except ZoomctlError as exc:  # nothing of this one was written: Zoom is called before any write
-            kept.append(f"{kind} {item_id}")
-            first_error = first_error or exc
-            if exc.exit_code not in _ONE_MEETING_FAILURES:  # not about this meeting: the next would fail too
-                raise _removal_error(target, kept, done, len(steps) - index - 1, exc) from exc
-            continue
-        done += 1
-        store.checkpoint()  # what Zoom deleted is recorded, whatever happens next
-    if first_error is not None:
-        raise _removal_error(target, kept, done, 0, first_error) from first_error
-    cancelled += bookings_repo.cancel_future_bookings_of_provider(store, target.id, now)
-    repo.remove_named(store, "providers", target.id)
-    events.record(store, company.id, "provider.remove", target.name, forced=force, bookings_cancelled=cancelled)
-    return target, cancelled
-
-
-def _removal_error(target: Provider, kept: list[str], done: int, untried: int, exc: ZoomctlError) -> ZoomctlError:
-    cause = " ".join(exc.message.split()).rstrip(".")
-    message = f"provider {target.name} was not removed: "
-    if done:
-        message += f"{done} of their booking(s)/class session(s) were cancelled, but "
-    message += f"Zoom did not delete the meeting of {', '.join(kept)}"
-    if untried:
-        message += f" ({untried} more not tried)"
-    message += f": {cause}"
-    again = f'run `zoomctl providers remove "{target.name}" --force` again'
-    if exc.exit_code in _ONE_MEETING_FAILURES or not exc.hint:
-        hint = f"{again} (add --debug to see Zoom's answer)"
-    else:
-        hint = f"{exc.hint.rstrip('.')}; then {again}"
-    return ZoomctlError(message, hint=hint, exit_code=exc.exit_code)
+    return repo.provider(store, resolve(store, company, PROVIDER, ref))
 
 
 # ---- services ----------------------------------------------------------------------------
 def add_service(store: Store, company: Company, name: str, duration: int, provider_refs: list[str]) -> Service:
-    name = _unique_name(store, company, "services", name)
+    name = _unique_name(store, company, SERVICE, name)
     duration = validate.duration(duration)
-    provider_ids = sorted({resolve(store, company, "providers", ref) for ref in provider_refs})
+    provider_ids = sorted({resolve(store, company, PROVIDER, ref) for ref in provider_refs})
     service = repo.add_service(store, company.id, name, duration, provider_ids)
     events.record(store, company.id, "service.add", name, duration=duration, providers=service.providers)
     return service
@@ -139,7 +70,7 @@ def services(store: Store, company: Company) -> list[Service]:
 
 
 def service(store: Store, company: Company, ref: str) -> Service:
-    return repo.service(store, resolve(store, company, "services", ref))
+    return repo.service(store, resolve(store, company, SERVICE, ref))
 
 
 def remove_service(store: Store, company: Company, ref: str) -> Service:
@@ -149,24 +80,27 @@ def remove_service(store: Store, company: Company, ref: str) -> Service:
         raise Conflict(
             f"{target.name} has {future} future booking(s)", hint="cancel them first (`zoomctl bookings cancel ID`)"
         )
-    repo.remove_named(store, "services", target.id)
+    repo.remove_named(store, SERVICE, target.id)
     events.record(store, company.id, "service.remove", target.name)
     return target
 
 
-def set_online(store: Store, company: Company, table: str, ref: str, online: bool) -> tuple[Service | ClassDef, bool]:
-    target: Service | ClassDef = service(store, company, ref) if table == "services" else class_def(store, company, ref)
+def set_online(
+    store: Store, company: Company, kind: CatalogKind, ref: str, online: bool
+) -> tuple[Service | ClassDef, bool]:
+    """Make a service or class an online-meeting one, or not; returns it and whether it changed."""
+    target: Service | ClassDef = service(store, company, ref) if kind is SERVICE else class_def(store, company, ref)
     changed = target.online != online
     if changed:
-        repo.set_online(store, table, target.id, online)
-        events.record(store, company.id, f"{_KIND[table]}.online", target.name, online=online)
+        repo.set_online(store, kind, target.id, online)
+        events.record(store, company.id, f"{kind}.online", target.name, online=online)
         target.online = online
     return target, changed
 
 
 # ---- classes -----------------------------------------------------------------------------
 def add_class(store: Store, company: Company, name: str, duration: int, capacity: int) -> ClassDef:
-    name = _unique_name(store, company, "classes", name)
+    name = _unique_name(store, company, CLASS, name)
     cls = repo.add_class(store, company.id, name, validate.duration(duration), validate.capacity(capacity))
     events.record(store, company.id, "class.add", name, duration=duration, capacity=capacity)
     return cls
@@ -177,7 +111,7 @@ def classes(store: Store, company: Company) -> list[ClassDef]:
 
 
 def class_def(store: Store, company: Company, ref: str) -> ClassDef:
-    return repo.class_def(store, resolve(store, company, "classes", ref))
+    return repo.class_def(store, resolve(store, company, CLASS, ref))
 
 
 def remove_class(store: Store, company: Company, ref: str) -> ClassDef:
@@ -188,7 +122,7 @@ def remove_class(store: Store, company: Company, ref: str) -> ClassDef:
             f"{target.name} has {len(ahead)} future session(s)",
             hint="cancel them first (`zoomctl classes sessions cancel ID`)",
         )
-    repo.remove_named(store, "classes", target.id)
+    repo.remove_named(store, CLASS, target.id)
     events.record(store, company.id, "class.remove", target.name)
     return target
 
@@ -205,12 +139,15 @@ def add_session(store: Store, company: Company, class_ref: str, start: str, prov
             hint=f'book into it (`zoomctl bookings create --class "{cls.name}" --session {same} …`), '
             "or choose another time",
         )
-    busy = bookings_repo.provider_busy(store, prov.id, starts_at, ends_at)
-    if busy:
-        raise Conflict(
-            f"provider {prov.name} is already booked at {local(starts_at, company.timezone)} ({busy})",
-            hint="choose another time or provider; see `zoomctl classes sessions list` and `zoomctl bookings list --upcoming`",
-        )
+    ensure_free(
+        store,
+        prov.id,
+        prov.name,
+        starts_at,
+        ends_at,
+        company.timezone,
+        hint="choose another time or provider; see `zoomctl classes sessions list` and `zoomctl bookings list --upcoming`",
+    )
     session = repo.add_session(store, cls.id, prov.id, starts_at)
     events.record(
         store, company.id, "session.add", f"{cls.name} #{session.id}", starts_at=session.starts_at, provider=prov.name
@@ -228,7 +165,7 @@ def session(store: Store, company: Company, session_id: int) -> ClassSession:
 def sessions(
     store: Store, company: Company, class_ref: str | None, include_cancelled: bool = False
 ) -> list[ClassSession]:
-    class_id = resolve(store, company, "classes", class_ref) if class_ref else None
+    class_id = resolve(store, company, CLASS, class_ref) if class_ref else None
     return repo.sessions(store, company.id, class_id, include_cancelled)
 
 
@@ -236,7 +173,7 @@ def cancel_session(store: Store, company: Company, session_id: int, zoom=None) -
     """Cancel a session and its bookings. ``zoom`` (a factory of Zoom clients) is called
     only when the session has a Zoom meeting, which is then deleted first."""
     target = session(store, company, session_id)
-    if target.status == "cancelled":
+    if target.status == SessionStatus.CANCELLED:
         raise Conflict(
             f"class session {session_id} is already cancelled", hint="see `zoomctl classes sessions list --all`"
         )
@@ -244,10 +181,10 @@ def cancel_session(store: Store, company: Company, session_id: int, zoom=None) -
         from zoomctl.core import meetings
 
         meetings.delete_session_meeting(store, company, target.id, zoom)
-    repo.set_session_status(store, target.id, "cancelled")
+    repo.set_session_status(store, target.id, SessionStatus.CANCELLED)
     bookings_repo.cancel_session_bookings(store, target.id)
     events.record(store, company.id, "session.cancel", f"{target.class_name} #{target.id}")
-    target.status = "cancelled"
+    target.status = SessionStatus.CANCELLED
     return target
 
 

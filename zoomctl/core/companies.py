@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from zoomctl.core import validate
-from zoomctl.core.models import Company
 from zoomctl.errors import Conflict, NotFound
+from zoomctl.models import Company
 from zoomctl.store import companies as repo
 from zoomctl.store import events
 from zoomctl.store.db import Store

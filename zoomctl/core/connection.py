@@ -1,64 +1,98 @@
 """Which Zoom credentials a command uses, and the Zoom client built on them.
 
-In order: ``ZOOMCTL_ZOOM_TOKEN`` (an access token used as is); the Server-to-Server
-variables ``ZOOMCTL_ZOOM_ACCOUNT_ID`` + ``ZOOMCTL_ZOOM_CLIENT_ID`` +
-``ZOOMCTL_ZOOM_CLIENT_SECRET`` (tokens fetched on demand, cached in the keyring when one is
-usable, else in memory); the company's connection made by ``zoomctl auth login``.
+In order: an access token from the environment (used as is); the Server-to-Server
+credentials from the environment (tokens fetched on demand, cached in the keyring when one
+is usable, else in memory); the company's connection made by ``zoomctl auth login``.
+
+Core reads no environment and knows no App: ``zoomctl.app`` builds a ``ZoomAccess`` (base
+URLs, the environment's credentials, where tokens go) and hands it in. Warnings come back
+as data (``Credentials.warnings``) for the caller to show.
 """
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from zoomctl.config import data_dir
-from zoomctl.core.models import Company
+from zoomctl import env
+from zoomctl.config import config_dir, data_dir
 from zoomctl.errors import AuthRequired, ConfigError
+from zoomctl.models import Company, ConnectionStatus, TokenLocation
 from zoomctl.store import companies as company_repo
+from zoomctl.store.db import Store
 
 if TYPE_CHECKING:  # imported lazily: `zoomctl --help` must not load httpx or keyring
-    from zoomctl.app import App
     from zoomctl.zoom.client import ZoomClient
+    from zoomctl.zoom.session import EnvTokenManager, TokenManager
+    from zoomctl.zoom.tokens import TokenStore
 
-ENV_TOKEN = "ZOOMCTL_ZOOM_TOKEN"
-ENV_ACCOUNT_ID = "ZOOMCTL_ZOOM_ACCOUNT_ID"
-ENV_CLIENT_ID = "ZOOMCTL_ZOOM_CLIENT_ID"
-ENV_CLIENT_SECRET = "ZOOMCTL_ZOOM_CLIENT_SECRET"
 KEYRING_SERVICE = "zoomctl"
-ENV_KEYRING_TIMEOUT = "ZOOMCTL_KEYRING_TIMEOUT"
 _MEMORY_STORES: dict[str, Any] = {}  # S2S tokens without a keyring: one cache per process
+ZoomFactory = Callable[[], "ZoomClient"]
 
 
-def keyring_timeout() -> float:
-    raw = os.environ.get(ENV_KEYRING_TIMEOUT, "5")
-    try:
-        value = float(raw)
-    except ValueError:
-        value = -1.0
-    if not 0 < value <= 300:
-        raise ConfigError(
-            f"{ENV_KEYRING_TIMEOUT}={raw!r} is not a number of seconds from 0 to 300",
-            hint=f"set it to e.g. 5, or unset {ENV_KEYRING_TIMEOUT}",
-        )
-    return value
+@dataclass(frozen=True)
+class EnvCredentials:
+    """Zoom credentials given in the environment (``zoomctl.env`` names the variables)."""
+
+    token: str | None = None
+    account_id: str | None = None
+    client_id: str | None = None
+    client_secret: str | None = None
+
+    @property
+    def s2s(self) -> tuple[str, str, str] | None:
+        """Server-to-Server OAuth: (account id, client id, secret) when all three are set."""
+        if self.account_id and self.client_id and self.client_secret:
+            return self.account_id, self.client_id, self.client_secret
+        return None
+
+    @property
+    def any(self) -> bool:
+        return self.token is not None or self.s2s is not None
 
 
-def env_token() -> str | None:
-    """``ZOOMCTL_ZOOM_TOKEN`` when set (an empty value counts as unset)."""
-    return os.environ.get(ENV_TOKEN) or None
+@dataclass(frozen=True)
+class ZoomAccess:
+    """What core needs to reach Zoom in one command: built by ``App`` from its settings."""
+
+    profile: str
+    oauth_url: str
+    api_url: str
+    client_id: str | None = None  # the configured OAuth app (flag, environment or profile)
+    env: EnvCredentials = field(default_factory=EnvCredentials)
+    #: where every token goes when set (the demo and tests: a MemoryTokenStore); None: the
+    #: OS keyring, or the file a connection made with --insecure-storage names
+    token_store: TokenStore | None = None
+    keyring_timeout: str | None = None  # seconds, as given in the environment
+
+    def timeout(self) -> float:
+        """How long a keyring call may take, in seconds."""
+        raw = self.keyring_timeout if self.keyring_timeout is not None else "5"
+        try:
+            value = float(raw)
+        except ValueError:
+            value = -1.0
+        if not 0 < value <= 300:
+            raise ConfigError(
+                f"{env.KEYRING_TIMEOUT}={raw!r} is not a number of seconds from 0 to 300",
+                hint=f"set it to e.g. 5, or unset {env.KEYRING_TIMEOUT}",
+            )
+        return value
 
 
 @dataclass
 class Credentials:
     source: str  # "environment token" | "environment (server-to-server)" | "workspace"
     kind: str  # "env" | "s2s" | "oauth"
-    tokens: Any  # TokenManager or EnvTokenManager
+    tokens: TokenManager | EnvTokenManager
     api_url: str
     oauth_url: str
     connection: dict[str, Any] | None
     insecure: bool = False
+    warnings: list[str] = field(default_factory=list)
 
 
 def token_key(profile: str, company_slug: str) -> str:
@@ -74,15 +108,7 @@ def lock_path(key: str) -> Path:
 
 
 def insecure_token_file() -> Path:
-    from zoomctl.config import config_dir
-
     return config_dir() / "tokens-insecure.json"
-
-
-def s2s_from_env(environ: os._Environ[str] | dict[str, str] | None = None) -> tuple[str, str, str] | None:
-    environ = os.environ if environ is None else environ
-    values = (environ.get(ENV_ACCOUNT_ID), environ.get(ENV_CLIENT_ID), environ.get(ENV_CLIENT_SECRET))
-    return values if all(values) else None  # type: ignore[return-value]
 
 
 def http_client():
@@ -93,19 +119,29 @@ def http_client():
     return httpx.Client(timeout=httpx.Timeout(30.0, connect=10.0), headers={"User-Agent": f"zoomctl/{version()}"})
 
 
-def keyring_store(require_secure: bool = True):
+def keyring_store(access: ZoomAccess, require_secure: bool = True):
     from zoomctl.zoom.tokens import KeyringTokenStore
 
-    return KeyringTokenStore(KEYRING_SERVICE, keyring_timeout(), require_secure=require_secure)
+    return KeyringTokenStore(KEYRING_SERVICE, access.timeout(), require_secure=require_secure)
 
 
-def store_for_location(location: str | None):
+def store_at(access: ZoomAccess, location: TokenLocation) -> TokenStore:
     """The token store a connection's ``token_location`` names."""
     from zoomctl.zoom.tokens import FileTokenStore
 
-    if location and location.startswith("file:"):
-        return FileTokenStore(location[len("file:") :])
-    return keyring_store()
+    if access.token_store is not None:
+        return access.token_store
+    if location.insecure:
+        return FileTokenStore(location.path)  # type: ignore[arg-type]
+    return keyring_store(access)
+
+
+def location_of(token_store: TokenStore) -> TokenLocation:
+    from zoomctl.zoom.tokens import FileTokenStore, KeyringTokenStore
+
+    if isinstance(token_store, FileTokenStore):
+        return TokenLocation.file(token_store.path)
+    return TokenLocation("keyring" if isinstance(token_store, KeyringTokenStore) else "memory")
 
 
 def env_s2s_oauth_client(*args, **kwargs):
@@ -120,67 +156,68 @@ def env_s2s_oauth_client(*args, **kwargs):
             except ZoomOAuthError as exc:
                 if exc.status_code is not None and exc.status_code < 500:
                     exc.hint = (
-                        f"check {ENV_ACCOUNT_ID}, {ENV_CLIENT_ID} and {ENV_CLIENT_SECRET} against the "
-                        "Server-to-Server app's App Credentials in the Zoom App Marketplace"
+                        f"check {env.ZOOM_ACCOUNT_ID}, {env.ZOOM_CLIENT_ID} and {env.ZOOM_CLIENT_SECRET} against "
+                        "the Server-to-Server app's App Credentials in the Zoom App Marketplace"
                     )
                 raise
 
     return EnvServerToServer(*args, **kwargs)
 
 
-def resolve(app: App, company: Company) -> Credentials:
+def resolve(store: Store, company: Company, access: ZoomAccess) -> Credentials:
     """The credentials this command uses for ``company`` (no network)."""
     from zoomctl.zoom.oauth import OAuthClient
     from zoomctl.zoom.session import EnvTokenManager, TokenManager
     from zoomctl.zoom.tokens import MemoryTokenStore, keyring_is_secure
 
-    api_url = app.settings.zoom_api_url.value or ""
-    oauth_url = app.settings.zoom_oauth_url.value or ""
-    token = env_token()
-    if token is not None:
-        return Credentials("environment token", "env", EnvTokenManager(token), api_url, oauth_url, None)
-    s2s = s2s_from_env()
+    api_url, oauth_url = access.api_url, access.oauth_url
+    if access.env.token is not None:
+        return Credentials("environment token", "env", EnvTokenManager(access.env.token), api_url, oauth_url, None)
+    s2s = access.env.s2s
     if s2s:
         account_id, client_id, secret = s2s
         key = f"s2s/{account_id}/{client_id}"
-        secure = app.token_store is None and keyring_is_secure(keyring_timeout())
-        store = (
-            keyring_store()
+        secure = access.token_store is None and keyring_is_secure(access.timeout())
+        tokens = (
+            keyring_store(access)
             if secure
-            else (app.token_store or _MEMORY_STORES.setdefault(f"{oauth_url} {key}", MemoryTokenStore()))
+            else (access.token_store or _MEMORY_STORES.setdefault(f"{oauth_url} {key}", MemoryTokenStore()))
         )
         oauth = env_s2s_oauth_client(http_client(), oauth_url, client_id, secret)
-        manager = TokenManager(store, key, oauth, lock_path(key) if secure else None, s2s_account_id=account_id)
+        manager = TokenManager(tokens, key, oauth, lock_path(key) if secure else None, s2s_account_id=account_id)
         return Credentials("environment (server-to-server)", "s2s", manager, api_url, oauth_url, None)
 
-    connection = company_repo.connection(app.store, company.id)
+    connection = company_repo.connection(store, company.id)
     if connection is None:
         raise AuthRequired(
             f"{company.slug} is not connected to Zoom",
-            hint="run `zoomctl auth login` (or set the ZOOMCTL_ZOOM_* variables for Server-to-Server OAuth)",
+            hint=f"run `zoomctl auth login` (or set the {env.ZOOM_PREFIX}* variables for Server-to-Server OAuth)",
         )
-    if connection["status"] == "reconnect_required":
+    if connection["status"] == ConnectionStatus.RECONNECT_REQUIRED:
         raise AuthRequired(
             f"{company.slug}'s Zoom connection needs a reconnect: {connection['status_reason'] or 'Zoom refused it'}",
             hint="run `zoomctl auth login` again (the Zoom app may have been removed on the Zoom side)",
         )
-    store = app.token_store or store_for_location(connection["token_location"])
-    key = token_key(app.settings.profile.value or "default", company.slug)
-    secret = store.load_client_secret(connection["client_id"]) if connection["client_id"] else None
+    tokens = store_at(access, TokenLocation.parse(connection["token_location"]))
+    key = token_key(access.profile, company.slug)
+    secret = tokens.load_client_secret(connection["client_id"]) if connection["client_id"] else None
     oauth = OAuthClient(http_client(), connection["oauth_url"], connection["client_id"] or "", secret)
 
     def mark_reconnect() -> None:
-        app.store.defer(
+        store.defer(
             lambda s: company_repo.set_connection_status(
-                s, company.id, "reconnect_required", "Zoom refused the stored authorization (invalid_grant)"
+                s,
+                company.id,
+                ConnectionStatus.RECONNECT_REQUIRED,
+                "Zoom refused the stored authorization (invalid_grant)",
             )
         )
 
     manager = TokenManager(
-        store,
+        tokens,
         key,
         oauth,
-        lock_path(key) if app.token_store is None else None,
+        lock_path(key) if access.token_store is None else None,
         on_reconnect_required=mark_reconnect,
         s2s_account_id=connection["account_id"] if connection["kind"] == "s2s" else None,
     )
@@ -191,16 +228,39 @@ def resolve(app: App, company: Company) -> Credentials:
         connection["api_url"],
         connection["oauth_url"],
         connection,
-        insecure=bool(getattr(store, "insecure", False)),
+        insecure=tokens.insecure,
     )
     if creds.insecure:
-        app.ui.warn(f"Zoom tokens are stored in plain text at {store.path} (--insecure-storage)")
+        creds.warnings.append(
+            f"Zoom tokens are stored in plain text at {location_of(tokens).path} (--insecure-storage)"
+        )
     return creds
 
 
-def client(app: App, company: Company, creds: Credentials | None = None) -> ZoomClient:
-    """A Zoom API client for ``company``; use it as a context manager."""
+def client(creds: Credentials, *, rate: float | None = None) -> ZoomClient:
+    """A Zoom API client on these credentials, paced at ``rate`` Light calls per second (default
+    ``zoom.ratelimit.DEFAULT_RATE``); use it as a context manager."""
     from zoomctl.zoom.client import ZoomClient
+    from zoomctl.zoom.ratelimit import DEFAULT_RATE, Pacer
 
-    creds = creds or resolve(app, company)
-    return ZoomClient(creds.api_url, creds.tokens, http_client())
+    return ZoomClient(creds.api_url, creds.tokens, http_client(), pacer=Pacer(rate or DEFAULT_RATE))
+
+
+def factory(
+    store: Store,
+    company: Company,
+    access: ZoomAccess,
+    *,
+    rate: float | None = None,
+    warn: Callable[[str], None] = lambda text: None,
+) -> ZoomFactory:
+    """A factory of Zoom clients for ``company``: it resolves the credentials when called
+    (so a command that needs no Zoom never asks), passing each warning to ``warn``."""
+
+    def open_client() -> ZoomClient:
+        creds = resolve(store, company, access)
+        for warning in creds.warnings:
+            warn(warning)
+        return client(creds, rate=rate)
+
+    return open_client

@@ -12,11 +12,13 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from zoomctl.core import auth, bookings, catalog, companies, providers_zoom
-from zoomctl.core.timefmt import utc_now
+from zoomctl.core import auth, bookings, catalog, companies, connection, providers_zoom
+from zoomctl.core.connection import ZoomAccess
+from zoomctl.models import CatalogKind
+from zoomctl.timefmt import utc_now
 
 if TYPE_CHECKING:
-    from zoomctl.app import App
+    from zoomctl.store.db import Store
 
 
 @dataclass
@@ -36,9 +38,14 @@ class DemoResult:
     class_session: dict[str, Any] | None = None
 
 
-def run(app: App, zoom_app: DemoApp, report: Callable[[str], None], browser: Callable[[str], bool]) -> DemoResult:
-    """Run the demo in ``app``'s (empty) workspace; ``browser(url)`` plays the user's browser."""
-    store = app.store
+def run(
+    store: Store,
+    access: ZoomAccess,
+    zoom_app: DemoApp,
+    report: Callable[[str], None],
+    browser: Callable[[str], bool],
+) -> DemoResult:
+    """Run the demo in an empty workspace; ``browser(url)`` plays the user's browser."""
     result = DemoResult(company="demo-yoga")
 
     def step(text: str, **data: Any) -> None:
@@ -51,10 +58,10 @@ def run(app: App, zoom_app: DemoApp, report: Callable[[str], None], browser: Cal
     step('switched on the "Online video meetings" feature')
 
     login = auth.login_oauth(
-        app,
+        store,
         company,
-        client_id=zoom_app.client_id,
-        client_secret=zoom_app.client_secret,
+        access,
+        auth.LoginRequest(zoom_app.client_id, zoom_app.client_secret),
         open_browser=True,
         timeout=30,
         insecure_storage=False,
@@ -67,22 +74,20 @@ def run(app: App, zoom_app: DemoApp, report: Callable[[str], None], browser: Cal
         account_id=login.account_id,
     )
 
-    def zoom():
-        return app.zoom(company)
-
+    zoom = connection.factory(store, company, access)
     names = ["Dana Smith", "Sam Rivera"]
     for name, email in zip(names, zoom_app.hosts, strict=False):
         catalog.add_provider(store, company, name, email)
-        assignment = providers_zoom.assign(store, company, name, email, zoom)
+        assignment = providers_zoom.assign(store, company, access, name, email, zoom)
         step(f"added provider {name}, hosting as Zoom user {assignment.user.email if assignment.user else email}")
 
     lesson = catalog.add_service(store, company, "Private lesson", 60, names)
-    catalog.set_online(store, company, "services", lesson.name, True)
+    catalog.set_online(store, company, CatalogKind.SERVICE, lesson.name, True)
     step(f"added service '{lesson.name}' (60 min) and switched it online")
     store.checkpoint()
 
     start = (utc_now() + timedelta(days=2)).replace(hour=9, minute=0, second=0)
-    booking, error = bookings.create_one(
+    booked_one = bookings.create_one(
         store,
         company,
         service_ref=lesson.name,
@@ -93,22 +98,23 @@ def run(app: App, zoom_app: DemoApp, report: Callable[[str], None], browser: Cal
         is_test=False,
         zoom=zoom,
     )
-    if error is not None:
-        raise error
+    if booked_one.error is not None:
+        raise booked_one.error
+    booking = booked_one.value
     result.one_to_one = booking.as_json()
     step(f"booked '{lesson.name}' for pat.lee@example.com with {names[0]} at {booking.starts_local}")
     step(f"  client link   [online_meeting_link]          {booking.client_link}")
     step(f"  provider link [online_meeting_provider_link] {booking.provider_link}")
 
     yoga = catalog.add_class(store, company, "Morning yoga", 45, 12)
-    catalog.set_online(store, company, "classes", yoga.name, True)
+    catalog.set_online(store, company, CatalogKind.CLASS, yoga.name, True)
     session = catalog.add_session(
         store, company, yoga.name, (start + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ"), names[1]
     )
     step(f"added class '{yoga.name}' (45 min, up to 12), switched it online, scheduled session {session.id}")
     store.checkpoint()
     attendees = [bookings.Attendee(f"{n.lower()}@example.com", n) for n in ("Ana", "Ben", "Chloe")]
-    booked, error = bookings.create_class_bookings(
+    booked_class = bookings.create_class_bookings(
         store,
         company,
         class_ref=yoga.name,
@@ -118,8 +124,9 @@ def run(app: App, zoom_app: DemoApp, report: Callable[[str], None], browser: Cal
         is_test=False,
         zoom=zoom,
     )
-    if error is not None:
-        raise error
+    if booked_class.error is not None:
+        raise booked_class.error
+    booked = booked_class.value
     meeting_ids = {b.meeting.zoom_meeting_id for b in booked if b.meeting}
     result.class_session = {
         "session_id": session.id,

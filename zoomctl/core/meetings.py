@@ -24,15 +24,24 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from zoomctl.core.models import Booking, Company, MeetingLink
-from zoomctl.core.pacing import Halted, paced, parallel
-from zoomctl.core.timefmt import from_db, now_db, to_db
+from zoomctl.core.outcome import Outcome
+from zoomctl.core.workers import parallel
 from zoomctl.errors import Conflict, ZoomctlError
 from zoomctl.exit_codes import ExitCode
+from zoomctl.models import Booking, BookingStatus, Company, MeetingLink, MeetingStatus, RegistrantStatus
 from zoomctl.store import bookings as repo
 from zoomctl.store import catalog as catalog_repo
 from zoomctl.store import events
 from zoomctl.store.db import Store
+from zoomctl.timefmt import from_db, now_db, to_db
+from zoomctl.zoom.errors import (
+    MaybeApplied,
+    ZoomBatchPartlyApplied,
+    ZoomDailyLimit,
+    ZoomMeetingNotFound,
+    ZoomNotFound,
+)
+from zoomctl.zoom.ratelimit import Halted
 
 BOOKING_TAG = "zoomctl-booking:"
 SESSION_TAG = "zoomctl-session:"
@@ -130,7 +139,7 @@ def plan_for(store: Store, company: Company, row: MeetingLink) -> Plan:
         about=f"{cls.name} with {provider.name} (class session {session.id}, {company.name}).",
         registration=True,
     )
-    ids = [b.id for b in repo.bookings(store, company.id, session_id=session.id, status="booked")]
+    ids = [b.id for b in repo.bookings(store, company.id, session_id=session.id, status=BookingStatus.BOOKED)]
     return Plan(row, provider.zoom_user_id, provider.zoom_user_email or provider.name, body, ids, "class")
 
 
@@ -152,8 +161,6 @@ class HostIndex:
 
     def find(self, host: str, marker: str, topic: str, start_time: str) -> dict[str, Any] | None:
         """The full meeting carrying ``marker`` on ``host``, if there is one."""
-        from zoomctl.zoom.errors import ZoomNotFound
-
         for item in self.items(host):
             agenda = item.get("agenda")
             if agenda is not None:
@@ -172,7 +179,7 @@ class HostIndex:
 
 # ------------------------------------------------------------------------------- outcomes
 @dataclass
-class Outcome:
+class RowOutcomes:
     """What one run did, per meeting row."""
 
     done: dict[int, str] = field(default_factory=dict)  # meeting row id -> created|adopted|recreated|ok
@@ -196,26 +203,13 @@ class Outcome:
 
 
 def _one_line(exc: BaseException) -> str:
-    text = getattr(exc, "message", None) or str(exc) or type(exc).__name__
-    return " ".join(str(text).split())
-
-
-def ambiguous(exc: BaseException) -> bool:
-    """The request may have reached Zoom and done its work although no answer came back."""
-    return bool(getattr(exc, "maybe_sent", False) or getattr(exc, "maybe_applied", False))
-
-
-def is_daily_limit(exc: BaseException) -> bool:
-    return bool(getattr(exc, "daily", False))
-
-
-def missing_meeting(exc: BaseException) -> bool:
-    return bool(getattr(exc, "is_meeting_missing", False))
+    text = (exc.message if isinstance(exc, ZoomctlError) else str(exc)) or type(exc).__name__
+    return " ".join(text.split())
 
 
 def reset_time(exc: BaseException) -> str:
     """When Zoom's daily limit behind ``exc`` resets, e.g. ``2026-12-02 00:00 UTC``."""
-    when = getattr(exc, "resets_at", None)
+    when = exc.resets_at if isinstance(exc, ZoomDailyLimit) else None
     return when.strftime("%Y-%m-%d %H:%M UTC") if when is not None else "00:00 UTC"
 
 
@@ -225,12 +219,12 @@ def daily_message(exc: BaseException, host: str) -> str:
 
 # --------------------------------------------------------------------------------- engine
 class Engine:
-    """Meetings of one company, on one Zoom client (paced to stay under the rate limits)."""
+    """Meetings of one company, on one Zoom client (which paces itself under the rate limits)."""
 
-    def __init__(self, store: Store, company: Company, zoom: Any, *, rate: float | None = None, workers: int = 4):
+    def __init__(self, store: Store, company: Company, zoom: Any, *, workers: int = 4):
         self.store = store
         self.company = company
-        self.zoom = paced(zoom, rate)
+        self.zoom = zoom
         self.index = HostIndex(self.zoom)
         self.workers = workers
         self._since_checkpoint = 0
@@ -251,7 +245,7 @@ class Engine:
             answer.get("join_url"),
             answer.get("password"),
         )
-        plan.row.status = "created"
+        plan.row.status = MeetingStatus.CREATED
         plan.row.zoom_meeting_id = int(answer["id"])
         plan.row.join_url = answer.get("join_url")
         events.record(
@@ -264,17 +258,21 @@ class Engine:
         )
 
     def _record_failure(self, plan: Plan, exc: BaseException) -> str:
-        if is_daily_limit(exc):
+        if isinstance(exc, ZoomDailyLimit):
             repo.set_meeting_status(
-                self.store, plan.row.id, "pending", daily_message(exc, plan.host_label) + ".", host=plan.host
+                self.store,
+                plan.row.id,
+                MeetingStatus.PENDING,
+                daily_message(exc, plan.host_label) + ".",
+                host=plan.host,
             )
-            plan.row.status = "pending"
+            plan.row.status = MeetingStatus.PENDING
             return "pending"
         text = _one_line(exc)
-        if ambiguous(exc):
+        if isinstance(exc, MaybeApplied):
             text += " (Zoom may have created it: `bookings sync` looks for it before creating another)"
-        repo.set_meeting_status(self.store, plan.row.id, "failed", text, host=plan.host)
-        plan.row.status = "failed"
+        repo.set_meeting_status(self.store, plan.row.id, MeetingStatus.FAILED, text, host=plan.host)
+        plan.row.status = MeetingStatus.FAILED
         return "failed"
 
     def _no_host(self, plan: Plan) -> ZoomctlError:
@@ -294,12 +292,12 @@ class Engine:
         return None
 
     # -- create many (fresh rows, never sent before): concurrently
-    def create(self, rows: list[MeetingLink], advance: Advance | None = None) -> Outcome:
+    def create(self, rows: list[MeetingLink], advance: Advance | None = None) -> RowOutcomes:
         """Create the meetings of fresh ``pending`` rows (never sent before); record every outcome.
 
         Zoom's daily limit halts the run at once: creates waiting for their slot are not
         sent, and those rows stay pending."""
-        outcome = Outcome()
+        outcome = RowOutcomes()
         advance = advance or (lambda n=1: None)
         plans = [plan_for(self.store, self.company, row) for row in rows]
         ready = []
@@ -312,13 +310,13 @@ class Engine:
                 advance(1)
             else:
                 ready.append(plan)
-        pacer = self.zoom._zoomctl_pacer
+        pacer = self.zoom.pacer
 
         def send(plan: Plan) -> dict[str, Any]:
             try:
                 return self.zoom.create_meeting(plan.host, plan.body)
-            except ZoomctlError as exc:
-                if is_daily_limit(exc):
+            except ZoomDailyLimit:
+                if pacer is not None:
                     pacer.halt()  # from this thread, at once: creates waiting for a slot are not sent
                 raise
 
@@ -333,13 +331,13 @@ class Engine:
                 if error is None:
                     self._record_created(plan, answer)  # type: ignore[arg-type]
                     outcome.done[plan.row.id] = "created"
-                elif is_daily_limit(error):
+                elif isinstance(error, ZoomDailyLimit):
                     self._record_failure(plan, error)
                     outcome.pending.append(plan.row.id)
                     if outcome.daily is None:
                         outcome.daily, outcome.daily_host = error, plan.host_label
                     runner.stop()
-                elif ambiguous(error):
+                elif isinstance(error, MaybeApplied):
                     unsure.append((plan, error))
                 else:
                     self._record_failure(plan, error)
@@ -347,12 +345,13 @@ class Engine:
                 advance(1)
                 self._checkpoint()
         finally:
-            pacer.resume()
+            if pacer is not None:
+                pacer.resume()
         for plan in [*not_sent, *runner.not_started]:
             repo.set_meeting_status(
                 self.store,
                 plan.row.id,
-                "pending",
+                MeetingStatus.PENDING,
                 daily_message(outcome.daily, outcome.daily_host or "?") + "; not tried yet.",
             )
             outcome.pending.append(plan.row.id)
@@ -363,7 +362,7 @@ class Engine:
         self._checkpoint(force=True)
         return outcome
 
-    def _settle_unsure(self, plan: Plan, error: BaseException, outcome: Outcome) -> None:
+    def _settle_unsure(self, plan: Plan, error: BaseException, outcome: RowOutcomes) -> None:
         """After an unanswered create: adopt the meeting if Zoom made it, else record the failure."""
         try:
             found = self.adopt(plan)
@@ -382,20 +381,17 @@ class Engine:
         """Make sure the row has a meeting in Zoom; returns ok|created|adopted|recreated.
 
         Records the outcome; raises the Zoom error after recording a failure."""
-        from zoomctl.zoom.errors import ZoomNotFound
-
         plan = plan_for(self.store, self.company, row)
         recreate = False
-        if row.status == "created" and row.zoom_meeting_id:
+        if row.status == MeetingStatus.CREATED and row.zoom_meeting_id:
             host = row.host_zoom_user_id or plan.host
             try:
                 if verify_by_listing and host and self.index.lists(host, row.zoom_meeting_id):
                     return "ok"
                 self.zoom.get_meeting(row.zoom_meeting_id)
                 return "ok"
-            except ZoomNotFound as exc:
-                if not exc.is_meeting_missing:
-                    raise
+            except ZoomMeetingNotFound:
+                pass
             # deleted in Zoom: make a new one (the old one cannot come back)
             events.record(
                 self.store, self.company.id, "meeting.missing", str(row.zoom_meeting_id), bookings=plan.booking_ids
@@ -426,8 +422,8 @@ class Engine:
         try:
             answer = self.zoom.create_meeting(plan.host, plan.body)
         except ZoomctlError as exc:
-            if ambiguous(exc):
-                outcome = Outcome()
+            if isinstance(exc, MaybeApplied):
+                outcome = RowOutcomes()
                 self._settle_unsure(plan, exc, outcome)
                 if plan.row.id in outcome.done:
                     return
@@ -443,7 +439,7 @@ class Engine:
         Registering an email twice gives the same registrant in Zoom, so a retry after an
         unanswered call is harmless."""
         todo = repo.registrants_to_add(self.store, row.id)
-        if not todo or row.status != "created" or not row.zoom_meeting_id:
+        if not todo or row.status != MeetingStatus.CREATED or not row.zoom_meeting_id:
             return []
         people = [_person(email, name) for _reg, email, name in todo]
         try:
@@ -451,10 +447,12 @@ class Engine:
                 answers = [{**self.zoom.add_registrant(row.zoom_meeting_id, people[0]), "email": people[0]["email"]}]
             else:
                 answers = self.zoom.batch_registrants(row.zoom_meeting_id, people)
-        except ZoomctlError as exc:
-            done = getattr(exc, "completed_registrants", None) or []
-            self._record_registrants(todo, done)
-            if missing_meeting(exc) and recreate_on_missing:
+        except ZoomctlError as failure:
+            exc = failure
+            if isinstance(failure, ZoomBatchPartlyApplied):
+                self._record_registrants(todo, failure.completed)
+                exc = failure.cause
+            if isinstance(exc, ZoomMeetingNotFound) and recreate_on_missing:
                 plan = plan_for(self.store, self.company, row)
                 self._create_now(plan)
                 repo.reset_registrants(self.store, row.id)
@@ -462,8 +460,10 @@ class Engine:
             left = {r.id for r, _e, _n in repo.registrants_to_add(self.store, row.id)}
             for reg, _email, _name in todo:
                 if reg.id in left:
-                    repo.set_registrant_status(self.store, reg.id, "failed", _one_line(exc))
-            raise
+                    repo.set_registrant_status(self.store, reg.id, RegistrantStatus.FAILED, _one_line(exc))
+            if exc is failure:
+                raise
+            raise exc from failure  # what stopped the batch, not the batch's wrapper
         self._record_registrants(todo, answers)
         return [reg.booking_id for reg, _e, _n in todo]
 
@@ -489,23 +489,22 @@ class Engine:
         return again.get("join_url")
 
     # -- updates and deletes
-    def update_time(self, row: MeetingLink) -> tuple[str, ZoomctlError | None]:
+    def update_time(self, row: MeetingLink) -> Outcome[str]:
         """PATCH the meeting to the booking's (or session's) current time.
 
-        Returns ``(action, error)``: updated, or recreated when Zoom had lost the meeting
-        (then what was done so far is committed, and ``error`` says if the new meeting or
-        its registrations failed), or skipped when there is no meeting yet (sync creates
-        it at the new time). A refused PATCH raises, with nothing committed."""
-        if row.status != "created" or not row.zoom_meeting_id:
-            return "skipped", None
+        The outcome's value is the action: updated, or recreated when Zoom had lost the
+        meeting (then what was done so far is committed, and the error says if the new
+        meeting or its registrations failed), or skipped when there is no meeting yet (sync
+        creates it at the new time). A refused PATCH raises, with nothing committed."""
+        if row.status != MeetingStatus.CREATED or not row.zoom_meeting_id:
+            return Outcome("skipped")
         plan = plan_for(self.store, self.company, row)
         body = {k: plan.body[k] for k in ("start_time", "duration", "timezone")}
         try:
             self.zoom.update_meeting(row.zoom_meeting_id, body)
-            return "updated", None
-        except ZoomctlError as exc:
-            if not missing_meeting(exc):
-                raise
+            return Outcome("updated")
+        except ZoomMeetingNotFound:
+            pass
         self.store.checkpoint()
         try:
             self._create_now(plan)
@@ -515,15 +514,15 @@ class Engine:
                 self.register(repo.meeting(self.store, row.id))  # type: ignore[arg-type]
         except ZoomctlError as exc:
             self.store.checkpoint()
-            return "recreated" if plan.row.status == "created" else "failed", exc
-        return "recreated", None
+            return Outcome("recreated" if plan.row.status == MeetingStatus.CREATED else "failed", exc)
+        return Outcome("recreated")
 
     def delete(self, row: MeetingLink) -> bool:
         """Delete the row's meeting in Zoom (an unanswered create is looked for first).
 
         Returns whether Zoom had one. Does not write the row: the caller does."""
-        zoom_id = row.zoom_meeting_id if row.status == "created" else None
-        if zoom_id is None and row.status in ("pending", "failed"):
+        zoom_id = row.zoom_meeting_id if row.status == MeetingStatus.CREATED else None
+        if zoom_id is None and row.status in (MeetingStatus.PENDING, MeetingStatus.FAILED):
             zoom_id = self._orphan_id(row)
         if zoom_id is None:
             return False
@@ -544,10 +543,8 @@ class Engine:
     def _delete_id(self, zoom_id: int) -> bool:
         try:
             self.zoom.delete_meeting(zoom_id)
-        except ZoomctlError as exc:
-            if missing_meeting(exc):
-                return False
-            raise
+        except ZoomMeetingNotFound:
+            return False
         return True
 
     def delete_many(
@@ -562,11 +559,11 @@ class Engine:
         failed: dict[int, BaseException] = {}
         targets: list[tuple[MeetingLink, int]] = []
         for row in rows:
-            if row.status == "created" and row.zoom_meeting_id:
+            if row.status == MeetingStatus.CREATED and row.zoom_meeting_id:
                 targets.append((row, row.zoom_meeting_id))
                 continue
             try:
-                orphan = self._orphan_id(row) if row.status in ("pending", "failed") else None
+                orphan = self._orphan_id(row) if row.status in (MeetingStatus.PENDING, MeetingStatus.FAILED) else None
             except ZoomctlError as exc:
                 failed[row.id] = exc
                 advance(1)
@@ -599,7 +596,7 @@ def _person(email: str, name: str | None) -> dict[str, str]:
 
 
 # ------------------------------------------------------------------------- errors for users
-def failure_error(outcome: Outcome, *, what: str = "booking") -> MeetingError | None:
+def failure_error(outcome: RowOutcomes, *, what: str = "booking") -> MeetingError | None:
     """The one error a command ends with when some links could not be made (None if all were)."""
     if outcome.daily is not None:
         return link_error(outcome.daily, outcome.booking_ids(outcome.pending), what=what, host=outcome.daily_host)
@@ -620,14 +617,14 @@ def link_error(
 ) -> MeetingError:
     """The error for bookings that are saved but lack their Zoom link because of ``exc``."""
     ids = sorted(set(booking_ids))
-    if is_daily_limit(exc):
+    if isinstance(exc, ZoomDailyLimit):
         return MeetingError(
             f"{daily_message(exc, host or '?')}; {what}(s) {_ids(ids)} are saved with their link pending",
             hint=f"run `zoomctl bookings sync --all` after the reset ({reset_time(exc)})",
             exit_code=ExitCode.RATE_LIMITED,
             cause=exc,
         )
-    code = getattr(exc, "exit_code", ExitCode.ZOOM_ERROR)
+    code = exc.exit_code if isinstance(exc, ZoomctlError) else ExitCode.ZOOM_ERROR
     more = f" ({count} meetings failed)" if count > 1 else ""
     target = f"`zoomctl bookings sync {ids[0]}`" if len(ids) == 1 else "`zoomctl bookings sync --all`"
     return MeetingError(
@@ -639,11 +636,9 @@ def link_error(
 
 
 def _extra_hint(exc: BaseException) -> str:
-    hint = getattr(exc, "hint", None)
-    if isinstance(exc, Conflict) and hint:
-        return f" (first: {hint.split(', then')[0]})"
-    code = getattr(exc, "exit_code", None)
-    if code == ExitCode.AUTH_REQUIRED:
+    if isinstance(exc, Conflict) and exc.hint:
+        return f" (first: {exc.hint.split(', then')[0]})"
+    if isinstance(exc, ZoomctlError) and exc.exit_code == ExitCode.AUTH_REQUIRED:  # a login fixes it
         return " after `zoomctl auth login`"
     return ""
 
@@ -680,7 +675,7 @@ def rows_to_sync(store: Store, company: Company, bookings: list[Booking]) -> lis
     the feature off) gets a pending row here."""
     rows: dict[int, MeetingLink] = {}
     for booking in bookings:
-        if booking.status != "booked" or not booking.online:
+        if booking.status != BookingStatus.BOOKED or not booking.online:
             continue
         row = booking.meeting
         if row is None:
@@ -708,18 +703,17 @@ def sync(
     bookings: list[Booking],
     *,
     advance: Advance | None = None,
-    rate: float | None = None,
-) -> tuple[list[SyncItem], MeetingError | None]:
+) -> Outcome[list[SyncItem]]:
     """Retry pending and failed meetings and registrations, recreate meetings Zoom lost.
 
-    Stops at once at Zoom's daily limit (the rest stay pending). Returns the items and the
-    error the command should end with (None if every link is there)."""
-    engine = Engine(store, company, zoom, rate=rate)
+    Stops at once at Zoom's daily limit (the rest stay pending). The outcome holds the
+    items, and the error the command ends with unless every link is there."""
+    engine = Engine(store, company, zoom)
     advance = advance or (lambda n=1: None)
     rows = rows_to_sync(store, company, bookings)
     store.checkpoint()
     items: list[SyncItem] = []
-    outcome = Outcome()
+    outcome = RowOutcomes()
     many = len(rows) > 1
     for index, row in enumerate(rows):
         plan = plan_for(store, company, row)
@@ -736,7 +730,7 @@ def sync(
         except ZoomctlError as exc:
             store.checkpoint()
             current = repo.meeting(store, row.id)
-            if is_daily_limit(exc):
+            if isinstance(exc, ZoomDailyLimit):
                 outcome.daily, outcome.daily_host = exc, plan.host_label
                 outcome.pending.append(row.id)
                 items.append(SyncItem(plan.booking_ids, plan.kind, "pending", None, _one_line(exc)))
@@ -763,18 +757,18 @@ def sync(
         store.checkpoint()
         advance(1)
     store.checkpoint()
-    return items, failure_error(outcome)
+    return Outcome(items, failure_error(outcome))
 
 
 def delete_session_meeting(store: Store, company: Company, session_id: int, zoom: Callable[[], Any]) -> bool:
     """Delete a class session's meeting in Zoom (``zoom`` is called only if there is one);
     the row becomes ``deleted`` and its registrations ``cancelled``. Returns whether Zoom had it."""
     row = repo.meeting_of_session(store, session_id)
-    if row is None or row.status not in ("created", "pending", "failed"):
+    if row is None or row.status not in MeetingStatus.not_deleted():
         return False
     with zoom() as z:
         had = Engine(store, company, z).delete(row)
-    repo.set_meeting_status(store, row.id, "deleted", None)
+    repo.set_meeting_status(store, row.id, MeetingStatus.DELETED, None)
     repo.cancel_registrants_of_meeting(store, row.id)
     events.record(store, company.id, "meeting.delete", str(row.zoom_meeting_id or row.marker), session=session_id)
     return had
@@ -788,12 +782,12 @@ def delete_future_meetings(store: Store, company: Company, zoom: Any) -> int:
 
     Raises the first Zoom error after recording what was deleted before it."""
     engine = Engine(store, company, zoom)
-    rows = [r for r in repo.meetings_from(store, company.id, now_db()) if r.status in ("created", "pending", "failed")]
+    rows = [r for r in repo.meetings_from(store, company.id, now_db()) if r.status in MeetingStatus.not_deleted()]
     gone, failed = engine.delete_many(rows)
     deleted = 0
     for row, had in gone:
         deleted += int(had)
-        repo.set_meeting_status(store, row.id, "deleted", None)
+        repo.set_meeting_status(store, row.id, MeetingStatus.DELETED, None)
         repo.cancel_registrants_of_meeting(store, row.id)
         events.record(store, company.id, "meeting.delete", str(row.zoom_meeting_id or row.marker), reason="logout")
     store.checkpoint()

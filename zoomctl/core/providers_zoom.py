@@ -8,20 +8,21 @@ Zoom itself refuses what they may not do, and that refusal gets the same explana
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from zoomctl import env
 from zoomctl.core import catalog, validate
-from zoomctl.core.models import Company, Provider
-from zoomctl.core.timefmt import now_db
+from zoomctl.core.connection import ZoomAccess
 from zoomctl.errors import Conflict, InvalidInput, NotFound
+from zoomctl.models import Company, Provider
 from zoomctl.store import bookings as bookings_repo
 from zoomctl.store import catalog as catalog_repo
 from zoomctl.store import companies as company_repo
 from zoomctl.store import events
 from zoomctl.store.db import Store
+from zoomctl.timefmt import now_db
 
 USER_TYPES = {1: "Basic", 2: "Licensed", 4: "No meeting license", 99: "None"}
 USER_STATUSES = ("active", "inactive", "pending")
@@ -67,12 +68,11 @@ def list_users(zoom: ZoomFactory, status: str = "active") -> list[ZoomUser]:
     """Every user of the connected account with this status (all pages)."""
     if status not in USER_STATUSES:
         raise InvalidInput(f"unknown user status '{status}'", hint=f"use one of {', '.join(USER_STATUSES)}")
-    from zoomctl.core.pacing import paced
     from zoomctl.zoom.errors import ZoomPermissionDenied
 
     with zoom() as z:
         try:
-            return [ZoomUser.from_zoom(u, status) for u in paced(z).iter_users(status=status)]
+            return [ZoomUser.from_zoom(u, status) for u in z.iter_users(status=status)]
         except ZoomPermissionDenied as exc:
             raise Conflict(
                 f"this Zoom authorization may not list the account's users ({exc.zoom_message or exc.message})",
@@ -98,12 +98,10 @@ class Grant:
         return ref in {(self.user_id or "").lower(), (self.user_email or "").lower()}
 
 
-def grant(store: Store, company: Company) -> Grant:
-    from zoomctl.core import connection
-
-    if os.environ.get(connection.ENV_TOKEN):
-        return Grant(True, None, None, "an access token from ZOOMCTL_ZOOM_TOKEN")
-    if connection.s2s_from_env():
+def grant(store: Store, company: Company, access: ZoomAccess) -> Grant:
+    if access.env.token:
+        return Grant(True, None, None, f"an access token from {env.ZOOM_TOKEN}")
+    if access.env.s2s:
         return Grant(True, None, None, "Server-to-Server credentials from the environment")
     row = company_repo.connection(store, company.id)
     if row is None:
@@ -183,7 +181,9 @@ def _moved_warning(store: Store, provider: Provider, new_user_id: str | None) ->
     return [f"{count} meeting(s) of {provider.name}'s future bookings stay hosted by {provider.zoom_user_email}"]
 
 
-def assign(store: Store, company: Company, provider_ref: str, user_ref: str, zoom: ZoomFactory) -> Assignment:
+def assign(
+    store: Store, company: Company, access: ZoomAccess, provider_ref: str, user_ref: str, zoom: ZoomFactory
+) -> Assignment:
     """Map a provider to a Zoom user (email, id or ``me``), after checking it with Zoom."""
     from zoomctl.zoom.errors import ZoomNotFound, ZoomPermissionDenied
 
@@ -194,7 +194,7 @@ def assign(store: Store, company: Company, provider_ref: str, user_ref: str, zoo
     if "@" in ref:
         ref = validate.email(ref)
     with zoom() as z:
-        g = grant(store, company)
+        g = grant(store, company, access)
         if not g.may_act_for(ref):
             raise _only_self(g, ref)
         try:
@@ -223,19 +223,17 @@ def unassign(store: Store, company: Company, provider_ref: str) -> Assignment:
     )
 
 
-def assign_all_by_email(store: Store, company: Company, zoom: ZoomFactory) -> list[Assignment]:
+def assign_all_by_email(store: Store, company: Company, access: ZoomAccess, zoom: ZoomFactory) -> list[Assignment]:
     """Map every provider to the active Zoom user with the same email.
 
     One listing of the account's users; a grant that may not list them (user-level apps,
     even with shared access, lack ``user:read:admin``) looks each provider's email up instead."""
-    from zoomctl.core.pacing import paced
     from zoomctl.zoom.errors import ZoomNotFound, ZoomPermissionDenied
 
     providers = catalog.providers(store, company)
     out = []
     with zoom() as z:
-        z = paced(z)
-        g = grant(store, company)
+        g = grant(store, company, access)
         users: dict[str, ZoomUser] | None
         try:
             users = {

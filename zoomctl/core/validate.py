@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
-from zoomctl.core.timefmt import utc_now
 from zoomctl.errors import InvalidInput
+from zoomctl.timefmt import utc_now
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")

@@ -5,9 +5,19 @@ from __future__ import annotations
 from sqlite3 import Row
 from typing import Any
 
-from zoomctl.core.models import Booking, MeetingLink, Registration
-from zoomctl.core.timefmt import now_db
+from zoomctl.models import (
+    Booking,
+    BookingStatus,
+    MeetingLink,
+    MeetingStatus,
+    RegistrantStatus,
+    Registration,
+    SessionStatus,
+)
 from zoomctl.store.db import Store
+from zoomctl.timefmt import from_db, now_db, to_db
+
+BOOKED, CANCELLED = BookingStatus.BOOKED, BookingStatus.CANCELLED
 
 # ---- bookings ----------------------------------------------------------------------------
 _BOOKING_SQL = """
@@ -32,10 +42,10 @@ LEFT JOIN meetings m ON m.booking_id = b.id
 LEFT JOIN registrants r ON r.booking_id = b.id
 """
 
-# Filters `bookings_where` understands, as SQL on the query above.
+# The link's state (`Booking.link_status`) as SQL on the query above; one parameter, MeetingStatus.CREATED.
 LINK_STATUS_SQL = (
     "(CASE WHEN m.id IS NULL THEN NULL "
-    "WHEN b.class_session_id IS NOT NULL AND m.status = 'created' AND r.id IS NOT NULL THEN r.status "
+    "WHEN b.class_session_id IS NOT NULL AND m.status = ? AND r.id IS NOT NULL THEN r.status "
     "ELSE m.status END)"
 )
 
@@ -53,7 +63,7 @@ def _meeting_from(row: Row, prefix: str = "m_") -> MeetingLink | None:
         join_url=row[prefix + "join_url"],
         password=row[prefix + "password"],
         marker=row[prefix + "marker"],
-        status=row[prefix + "status"],
+        status=MeetingStatus(row[prefix + "status"]),
         last_error=row[prefix + "last_error"],
     )
 
@@ -67,7 +77,7 @@ def _booking(row: Row) -> Booking:
             booking_id=row["id"],
             zoom_registrant_id=row["r_zoom_id"],
             join_url=row["r_join_url"],
-            status=row["r_status"],
+            status=RegistrantStatus(row["r_status"]),
             last_error=row["r_last_error"],
         )
     is_class = row["class_session_id"] is not None
@@ -88,7 +98,7 @@ def _booking(row: Row) -> Booking:
         client_name=row["client_name"],
         starts_at=row["starts_at"],
         ends_at=row["ends_at"],
-        status=row["status"],
+        status=BookingStatus(row["status"]),
         is_test=bool(row["is_test"]),
         online=bool(row["class_online"] if is_class else row["service_online"]),
         meeting=_meeting_from(row),
@@ -110,8 +120,19 @@ def insert_booking(
 ) -> int:
     return store.insert(
         "INSERT INTO bookings (company_id, service_id, class_session_id, provider_id, client_id, starts_at, ends_at,"
-        " status, is_test, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'booked', ?, ?)",
-        (company_id, service_id, class_session_id, provider_id, client_id, starts_at, ends_at, int(is_test), now_db()),
+        " status, is_test, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            company_id,
+            service_id,
+            class_session_id,
+            provider_id,
+            client_id,
+            starts_at,
+            ends_at,
+            BOOKED,
+            int(is_test),
+            now_db(),
+        ),
     )
 
 
@@ -127,41 +148,37 @@ def bookings(
     since: str | None = None,
     ends_after: str | None = None,
     is_test: bool | None = None,
-    status: str | None = None,
-    link_status: str | None = None,
+    status: BookingStatus | None = None,
+    link_status: MeetingStatus | RegistrantStatus | None = None,
     session_id: int | None = None,
     ids: list[int] | None = None,
 ) -> list[Booking]:
-    sql = _BOOKING_SQL + "WHERE b.company_id = ?"
-    params: list[Any] = [company_id]
-    if since is not None:
-        sql += " AND b.starts_at >= ?"
-        params.append(since)
-    if ends_after is not None:
-        sql += " AND b.ends_at > ?"
-        params.append(ends_after)
-    if is_test is not None:
-        sql += " AND b.is_test = ?"
-        params.append(int(is_test))
-    if status is not None:
-        sql += " AND b.status = ?"
-        params.append(status)
+    """The company's bookings, filtered by whichever arguments are given."""
+    if ids is not None and not ids:
+        return []
+    filters: dict[str, Any] = {
+        "b.starts_at >= ?": since,
+        "b.ends_at > ?": ends_after,
+        "b.is_test = ?": None if is_test is None else int(is_test),
+        "b.status = ?": status,
+        "b.class_session_id = ?": session_id,
+    }
+    clauses, params = ["b.company_id = ?"], [company_id]
+    for clause, value in filters.items():
+        if value is not None:
+            clauses.append(clause)
+            params.append(value)
     if link_status is not None:
-        sql += f" AND {LINK_STATUS_SQL} = ?"
-        params.append(link_status)
-    if session_id is not None:
-        sql += " AND b.class_session_id = ?"
-        params.append(session_id)
+        clauses.append(f"{LINK_STATUS_SQL} = ?")
+        params += [MeetingStatus.CREATED, link_status]
     if ids is not None:
-        if not ids:
-            return []
-        sql += f" AND b.id IN ({', '.join('?' for _ in ids)})"
-        params.extend(ids)
-    sql += " ORDER BY b.starts_at, b.id"
+        clauses.append(f"b.id IN ({', '.join('?' for _ in ids)})")
+        params += ids
+    sql = _BOOKING_SQL + "WHERE " + " AND ".join(clauses) + " ORDER BY b.starts_at, b.id"
     return [_booking(r) for r in store.all(sql, tuple(params))]
 
 
-def set_booking_status(store: Store, booking_id: int, status: str) -> None:
+def set_booking_status(store: Store, booking_id: int, status: BookingStatus) -> None:
     store.execute("UPDATE bookings SET status = ? WHERE id = ?", (status, booking_id))
 
 
@@ -179,15 +196,15 @@ def move_session(store: Store, session_id: int, starts_at: str, ends_at: str) ->
 def cancel_session_bookings(store: Store, session_id: int) -> int:
     """Cancel the booked bookings of a class session; returns how many."""
     return store.execute(
-        "UPDATE bookings SET status = 'cancelled' WHERE class_session_id = ? AND status = 'booked'", (session_id,)
+        "UPDATE bookings SET status = ? WHERE class_session_id = ? AND status = ?", (CANCELLED, session_id, BOOKED)
     ).rowcount
 
 
 def cancel_future_bookings_of_provider(store: Store, provider_id: int, now: str) -> int:
     """Cancel the provider's booked bookings starting at or after ``now``; returns how many."""
     return store.execute(
-        "UPDATE bookings SET status = 'cancelled' WHERE provider_id = ? AND status = 'booked' AND starts_at >= ?",
-        (provider_id, now),
+        "UPDATE bookings SET status = ? WHERE provider_id = ? AND status = ? AND starts_at >= ?",
+        (CANCELLED, provider_id, BOOKED, now),
     ).rowcount
 
 
@@ -212,10 +229,10 @@ def provider_busy(
 ) -> str | None:
     """What already holds the provider between ``starts_at`` and ``ends_at`` (None if free)."""
     row = store.one(
-        "SELECT b.id FROM bookings b WHERE b.provider_id = ? AND b.status = 'booked'"
+        "SELECT b.id FROM bookings b WHERE b.provider_id = ? AND b.status = ?"
         " AND b.starts_at < ? AND b.ends_at > ? AND b.id <> ?"
         " AND (b.class_session_id IS NULL OR b.class_session_id <> ?) ORDER BY b.starts_at LIMIT 1",
-        (provider_id, ends_at, starts_at, exclude_booking_id or -1, exclude_session_id or -1),
+        (provider_id, BOOKED, ends_at, starts_at, exclude_booking_id or -1, exclude_session_id or -1),
     )
     if row is not None:
         return f"booking {row['id']}"
@@ -229,27 +246,25 @@ def _sessions_of(store: Store, provider_id: int, before: str | None = None) -> l
     """The provider's scheduled class sessions as (id, starts_at, ends_at)."""
     from datetime import timedelta
 
-    from zoomctl.core.timefmt import from_db, to_db
-
     sql = (
         "SELECT s.id, s.starts_at, c.duration_minutes FROM class_sessions s JOIN classes c ON c.id = s.class_id"
-        " WHERE s.provider_id = ? AND s.status = 'scheduled'"
+        " WHERE s.provider_id = ? AND s.status = ?"
     )
-    params: tuple = (provider_id,)
+    params: list[Any] = [provider_id, SessionStatus.SCHEDULED]
     if before is not None:
         sql += " AND s.starts_at < ?"
-        params = (provider_id, before)
+        params.append(before)
     return [
         (r["id"], r["starts_at"], to_db(from_db(r["starts_at"]) + timedelta(minutes=r["duration_minutes"])))
-        for r in store.all(sql, params)
+        for r in store.all(sql, tuple(params))
     ]
 
 
 def busy_intervals(store: Store, provider_id: int, since: str) -> list[tuple[str, str]]:
     """The provider's booked intervals (bookings and class sessions) ending after ``since``, sorted."""
     rows = store.all(
-        "SELECT starts_at, ends_at FROM bookings WHERE provider_id = ? AND status = 'booked' AND ends_at > ?",
-        (provider_id, since),
+        "SELECT starts_at, ends_at FROM bookings WHERE provider_id = ? AND status = ? AND ends_at > ?",
+        (provider_id, BOOKED, since),
     )
     out = [(r["starts_at"], r["ends_at"]) for r in rows]
     out.extend((start, end) for _id, start, end in _sessions_of(store, provider_id) if end > since)
@@ -257,23 +272,24 @@ def busy_intervals(store: Store, provider_id: int, since: str) -> list[tuple[str
 
 
 def session_client_ids(store: Store, session_id: int) -> set[int]:
-    rows = store.all("SELECT client_id FROM bookings WHERE class_session_id = ? AND status = 'booked'", (session_id,))
+    rows = store.all("SELECT client_id FROM bookings WHERE class_session_id = ? AND status = ?", (session_id, BOOKED))
     return {r[0] for r in rows}
 
 
 def session_at(store: Store, class_id: int, starts_at: str) -> int | None:
     row = store.one(
-        "SELECT id FROM class_sessions WHERE class_id = ? AND starts_at = ? AND status = 'scheduled' ORDER BY id LIMIT 1",
-        (class_id, starts_at),
+        "SELECT id FROM class_sessions WHERE class_id = ? AND starts_at = ? AND status = ? ORDER BY id LIMIT 1",
+        (class_id, starts_at, SessionStatus.SCHEDULED),
     )
     return int(row[0]) if row else None
 
 
 # ---- meetings ----------------------------------------------------------------------------
 _MEETING_SQL = (
-    "SELECT id AS m_id, company_id AS m_company_id, booking_id AS m_booking_id, class_session_id AS m_session_id,"
-    " zoom_meeting_id AS m_zoom_meeting_id, host_zoom_user_id AS m_host, join_url AS m_join_url,"
-    " password AS m_password, marker AS m_marker, status AS m_status, last_error AS m_last_error FROM meetings "
+    "SELECT m.id AS m_id, m.company_id AS m_company_id, m.booking_id AS m_booking_id,"
+    " m.class_session_id AS m_session_id, m.zoom_meeting_id AS m_zoom_meeting_id, m.host_zoom_user_id AS m_host,"
+    " m.join_url AS m_join_url, m.password AS m_password, m.marker AS m_marker, m.status AS m_status,"
+    " m.last_error AS m_last_error FROM meetings m "
 )
 
 
@@ -289,26 +305,26 @@ def insert_meeting(
     now = now_db()
     mid = store.insert(
         "INSERT INTO meetings (company_id, booking_id, class_session_id, host_zoom_user_id, marker, status,"
-        " created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)",
-        (company_id, booking_id, session_id, host, marker, now, now),
+        " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (company_id, booking_id, session_id, host, marker, MeetingStatus.PENDING, now, now),
     )
     return meeting(store, mid)  # type: ignore[return-value]
 
 
 def meeting(store: Store, meeting_id: int) -> MeetingLink | None:
-    row = store.one(_MEETING_SQL + "WHERE id = ?", (meeting_id,))
+    row = store.one(_MEETING_SQL + "WHERE m.id = ?", (meeting_id,))
     return _meeting_from(row) if row else None
 
 
 def meeting_of_session(store: Store, session_id: int) -> MeetingLink | None:
-    row = store.one(_MEETING_SQL + "WHERE class_session_id = ?", (session_id,))
+    row = store.one(_MEETING_SQL + "WHERE m.class_session_id = ?", (session_id,))
     return _meeting_from(row) if row else None
 
 
 def meetings_from(store: Store, company_id: int, since: str) -> list[MeetingLink]:
     """Meetings of bookings or class sessions starting at or after ``since``."""
     rows = store.all(
-        _MEETING_SQL.replace("FROM meetings ", "FROM meetings m ") + "WHERE m.company_id = ? AND ("
+        _MEETING_SQL + "WHERE m.company_id = ? AND ("
         " EXISTS (SELECT 1 FROM bookings b WHERE b.id = m.booking_id AND b.starts_at >= ?)"
         " OR EXISTS (SELECT 1 FROM class_sessions s WHERE s.id = m.class_session_id AND s.starts_at >= ?))"
         " ORDER BY m.id",
@@ -327,15 +343,15 @@ def set_meeting_created(
 ) -> None:
     store.execute(
         "UPDATE meetings SET zoom_meeting_id = ?, host_zoom_user_id = COALESCE(?, host_zoom_user_id), join_url = ?,"
-        " password = ?, status = 'created', last_error = NULL, updated_at = ? WHERE id = ?",
-        (zoom_meeting_id, host, join_url, password, now_db(), meeting_id),
+        " password = ?, status = ?, last_error = NULL, updated_at = ? WHERE id = ?",
+        (zoom_meeting_id, host, join_url, password, MeetingStatus.CREATED, now_db(), meeting_id),
     )
 
 
 def set_meeting_status(
     store: Store,
     meeting_id: int,
-    status: str,
+    status: MeetingStatus,
     last_error: str | None = None,
     *,
     host: str | None = None,
@@ -351,8 +367,8 @@ def set_meeting_status(
 def insert_registrant(store: Store, meeting_id: int, booking_id: int) -> int:
     now = now_db()
     return store.insert(
-        "INSERT INTO registrants (meeting_id, booking_id, status, created_at, updated_at) VALUES (?, ?, 'pending', ?, ?)",
-        (meeting_id, booking_id, now, now),
+        "INSERT INTO registrants (meeting_id, booking_id, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
+        (meeting_id, booking_id, RegistrantStatus.PENDING, now, now),
     )
 
 
@@ -360,9 +376,9 @@ def registrants_to_add(store: Store, meeting_id: int) -> list[tuple[Registration
     """Registrations of booked attendees that have no working link yet, with email and name."""
     rows = store.all(
         "SELECT r.*, c.email AS email, c.name AS name FROM registrants r JOIN bookings b ON b.id = r.booking_id"
-        " JOIN clients c ON c.id = b.client_id WHERE r.meeting_id = ? AND b.status = 'booked'"
-        " AND r.status IN ('pending', 'failed') ORDER BY r.id",
-        (meeting_id,),
+        " JOIN clients c ON c.id = b.client_id WHERE r.meeting_id = ? AND b.status = ?"
+        " AND r.status IN (?, ?) ORDER BY r.id",
+        (meeting_id, BOOKED, RegistrantStatus.PENDING, RegistrantStatus.FAILED),
     )
     return [(_registration(r), r["email"], r["name"]) for r in rows]
 
@@ -374,20 +390,22 @@ def _registration(row: Row) -> Registration:
         booking_id=row["booking_id"],
         zoom_registrant_id=row["zoom_registrant_id"],
         join_url=row["join_url"],
-        status=row["status"],
+        status=RegistrantStatus(row["status"]),
         last_error=row["last_error"],
     )
 
 
 def set_registrant_created(store: Store, registrant_id: int, zoom_registrant_id: str | None, join_url: str) -> None:
     store.execute(
-        "UPDATE registrants SET zoom_registrant_id = ?, join_url = ?, status = 'created', last_error = NULL,"
+        "UPDATE registrants SET zoom_registrant_id = ?, join_url = ?, status = ?, last_error = NULL,"
         " updated_at = ? WHERE id = ?",
-        (zoom_registrant_id, join_url, now_db(), registrant_id),
+        (zoom_registrant_id, join_url, RegistrantStatus.CREATED, now_db(), registrant_id),
     )
 
 
-def set_registrant_status(store: Store, registrant_id: int, status: str, last_error: str | None = None) -> None:
+def set_registrant_status(
+    store: Store, registrant_id: int, status: RegistrantStatus, last_error: str | None = None
+) -> None:
     store.execute(
         "UPDATE registrants SET status = ?, last_error = ?, updated_at = ? WHERE id = ?",
         (status, last_error, now_db(), registrant_id),
@@ -397,17 +415,17 @@ def set_registrant_status(store: Store, registrant_id: int, status: str, last_er
 def reset_registrants(store: Store, meeting_id: int) -> None:
     """The meeting was recreated: every booked attendee needs a new link."""
     store.execute(
-        "UPDATE registrants SET status = 'pending', zoom_registrant_id = NULL, join_url = NULL, last_error = NULL,"
-        " updated_at = ? WHERE meeting_id = ? AND status <> 'cancelled'"
-        " AND booking_id IN (SELECT id FROM bookings WHERE status = 'booked')",
-        (now_db(), meeting_id),
+        "UPDATE registrants SET status = ?, zoom_registrant_id = NULL, join_url = NULL, last_error = NULL,"
+        " updated_at = ? WHERE meeting_id = ? AND status <> ?"
+        " AND booking_id IN (SELECT id FROM bookings WHERE status = ?)",
+        (RegistrantStatus.PENDING, now_db(), meeting_id, RegistrantStatus.CANCELLED, BOOKED),
     )
 
 
 def cancel_registrants_of_meeting(store: Store, meeting_id: int) -> None:
     store.execute(
-        "UPDATE registrants SET status = 'cancelled', updated_at = ? WHERE meeting_id = ? AND status <> 'cancelled'",
-        (now_db(), meeting_id),
+        "UPDATE registrants SET status = ?, updated_at = ? WHERE meeting_id = ? AND status <> ?",
+        (RegistrantStatus.CANCELLED, now_db(), meeting_id, RegistrantStatus.CANCELLED),
     )
 
 
@@ -415,8 +433,8 @@ def future_meetings_on_host(store: Store, provider_id: int, host: str, now: str)
     """How many created meetings of the provider's future bookings ``host`` holds."""
     row = store.one(
         "SELECT COUNT(*) FROM meetings m JOIN bookings b ON b.id = m.booking_id WHERE b.provider_id = ?"
-        " AND b.status = 'booked' AND b.starts_at >= ? AND m.status = 'created' AND m.host_zoom_user_id = ?",
-        (provider_id, now, host),
+        " AND b.status = ? AND b.starts_at >= ? AND m.status = ? AND m.host_zoom_user_id = ?",
+        (provider_id, BOOKED, now, MeetingStatus.CREATED, host),
     )
     return int(row[0]) if row else 0
 

@@ -4,12 +4,23 @@ from __future__ import annotations
 
 from sqlite3 import Row
 
-from zoomctl.core.models import ClassDef, ClassSession, Client, Provider, Service
-from zoomctl.core.timefmt import now_db
+from zoomctl.models import (
+    BookingStatus,
+    CatalogKind,
+    ClassDef,
+    ClassSession,
+    Client,
+    Provider,
+    Service,
+    SessionStatus,
+)
 from zoomctl.store.db import Store
+from zoomctl.timefmt import now_db
 
-NAMED_TABLES = ("providers", "services", "classes")
 MAX_ID = 2**63 - 1
+# each kind's table: the only table names put into SQL text here, never one passed in
+_TABLE = {CatalogKind.PROVIDER: "providers", CatalogKind.SERVICE: "services", CatalogKind.CLASS: "classes"}
+BOOKED, SCHEDULED = BookingStatus.BOOKED, SessionStatus.SCHEDULED
 
 
 def is_id(ref: str) -> bool:
@@ -21,9 +32,9 @@ def name_key(name: str) -> str:
     return name.casefold()
 
 
-def candidates(store: Store, table: str, company_id: int, ref: str) -> list[Row]:
+def candidates(store: Store, kind: CatalogKind, company_id: int, ref: str) -> list[Row]:
     """Rows a reference may mean: an id, an exact name (any case), else names starting with it."""
-    assert table in NAMED_TABLES
+    table = _TABLE[kind]
     if is_id(ref):
         if int(ref) > MAX_ID:
             return []
@@ -45,18 +56,16 @@ def candidates(store: Store, table: str, company_id: int, ref: str) -> list[Row]
     )
 
 
-def name_taken(store: Store, table: str, company_id: int, name: str) -> bool:
-    assert table in NAMED_TABLES
+def name_taken(store: Store, kind: CatalogKind, company_id: int, name: str) -> bool:
     return (
-        store.one(f"SELECT 1 FROM {table} WHERE company_id = ? AND name_key = ?", (company_id, name_key(name)))
+        store.one(f"SELECT 1 FROM {_TABLE[kind]} WHERE company_id = ? AND name_key = ?", (company_id, name_key(name)))
         is not None
     )
 
 
-def remove_named(store: Store, table: str, row_id: int) -> None:
+def remove_named(store: Store, kind: CatalogKind, row_id: int) -> None:
     """Remove from use but keep for history (bookings and reports refer to it); frees the name."""
-    assert table in NAMED_TABLES
-    store.execute(f"UPDATE {table} SET removed_at = ?, name_key = NULL WHERE id = ?", (now_db(), row_id))
+    store.execute(f"UPDATE {_TABLE[kind]} SET removed_at = ?, name_key = NULL WHERE id = ?", (now_db(), row_id))
 
 
 # ---- providers ---------------------------------------------------------------------------
@@ -104,24 +113,25 @@ def set_provider_zoom_user(
 
 def future_bookings_of_provider(store: Store, provider_id: int, now: str) -> int:
     row = store.one(
-        "SELECT COUNT(*) FROM bookings WHERE provider_id = ? AND status = 'booked' AND starts_at >= ?",
-        (provider_id, now),
+        "SELECT COUNT(*) FROM bookings WHERE provider_id = ? AND status = ? AND starts_at >= ?",
+        (provider_id, BOOKED, now),
     )
     return int(row[0])
 
 
 def future_service_bookings_of_provider(store: Store, provider_id: int, now: str) -> list[int]:
     rows = store.all(
-        "SELECT id FROM bookings WHERE provider_id = ? AND service_id IS NOT NULL AND status = 'booked' "
+        "SELECT id FROM bookings WHERE provider_id = ? AND service_id IS NOT NULL AND status = ? "
         "AND starts_at >= ? ORDER BY id",
-        (provider_id, now),
+        (provider_id, BOOKED, now),
     )
     return [r[0] for r in rows]
 
 
 def future_bookings_of_service(store: Store, service_id: int, now: str) -> int:
     row = store.one(
-        "SELECT COUNT(*) FROM bookings WHERE service_id = ? AND status = 'booked' AND starts_at >= ?", (service_id, now)
+        "SELECT COUNT(*) FROM bookings WHERE service_id = ? AND status = ? AND starts_at >= ?",
+        (service_id, BOOKED, now),
     )
     return int(row[0])
 
@@ -131,8 +141,8 @@ def future_sessions(
 ) -> list[int]:
     column, value = ("class_id", class_id) if class_id is not None else ("provider_id", provider_id)
     rows = store.all(
-        f"SELECT id FROM class_sessions WHERE {column} = ? AND status = 'scheduled' AND starts_at >= ? ORDER BY id",
-        (value, now),
+        f"SELECT id FROM class_sessions WHERE {column} = ? AND status = ? AND starts_at >= ? ORDER BY id",
+        (value, SCHEDULED, now),
     )
     return [r[0] for r in rows]
 
@@ -180,9 +190,9 @@ def services(store: Store, company_id: int) -> list[Service]:
     ]
 
 
-def set_online(store: Store, table: str, row_id: int, online: bool) -> None:
-    assert table in ("services", "classes")
-    store.execute(f"UPDATE {table} SET online = ? WHERE id = ?", (int(online), row_id))
+def set_online(store: Store, kind: CatalogKind, row_id: int, online: bool) -> None:
+    assert kind in (CatalogKind.SERVICE, CatalogKind.CLASS)
+    store.execute(f"UPDATE {_TABLE[kind]} SET online = ? WHERE id = ?", (int(online), row_id))
 
 
 # ---- classes and sessions ----------------------------------------------------------------
@@ -220,7 +230,7 @@ def classes(store: Store, company_id: int) -> list[ClassDef]:
 
 _SESSION_SQL = (
     "SELECT s.*, c.name AS class_name, c.capacity AS capacity, p.name AS provider_name, "
-    "(SELECT COUNT(*) FROM bookings b WHERE b.class_session_id = s.id AND b.status = 'booked') AS booked "
+    "(SELECT COUNT(*) FROM bookings b WHERE b.class_session_id = s.id AND b.status = ?) AS booked "
     "FROM class_sessions s JOIN classes c ON c.id = s.class_id JOIN providers p ON p.id = s.provider_id "
 )
 
@@ -233,7 +243,7 @@ def _session(row: Row) -> ClassSession:
         provider_id=row["provider_id"],
         provider_name=row["provider_name"],
         starts_at=row["starts_at"],
-        status=row["status"],
+        status=SessionStatus(row["status"]),
         booked=row["booked"],
         capacity=row["capacity"],
     )
@@ -249,10 +259,10 @@ def add_session(store: Store, class_id: int, provider_id: int, starts_at: str) -
 
 def session(store: Store, session_id: int, company_id: int | None = None) -> ClassSession | None:
     sql = _SESSION_SQL + "WHERE s.id = ?"
-    params: tuple = (session_id,)
+    params: tuple = (BOOKED, session_id)
     if company_id is not None:
         sql += " AND c.company_id = ?"
-        params = (session_id, company_id)
+        params = (*params, company_id)
     row = store.one(sql, params)
     return _session(row) if row else None
 
@@ -261,17 +271,18 @@ def sessions(
     store: Store, company_id: int, class_id: int | None = None, include_cancelled: bool = False
 ) -> list[ClassSession]:
     sql = _SESSION_SQL + "WHERE c.company_id = ?"
-    params: list = [company_id]
+    params: list = [BOOKED, company_id]
     if class_id is not None:
         sql += " AND s.class_id = ?"
         params.append(class_id)
     if not include_cancelled:
-        sql += " AND s.status = 'scheduled'"
+        sql += " AND s.status = ?"
+        params.append(SCHEDULED)
     sql += " ORDER BY s.starts_at, s.id"
     return [_session(r) for r in store.all(sql, tuple(params))]
 
 
-def set_session_status(store: Store, session_id: int, status: str) -> None:
+def set_session_status(store: Store, session_id: int, status: SessionStatus) -> None:
     store.execute("UPDATE class_sessions SET status = ? WHERE id = ?", (status, session_id))
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from zoomctl.core.models import Company
-from zoomctl.core.timefmt import now_db
+from zoomctl.models import Company
 from zoomctl.store.db import Store
+from zoomctl.timefmt import now_db
 
 
 def _company(row) -> Company:
@@ -79,3 +79,11 @@ def set_connection_status(store: Store, company_id: int, status: str, reason: st
 
 def delete_connection(store: Store, company_id: int) -> None:
     store.execute("DELETE FROM zoom_connections WHERE company_id = ?", (company_id,))
+
+
+def client_id_used_elsewhere(store: Store, company_id: int, client_id: str) -> bool:
+    """Whether another company's connection uses the same Zoom app (then its secret stays)."""
+    row = store.one(
+        "SELECT COUNT(*) FROM zoom_connections WHERE client_id = ? AND company_id <> ?", (client_id, company_id)
+    )
+    return bool(row[0])

@@ -6,8 +6,8 @@ import getpass
 import json
 from typing import Any
 
-from zoomctl.core.timefmt import now_db
 from zoomctl.store.db import Store
+from zoomctl.timefmt import now_db
 
 
 def os_user() -> str:

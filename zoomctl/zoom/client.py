@@ -4,13 +4,16 @@ Retry policy of ``ZoomClient.request``:
 
 * 401 / code 124: ask the token source for another token once, retry once;
 * 429 per-second: wait (``Retry-After`` if given, else jittered exponential backoff,
-  each wait capped at ``max_wait``), at most ``max_retries`` times, then raise;
-  429 daily: raise ZoomRateLimited(daily=True) at once;
+  each wait capped at ``max_wait``), at most ``max_retries`` times, then raise
+  ZoomRateLimited; 429 daily: raise ZoomDailyLimit at once;
 * 5xx and transport failures: retried (jittered) for GET, PUT, PATCH, DELETE only. A POST
   is never sent again once it may have reached Zoom (a second create could duplicate a
-  meeting): a 5xx raises ZoomAPIError(maybe_applied=True), a read timeout or dropped
-  connection raises ZoomUnreachable(maybe_sent=True). A connect failure happens before
-  anything was sent, so it is retried for every method.
+  meeting): a 5xx raises ZoomMaybeApplied, a read timeout or dropped connection raises
+  ZoomNoAnswer. A connect failure happens before anything was sent, so it is retried for
+  every method.
+
+Pacing is a hook the client is built with: ``pacer.before_request(method, path)`` runs
+before each request (see ``zoomctl.zoom.ratelimit``).
 """
 
 from __future__ import annotations
@@ -24,15 +27,19 @@ from urllib.parse import quote
 
 import httpx
 
-from zoomctl.errors import InvalidInput
+from zoomctl.errors import InvalidInput, ZoomctlError
 from zoomctl.zoom.errors import (
     TOKEN_INVALID_CODE,
     ZoomAPIError,
+    ZoomBatchPartlyApplied,
+    ZoomDailyLimit,
+    ZoomMaybeApplied,
     ZoomRateLimited,
     ZoomTokenInvalid,
     error_from_response,
 )
 from zoomctl.zoom.oauth import transport_error
+from zoomctl.zoom.ratelimit import Pacer
 from zoomctl.zoom.redact import redact
 from zoomctl.zoom.session import TokenSource
 
@@ -49,7 +56,7 @@ def _segment(value: object) -> str:
     """One URL path segment (user ids may be emails; keep ``@`` readable)."""
     text = str(value)
     if not text:
-        raise InvalidInput("An empty Zoom ID was given.", "Pass a Zoom user or meeting ID.")
+        raise InvalidInput("an empty Zoom ID was given", "pass a Zoom user or meeting ID")
     return quote(text, safe="@")
 
 
@@ -74,6 +81,7 @@ class ZoomClient:
         rng: Callable[[], float] = random.random,
         logger: logging.Logger | None = None,
         user_agent: str = "zoomctl",
+        pacer: Pacer | None = None,
     ):
         self.api_base_url = api_base_url.rstrip("/")
         self.tokens = tokens
@@ -86,6 +94,8 @@ class ZoomClient:
         self.rng = rng
         self.log = logger or logging.getLogger("zoomctl.http")
         self.user_agent = user_agent
+        #: spaces requests under Zoom's per-second limits (None: unpaced)
+        self.pacer = pacer
 
     # -- lifecycle
 
@@ -120,6 +130,8 @@ class ZoomClient:
     ) -> dict[str, Any] | None:
         """Send one API request; the decoded JSON object, or None for an empty answer."""
         method = method.upper()
+        if self.pacer is not None:
+            self.pacer.before_request(method, path)
         url = f"{self.api_base_url}/{path.lstrip('/')}"
         idempotent = method in IDEMPOTENT
         refreshed = False
@@ -166,14 +178,14 @@ class ZoomClient:
 
             if isinstance(err, ZoomTokenInvalid) or err.code == TOKEN_INVALID_CODE:
                 if refreshed:
-                    err.message = f"Zoom rejected the access token even after a refresh ({err.zoom_message})."
+                    err.message = f"Zoom rejected the access token even after a refresh ({err.zoom_message})"
                     raise err
                 refreshed = True
                 self.tokens.refresh_after_rejection(token)
                 continue
+            if isinstance(err, ZoomDailyLimit):
+                raise err
             if isinstance(err, ZoomRateLimited):
-                if err.daily:
-                    raise err
                 wait = self._rate_limit_wait(err, rate_limited)
                 if rate_limited >= self.max_retries or (
                     err.retry_after is not None and err.retry_after > self.max_wait
@@ -188,8 +200,7 @@ class ZoomClient:
                     failures += 1
                     continue
                 if not idempotent:
-                    err.maybe_applied = True
-                    err.hint = "Zoom may have carried out the request anyway: check in Zoom before trying again."
+                    raise ZoomMaybeApplied.after(err)
             raise err
 
     def _decode(self, response: httpx.Response) -> dict[str, Any] | None:
@@ -200,8 +211,8 @@ class ZoomClient:
         except ValueError:
             raise ZoomAPIError(
                 f"Zoom answered {response.request.method} {response.request.url.path} "
-                f"with something that is not JSON (HTTP {response.status_code}).",
-                "Check the Zoom API base URL in your profile; run again with --debug.",
+                f"with something that is not JSON (HTTP {response.status_code})",
+                "check the Zoom API base URL in your profile; run again with --debug",
                 status_code=response.status_code,
                 method=response.request.method,
                 path=response.request.url.path,
@@ -286,8 +297,8 @@ class ZoomClient:
     ) -> list[dict[str, Any]]:
         """Add registrants 30 at a time; the combined ``registrants`` answers, in order.
 
-        If a later chunk fails, the exception carries ``completed_registrants`` (the
-        answers for the chunks that went through).
+        If a later chunk fails, ZoomBatchPartlyApplied carries the answers for the chunks
+        that went through (``completed``) and the failure (``cause``).
         """
         done: list[dict[str, Any]] = []
         items = list(registrants)
@@ -300,8 +311,9 @@ class ZoomClient:
                 body["registrants_confirmation_email"] = registrants_confirmation_email
             try:
                 page = self.request("POST", f"/meetings/{_segment(meeting_id)}/batch_registrants", json=body)
-            except Exception as exc:
-                exc.completed_registrants = list(done)  # type: ignore[attr-defined]
+            except ZoomctlError as exc:
+                if done:
+                    raise ZoomBatchPartlyApplied(list(done), exc) from exc
                 raise
             done.extend((page or {}).get("registrants") or [])
         return done
@@ -312,8 +324,8 @@ class ZoomClient:
         """PUT /meetings/{id}/registrants/status, 30 registrants ({id, email}) per call."""
         if action not in REGISTRANT_ACTIONS:
             raise InvalidInput(
-                f"Unknown registrant action {action!r}.",
-                f"Use one of: {', '.join(REGISTRANT_ACTIONS)}.",
+                f"unknown registrant action {action!r}",
+                f"use one of: {', '.join(REGISTRANT_ACTIONS)}",
             )
         items = list(registrants)
         for start in range(0, len(items), BATCH_LIMIT):

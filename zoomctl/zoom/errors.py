@@ -2,8 +2,33 @@
 
 ``error_from_response`` turns any non-2xx answer from Zoom's API or OAuth server into one
 of these, whatever the body looks like (JSON, XML, HTML, empty): never a traceback.
+Callers dispatch on the class (``isinstance``), never on attributes. The hierarchy::
 
-Hints name the usual fix; callers that know more (core, cli) may replace ``.hint``.
+    ZoomctlError (zoomctl.errors)
+    ├── ZoomAPIError                 the REST API refused or failed a request
+    │   ├── ZoomMaybeApplied         a POST failed with a 5xx: Zoom may have carried it out  [MaybeApplied]
+    │   ├── ZoomTokenInvalid         401 / code 124: the access token was refused
+    │   ├── ZoomPermissionDenied     403, codes 4700/4711: a scope or permission is missing
+    │   ├── ZoomNotFound             404
+    │   │   ├── ZoomUserNotFound     code 1001: no such user
+    │   │   └── ZoomMeetingNotFound  code 3001: no such meeting (deleted in Zoom)
+    │   └── ZoomRateLimited          429, the per-second limit (``retry_after``, ``category``)
+    │       └── ZoomDailyLimit       429, the host's daily meeting create/update limit (``resets_at``)
+    ├── ZoomBatchPartlyApplied       a batch failed after some of its chunks went through
+    │                                (``completed``: their answers; ``cause``: the failure)
+    ├── ZoomOAuthError               the OAuth server (/oauth/token, /oauth/revoke) refused
+    ├── AuthRequired (zoomctl.errors)
+    │   ├── ReconnectRequired        the grant is dead: log in again
+    │   └── LoginFailed              the browser sign-in gave no authorization code (``reason``)
+    └── NetworkError (zoomctl.errors)
+        └── ZoomUnreachable          Zoom could not be reached: nothing was sent
+            └── ZoomNoAnswer         sent, but no answer came (read timeout, dropped)  [MaybeApplied]
+
+``MaybeApplied`` marks the two errors after which the request may have done its work in
+Zoom: a create must then be looked for before it is sent again.
+
+Messages and hints follow the house style (a lowercase start unless a name comes first,
+no closing period); callers that know more (core, cli) may replace ``.hint``.
 """
 
 from __future__ import annotations
@@ -20,13 +45,17 @@ from zoomctl.exit_codes import ExitCode
 if TYPE_CHECKING:  # pragma: no cover
     import httpx
 
-LOGIN_HINT = "Run `zoomctl auth login` to connect Zoom again."
-DEBUG_HINT = "Run the command again with --debug to see the exchange with Zoom."
+LOGIN_HINT = "run `zoomctl auth login` to connect Zoom again"
+DEBUG_HINT = "run the command again with --debug to see the exchange with Zoom"
 
 TOKEN_INVALID_CODE = 124
 USER_MISSING_CODE = 1001
 MEETING_MISSING_CODE = 3001
 _PERMISSION_CODES = {4700, 4711}
+
+
+class MaybeApplied:
+    """Mixin: the request may have reached Zoom and done its work although it failed."""
 
 
 class ZoomAPIError(ZoomctlError):
@@ -45,7 +74,6 @@ class ZoomAPIError(ZoomctlError):
         method: str | None = None,
         path: str | None = None,
         errors: list[dict[str, Any]] | None = None,
-        maybe_applied: bool = False,
         exit_code: ExitCode | None = None,
     ):
         super().__init__(message, hint, exit_code)
@@ -56,9 +84,30 @@ class ZoomAPIError(ZoomctlError):
         self.path = path
         #: validation details Zoom sent (``[{"field": …, "message": …}]``), possibly empty
         self.errors = list(errors or [])
-        #: True when a non-idempotent request (POST) failed with a 5xx: Zoom may have
-        #: carried it out anyway, so check before sending it again.
-        self.maybe_applied = maybe_applied
+
+    def details(self) -> dict[str, Any]:
+        """What Zoom answered, as keyword arguments for another ZoomAPIError."""
+        return {
+            "status_code": self.status_code,
+            "code": self.code,
+            "zoom_message": self.zoom_message,
+            "method": self.method,
+            "path": self.path,
+            "errors": self.errors,
+        }
+
+
+class ZoomMaybeApplied(ZoomAPIError, MaybeApplied):
+    """A non-idempotent request (POST) failed with a 5xx: Zoom may have carried it out
+    anyway, so check before sending it again."""
+
+    @classmethod
+    def after(cls, err: ZoomAPIError) -> ZoomMaybeApplied:
+        return cls(
+            err.message,
+            "Zoom may have carried out the request anyway: check in Zoom before trying again",
+            **err.details(),
+        )
 
 
 class ZoomTokenInvalid(ZoomAPIError):
@@ -72,13 +121,13 @@ class ZoomNotFound(ZoomAPIError):
 
     exit_code = ExitCode.NOT_FOUND
 
-    @property
-    def is_user_missing(self) -> bool:
-        return self.code == USER_MISSING_CODE
 
-    @property
-    def is_meeting_missing(self) -> bool:
-        return self.code == MEETING_MISSING_CODE
+class ZoomUserNotFound(ZoomNotFound):
+    """404 with code 1001: no such user in the account."""
+
+
+class ZoomMeetingNotFound(ZoomNotFound):
+    """404 with code 3001: no such meeting (it was deleted in Zoom, or never existed)."""
 
 
 class ZoomPermissionDenied(ZoomAPIError):
@@ -86,7 +135,7 @@ class ZoomPermissionDenied(ZoomAPIError):
 
 
 class ZoomRateLimited(ZoomAPIError):
-    """429. ``daily`` is Zoom's per-host daily meeting create/update limit."""
+    """429: Zoom's per-second rate limit (``retry_after`` seconds, when Zoom said)."""
 
     exit_code = ExitCode.RATE_LIMITED
 
@@ -95,17 +144,33 @@ class ZoomRateLimited(ZoomAPIError):
         message: str,
         hint: str | None = None,
         *,
-        daily: bool = False,
         retry_after: float | None = None,
-        resets_at: datetime | None = None,
         category: str | None = None,
         **kwargs: Any,
     ):
         super().__init__(message, hint, **kwargs)
-        self.daily = daily
         self.retry_after = retry_after
-        self.resets_at = resets_at
         self.category = category
+
+
+class ZoomDailyLimit(ZoomRateLimited):
+    """429: the host's daily limit of meeting creates/updates; it resets at ``resets_at`` (UTC)."""
+
+    def __init__(self, message: str, hint: str | None = None, *, resets_at: datetime | None = None, **kwargs: Any):
+        super().__init__(message, hint, **kwargs)
+        self.resets_at = resets_at
+
+
+class ZoomBatchPartlyApplied(ZoomctlError):
+    """A batch of requests failed after some of it went through.
+
+    ``completed`` holds Zoom's answers for the part that was applied; ``cause`` is the
+    error that stopped the rest (its message, hint and exit code are this error's)."""
+
+    def __init__(self, completed: list[dict[str, Any]], cause: ZoomctlError):
+        super().__init__(cause.message, cause.hint, cause.exit_code)
+        self.completed = completed
+        self.cause = cause
 
 
 class ZoomOAuthError(ZoomctlError):
@@ -135,9 +200,8 @@ class ReconnectRequired(AuthRequired):
     def __init__(self, message: str | None = None, hint: str | None = None):
         super().__init__(
             message
-            or "The Zoom connection is no longer valid: the app was removed in Zoom, "
-            "or its authorization was replaced.",
-            hint or "Reconnect with `zoomctl auth login`.",
+            or "the Zoom connection is no longer valid: the app was removed in Zoom, or its authorization was replaced",
+            hint or "reconnect with `zoomctl auth login`",
         )
 
 
@@ -154,22 +218,24 @@ class LoginFailed(AuthRequired):
 
 
 class ZoomUnreachable(NetworkError):
-    """Zoom could not be reached, or did not answer in time.
+    """Zoom could not be reached: the request was not sent."""
 
-    ``maybe_sent`` is True when the request may have reached Zoom (read timeout, connection
-    dropped after sending): a create may have happened, so do not blindly send it again.
-    """
+    def __init__(self, message: str, hint: str | None = None):
+        super().__init__(message, hint or "check your network connection (and proxy settings), then try again")
 
-    def __init__(self, message: str, hint: str | None = None, *, maybe_sent: bool = False):
-        if hint is None:
-            hint = (
-                "Check whether the change happened in Zoom before trying again."
-                if maybe_sent
-                else "Check your network connection (and proxy settings), then try again."
-            )
-        super().__init__(message, hint)
-        self.maybe_sent = maybe_sent
 
+class ZoomNoAnswer(ZoomUnreachable, MaybeApplied):
+    """The request may have reached Zoom, but no answer came (read timeout, connection
+    dropped after sending): a create may have happened, so do not blindly send it again."""
+
+    def __init__(self, message: str, hint: str | None = None):
+        super().__init__(message, hint or "check whether the change happened in Zoom before trying again")
+
+
+_NOT_FOUND_BY_CODE: dict[int, type[ZoomNotFound]] = {
+    USER_MISSING_CODE: ZoomUserNotFound,
+    MEETING_MISSING_CODE: ZoomMeetingNotFound,
+}
 
 # --------------------------------------------------------------------------- parsing
 
@@ -262,21 +328,21 @@ def next_utc_midnight(now: datetime | None = None) -> datetime:
 
 def _oauth_hint(error: str | None, code: int | None, status: int) -> str:
     if status >= 500:
-        return "Zoom's sign-in service failed; wait a minute and try again."
+        return "Zoom's sign-in service failed; wait a minute and try again"
     if error == "invalid_client":
         return (
-            "Check the Zoom app's client ID and secret (Zoom App Marketplace → your app → "
-            "App Credentials), then run `zoomctl auth login` again."
+            "check the Zoom app's client ID and secret (Zoom App Marketplace → your app → "
+            "App Credentials), then run `zoomctl auth login` again"
         )
     if code == 4709 or error == "redirect_uri_mismatch":
         return (
-            "Add http://127.0.0.1/callback to the Zoom app's redirect URLs and allow list, "
-            "then run `zoomctl auth login` again."
+            "add http://127.0.0.1/callback to the Zoom app's redirect URLs and allow list, "
+            "then run `zoomctl auth login` again"
         )
     if error == "unsupported_grant_type":
         return (
-            "This Zoom app type does not allow this sign-in: use a user-managed OAuth app "
-            "for `zoomctl auth login`, a Server-to-Server OAuth app for CI."
+            "this Zoom app type does not allow this sign-in: use a user-managed OAuth app "
+            "for `zoomctl auth login`, a Server-to-Server OAuth app for CI"
         )
     return LOGIN_HINT
 
@@ -290,7 +356,7 @@ def _oauth_error(response: httpx.Response, body: dict[str, Any], status: int) ->
         reason = "an answer that is not JSON"
     detail = reason or error or "no details"
     what = f"{error}: {detail}" if error and reason else detail
-    message = f"Zoom's OAuth server refused the request ({what}; HTTP {status})."
+    message = f"Zoom's OAuth server refused the request ({what}; HTTP {status})"
     exit_code = ExitCode.ZOOM_ERROR if status >= 500 else None
     return ZoomOAuthError(
         message,
@@ -336,7 +402,7 @@ def error_from_response(
 
     where = f" {method} {path}" if method and path else ""
     tail = f"HTTP {status}" + (f", code {code}" if code is not None else "")
-    message = f"Zoom refused{where}: {zoom_message} ({tail})."
+    message = f"Zoom refused{where}: {zoom_message} ({tail})"
     common = dict(
         status_code=status,
         code=code,
@@ -357,37 +423,35 @@ def error_from_response(
             resets_at = next_utc_midnight(now)
             left = resets_at - now
             hours, minutes = divmod(int(left.total_seconds()) // 60, 60)
-            return ZoomRateLimited(
+            return ZoomDailyLimit(
                 f"Zoom's daily limit for creating and updating this host's meetings is used "
-                f"up{where and ' (' + where.strip() + ')'}: {zoom_message} ({tail}).",
-                f"The limit resets at 00:00 UTC (in {hours} h {minutes} min); try again then.",
-                daily=True,
+                f"up{where and ' (' + where.strip() + ')'}: {zoom_message} ({tail})",
+                f"the limit resets at 00:00 UTC (in {hours} h {minutes} min); try again then",
                 retry_after=retry_after,
                 resets_at=resets_at,
                 category=category,
                 **common,
             )
         return ZoomRateLimited(
-            f"Zoom's rate limit was hit{where and ' (' + where.strip() + ')'}: {zoom_message} ({tail}).",
-            "Wait a few seconds and run the command again.",
-            daily=False,
+            f"Zoom's rate limit was hit{where and ' (' + where.strip() + ')'}: {zoom_message} ({tail})",
+            "wait a few seconds and run the command again",
             retry_after=retry_after,
-            resets_at=None,
             category=category,
             **common,
         )
     if status == 403 or code in _PERMISSION_CODES or "does not contain scopes" in (zoom_message or ""):
         return ZoomPermissionDenied(
             message,
-            "The Zoom authorization lacks a scope or permission for this: check the app's "
+            "the Zoom authorization lacks a scope or permission for this: check the app's "
             "scopes, then run `zoomctl auth login` again (add --shared-access to act for "
-            "other users).",
+            "other users)",
             **common,
         )
     if status == 401 or code == TOKEN_INVALID_CODE:
         return ZoomTokenInvalid(message, LOGIN_HINT, **common)
     if status == 404:
-        return ZoomNotFound(message, "Check the ID; it may have been deleted in Zoom.", **common)
+        missing = _NOT_FOUND_BY_CODE.get(code, ZoomNotFound) if code is not None else ZoomNotFound
+        return missing(message, "check the ID; it may have been deleted in Zoom", **common)
     if status >= 500:
-        return ZoomAPIError(message, "Zoom had a problem; wait a minute and try again.", **common)
+        return ZoomAPIError(message, "Zoom had a problem; wait a minute and try again", **common)
     return ZoomAPIError(message, DEBUG_HINT, **common)

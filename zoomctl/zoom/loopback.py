@@ -31,7 +31,7 @@ from zoomctl.zoom.redact import redact
 
 log = logging.getLogger("zoomctl.http")
 
-RETRY_HINT = "Run `zoomctl auth login` again."
+RETRY_HINT = "run `zoomctl auth login` again"
 
 _PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>zoomctl: {title}</title>
@@ -39,6 +39,15 @@ _PAGE = """<!doctype html>
 <body style="font-family: sans-serif; max-width: 36em; margin: 4em auto; line-height: 1.5">
 <h1>{title}</h1><p>{body}</p></body></html>
 """
+
+
+def _sentences(*lines: str | None) -> str:
+    """``error:``/``fix:`` lines as the sentences of a web page: "You declined access in Zoom. Run …"."""
+    out = []
+    for line in filter(None, lines):
+        line = line[0].upper() + line[1:]
+        out.append(line if line.endswith(".") else line + ".")
+    return " ".join(out)
 
 
 def _page(title: str, body: str) -> bytes:
@@ -62,28 +71,28 @@ def interpret_callback(params: dict[str, list[str]], expected_state: str) -> str
     state = _first(params, "state")
     if not _state_matches(state, expected_state):
         raise LoginFailed(
-            "The answer from the browser does not belong to this login (its state does not match), so it was refused.",
-            RETRY_HINT + " Use only the browser tab it opens.",
+            "the answer from the browser does not belong to this login (its state does not match), so it was refused",
+            f"{RETRY_HINT}. Use only the browser tab it opens.",
             reason="state_mismatch",
         )
     if error:
         if error == "access_denied":
             raise LoginFailed(
-                "You declined access in Zoom.",
-                "Run `zoomctl auth login` again and choose Allow.",
+                "you declined access in Zoom",
+                "run `zoomctl auth login` again and choose Allow",
                 reason="declined",
             )
         description = _first(params, "error_description") or ""
         detail = f"{error}: {description}" if description else error
         raise LoginFailed(
-            f"Zoom refused the authorization ({redact(detail)[:200]}).",
+            f"Zoom refused the authorization ({redact(detail)[:200]})",
             RETRY_HINT,
             reason="zoom_error",
         )
     code = _first(params, "code")
     if not code:
         raise LoginFailed(
-            "The browser came back without an authorization code.",
+            "the browser came back without an authorization code",
             RETRY_HINT,
             reason="no_code",
         )
@@ -94,9 +103,9 @@ def parse_pasted_redirect(url: str, expected_state: str) -> str:
     """The code from a redirect address pasted by the user (``--no-browser``)."""
     text = (url or "").strip().strip("'\"<>")
     garbage = InvalidInput(
-        "That does not look like the address Zoom sent the browser to.",
-        "Copy the whole address from the browser's address bar (it starts with "
-        "http://127.0.0.1 and contains code= and state=) and paste it.",
+        "that does not look like the address Zoom sent the browser to",
+        "copy the whole address from the browser's address bar (it starts with "
+        "http://127.0.0.1 and contains code= and state=) and paste it",
     )
     if not text or any(ch.isspace() for ch in text):
         raise garbage
@@ -154,7 +163,7 @@ class _Handler(BaseHTTPRequestHandler):
             code = interpret_callback(params, srv.expected_state)
         except ZoomctlError as exc:
             srv.results.put(exc)  # before answering: a browser that hangs up loses nothing
-            self._send(400, _page("zoomctl could not connect Zoom", f"{exc.message} {exc.hint or ''}"))
+            self._send(400, _page("zoomctl could not connect Zoom", _sentences(exc.message, exc.hint)))
             return
         srv.results.put(code)
         self._send(
@@ -203,8 +212,8 @@ class LoopbackListener:
                 self._server = _Server(self.path)
             except OSError as exc:  # pragma: no cover - depends on the host
                 raise ZoomctlError(
-                    f"Could not listen on 127.0.0.1 for the Zoom sign-in: {exc.strerror or exc}.",
-                    "Use `zoomctl auth login --no-browser` and paste the address instead.",
+                    f"could not listen on 127.0.0.1 for the Zoom sign-in: {exc.strerror or exc}",
+                    "use `zoomctl auth login --no-browser` and paste the address instead",
                 ) from exc
             self._port = self._server.server_address[1]
 
@@ -262,9 +271,9 @@ class LoopbackListener:
             result = server.results.get(timeout=timeout)
         except queue.Empty:
             raise LoginFailed(
-                f"No answer from the browser within {timeout:g} s.",
-                "Run `zoomctl auth login` again (give it more time with --timeout, or use "
-                "--no-browser to paste the address instead).",
+                f"no answer from the browser within {timeout:g} s",
+                "run `zoomctl auth login` again (give it more time with --timeout, or use "
+                "--no-browser to paste the address instead)",
                 reason="timeout",
             ) from None
         finally:

@@ -21,7 +21,7 @@ from urllib.parse import urlencode
 import httpx
 
 from zoomctl.errors import ConfigError, ZoomctlError
-from zoomctl.zoom.errors import ZoomOAuthError, ZoomUnreachable, error_from_response
+from zoomctl.zoom.errors import ZoomNoAnswer, ZoomOAuthError, ZoomUnreachable, error_from_response
 from zoomctl.zoom.redact import redact
 
 TokenKind = Literal["oauth", "s2s", "env"]
@@ -154,11 +154,11 @@ NOT_SENT_ERRORS = (
 
 
 def transport_error(exc: Exception, what: str) -> ZoomctlError:
-    """Map an httpx failure to ZoomUnreachable (deciding ``maybe_sent``) or ConfigError."""
+    """Map an httpx failure to ZoomUnreachable (nothing sent), ZoomNoAnswer (maybe sent) or ConfigError."""
     if isinstance(exc, (httpx.InvalidURL, httpx.UnsupportedProtocol)):
         return ConfigError(
-            f"The address configured for {what} is not a valid http(s) URL ({exc}).",
-            "Fix the Zoom base URL in your profile or flags (it must start with https://).",
+            f"the address configured for {what} is not a valid http(s) URL ({exc})",
+            "fix the Zoom base URL in your profile or flags (it must start with https://)",
         )
     not_sent = isinstance(exc, NOT_SENT_ERRORS)
     if isinstance(exc, httpx.TimeoutException):
@@ -166,11 +166,8 @@ def transport_error(exc: Exception, what: str) -> ZoomctlError:
     else:
         reason = redact(str(exc))[:200] or type(exc).__name__
     if not_sent:
-        return ZoomUnreachable(f"Could not reach {what}: {reason}.", maybe_sent=False)
-    return ZoomUnreachable(
-        f"{what} did not answer ({reason}); the request may have reached Zoom.",
-        maybe_sent=True,
-    )
+        return ZoomUnreachable(f"could not reach {what}: {reason}")
+    return ZoomNoAnswer(f"{what} did not answer ({reason}); the request may have reached Zoom")
 
 
 class OAuthClient:
@@ -230,8 +227,8 @@ class OAuthClient:
             data = None
         if not isinstance(data, dict) or not isinstance(data.get("access_token"), str):
             raise ZoomOAuthError(
-                "Zoom's OAuth server answered without an access token.",
-                "Run the command again with --debug to see the answer.",
+                "Zoom's OAuth server answered without an access token",
+                "run the command again with --debug to see the answer",
                 status_code=response.status_code,
             )
         try:
@@ -269,9 +266,9 @@ class OAuthClient:
         """Server-to-Server OAuth: a 1-hour token, no refresh token."""
         if self.client_secret is None:
             raise ConfigError(
-                "Server-to-Server OAuth needs the app's client secret.",
-                "Provide the client secret of the Server-to-Server app (stdin, the keyring, "
-                "or the CI environment variable), then try again.",
+                "Server-to-Server OAuth needs the app's client secret",
+                "provide the client secret of the Server-to-Server app (stdin, the keyring, "
+                "or the CI environment variable), then try again",
             )
         response = self._post("token", {"grant_type": "account_credentials", "account_id": account_id})
         return self._token_set(response, "s2s")

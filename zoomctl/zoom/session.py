@@ -119,7 +119,7 @@ class TokenManager:
     def _load(self) -> TokenSet | None:
         stored = self.store.load(self.key)
         if stored is None and self.s2s_account_id is None:
-            raise AuthRequired("Not connected to Zoom.", "Run `zoomctl auth login` first.")
+            raise AuthRequired("not connected to Zoom", "run `zoomctl auth login` first")
         return stored
 
     @contextlib.contextmanager
@@ -146,21 +146,21 @@ class TokenManager:
         if self.s2s_account_id is not None:
             if self.oauth is None:
                 raise AuthRequired(
-                    "The Server-to-Server Zoom token expired and no app credentials are configured to get another.",
-                    "Configure the Server-to-Server app's client ID and secret, then try again.",
+                    "the Server-to-Server Zoom token expired and no app credentials are configured to get another",
+                    "configure the Server-to-Server app's client ID and secret, then try again",
                 )
             self.renewals += 1
             return self.oauth.account_credentials(self.s2s_account_id), True
         assert stored is not None
         if stored.kind == "s2s":
             raise AuthRequired(
-                "The stored Server-to-Server Zoom token expired and no account ID is configured to get another.",
-                "Configure the Server-to-Server app's account ID, or run `zoomctl auth login`.",
+                "the stored Server-to-Server Zoom token expired and no account ID is configured to get another",
+                "configure the Server-to-Server app's account ID, or run `zoomctl auth login`",
             )
         if stored.kind == "env":
-            raise AuthRequired("The stored Zoom token cannot be refreshed.", LOGIN_HINT)
+            raise AuthRequired("the stored Zoom token cannot be refreshed", LOGIN_HINT)
         if self.oauth is None or not stored.refresh_token:
-            raise AuthRequired("The Zoom access token expired and cannot be refreshed here.", LOGIN_HINT)
+            raise AuthRequired("the Zoom access token expired and cannot be refreshed here", LOGIN_HINT)
         try:
             return self._refresh(stored, stored.refresh_token), True
         except ZoomOAuthError as exc:
@@ -208,9 +208,8 @@ class TokenManager:
             self.store.save(self.key, tokens)
         except StorageError as exc:
             raise StorageError(
-                "Zoom issued new tokens but they could not be saved "
-                f"({exc.message}); the previous ones no longer work.",
-                "Fix the token storage, then run `zoomctl auth login` again.",
+                f"Zoom issued new tokens but they could not be saved ({exc.message}); the previous ones no longer work",
+                "fix the token storage, then run `zoomctl auth login` again",
             ) from exc
 
     def _reconnect_required(self, cause: ZoomOAuthError) -> None:
@@ -229,8 +228,8 @@ class EnvTokenManager:
         token = (token or "").strip()
         if not token:
             raise AuthRequired(
-                f"{variable} is set but empty.",
-                f"Put a Zoom access token in {variable}, or unset it and run `zoomctl auth login`.",
+                f"{variable} is set but empty",
+                f"put a Zoom access token in {variable}, or unset it and run `zoomctl auth login`",
             )
         self._token = token
         self.variable = variable
@@ -253,6 +252,6 @@ class EnvTokenManager:
 
     def refresh_after_rejection(self, rejected_access_token: str) -> str:
         raise AuthRequired(
-            f"Zoom rejected the token in {self.variable} (invalid or expired); it is never refreshed.",
-            f"Put a fresh token in {self.variable}, or unset it and run `zoomctl auth login`.",
+            f"Zoom rejected the token in {self.variable} (invalid or expired); it is never refreshed",
+            f"put a fresh token in {self.variable}, or unset it and run `zoomctl auth login`",
         )

@@ -42,10 +42,10 @@ T = TypeVar("T")
 MAX_ENTRY_BYTES = 2560
 CHUNK_PREFIX = "zoomctl-chunks:v1:"
 INSECURE_HINT = (
-    "Unlock or start the system keyring (e.g. gnome-keyring, KWallet, Keychain), or pass "
-    "--insecure-storage to keep tokens in a 0600 file instead."
+    "unlock or start the system keyring (e.g. gnome-keyring, KWallet, Keychain), or pass "
+    "--insecure-storage to keep tokens in a 0600 file instead"
 )
-RELOGIN_HINT = "Run `zoomctl auth logout`, then `zoomctl auth login` to store fresh tokens."
+RELOGIN_HINT = "run `zoomctl auth logout`, then `zoomctl auth login` to store fresh tokens"
 
 
 @runtime_checkable
@@ -76,7 +76,7 @@ def _decode_tokens(raw: str | None, where: str) -> TokenSet | None:
     try:
         return TokenSet.from_json(raw)
     except (ValueError, TypeError, KeyError):
-        raise StorageError(f"The Zoom tokens stored in {where} are unreadable.", RELOGIN_HINT) from None
+        raise StorageError(f"the Zoom tokens stored in {where} are unreadable", RELOGIN_HINT) from None
 
 
 # --------------------------------------------------------------------------- memory
@@ -173,7 +173,7 @@ def inspect_keyring(timeout: float = 5.0) -> tuple[Any, bool, str]:
     try:
         return _call_with_timeout(inspect, (), timeout)
     except TimeoutError:
-        raise StorageError(f"The system keyring did not answer within {timeout:g} s.", INSECURE_HINT) from None
+        raise StorageError(f"the system keyring did not answer within {timeout:g} s", INSECURE_HINT) from None
 
 
 def keyring_is_secure(timeout: float = 5.0) -> bool:
@@ -241,7 +241,7 @@ class KeyringTokenStore:
         if self._backend is None:
             backend, secure, name = inspect_keyring(self.timeout)
             if self.require_secure and not secure:
-                raise StorageError(f"No secure token storage: the keyring backend is {name}.", INSECURE_HINT)
+                raise StorageError(f"no secure token storage: the keyring backend is {name}", INSECURE_HINT)
             self._backend, self._backend_name = backend, name
         return self._backend
 
@@ -255,14 +255,14 @@ class KeyringTokenStore:
 
     def _call(self, what: str, method: str, *args: str) -> Any:
         if self._hung:
-            raise StorageError("The system keyring stopped answering earlier in this command.", INSECURE_HINT)
+            raise StorageError("the system keyring stopped answering earlier in this command", INSECURE_HINT)
         backend = self.backend()
         try:
             return _call_with_timeout(getattr(backend, method), args, self.timeout)
         except TimeoutError:
             self._hung = True
             raise StorageError(
-                f"The system keyring did not answer within {self.timeout:g} s ({what}).",
+                f"the system keyring did not answer within {self.timeout:g} s ({what})",
                 INSECURE_HINT,
             ) from None
         except StorageError:
@@ -277,16 +277,16 @@ class KeyringTokenStore:
         from zoomctl.zoom.redact import redact
 
         if isinstance(exc, kerr.KeyringLocked):
-            return StorageError(f"The system keyring is locked ({what}).", INSECURE_HINT)
+            return StorageError(f"the system keyring is locked ({what})", INSECURE_HINT)
         if isinstance(exc, kerr.NoKeyringError):
-            return StorageError("No system keyring is available.", INSECURE_HINT)
+            return StorageError("no system keyring is available", INSECURE_HINT)
         detail = str(exc)
         for value in values:  # never echo the value being stored
             for piece in (value, value[:64]):
                 if len(piece) >= 8:
                     detail = detail.replace(piece, "***")
         detail = redact(detail)[:200] or type(exc).__name__
-        return StorageError(f"The system keyring failed while {what}: {detail}", INSECURE_HINT)
+        return StorageError(f"the system keyring failed while {what}: {detail}", INSECURE_HINT)
 
     def _get(self, name: str) -> str | None:
         return self._call("reading", "get_password", self.service, name)
@@ -333,7 +333,7 @@ class KeyringTokenStore:
                     return value
             time.sleep(0.05)  # a writer may be halfway through; read again
         raise StorageError(
-            f"The keyring entry {name!r} of service {self.service!r} is incomplete.",
+            f"the keyring entry {name!r} of service {self.service!r} is incomplete",
             RELOGIN_HINT,
         )
 
@@ -403,8 +403,8 @@ class FileTokenStore:
             return {}
         except OSError as exc:
             raise StorageError(
-                f"Cannot read the token file {self.path}: {exc.strerror or exc}.",
-                "Check the file's permissions.",
+                f"cannot read the token file {self.path}: {exc.strerror or exc}",
+                "check the file's permissions",
             ) from exc
         if os.name == "posix":
             with contextlib.suppress(OSError):
@@ -416,7 +416,7 @@ class FileTokenStore:
         except ValueError:
             data = None
         if not isinstance(data, dict):
-            raise StorageError(f"The token file {self.path} is not valid JSON.", RELOGIN_HINT)
+            raise StorageError(f"the token file {self.path} is not valid JSON", RELOGIN_HINT)
         return data
 
     def _write(self, data: dict[str, Any]) -> None:
@@ -438,8 +438,8 @@ class FileTokenStore:
                 raise
         except OSError as exc:
             raise StorageError(
-                f"Cannot write the token file {self.path}: {exc.strerror or exc}.",
-                "Check the directory's permissions and free space.",
+                f"cannot write the token file {self.path}: {exc.strerror or exc}",
+                "check the directory's permissions and free space",
             ) from exc
 
     @contextlib.contextmanager
@@ -542,16 +542,16 @@ def refresh_lock(
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     except OSError as exc:
         raise StorageError(
-            f"Cannot create the lock file {path}: {exc.strerror or exc}.",
-            "Check the permissions of its directory.",
+            f"cannot create the lock file {path}: {exc.strerror or exc}",
+            "check the permissions of its directory",
         ) from exc
     try:
         deadline = time.monotonic() + timeout
         while not _try_lock(fd):
             if time.monotonic() >= deadline:
                 raise StorageError(
-                    f"Another zoomctl process{_holder(path)} is {what} and did not finish within {timeout:g} s.",
-                    "Wait for the other zoomctl command to finish, then run this one again.",
+                    f"another zoomctl process{_holder(path)} is {what} and did not finish within {timeout:g} s",
+                    "wait for the other zoomctl command to finish, then run this one again",
                 )
             time.sleep(poll)
         try:

@@ -1,9 +1,95 @@
-"""What the workspace holds, as plain dataclasses; ``as_json()`` gives the stable JSON fields."""
+"""What the workspace holds, as plain dataclasses and the enums of their states.
+
+Neutral ground: imported by ``store``, ``zoom``, ``core`` and ``cli``, importing none of
+them. ``as_json()`` gives the stable JSON fields (an enum is written as its value).
+"""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from enum import StrEnum
 from typing import Any
+
+
+class BookingStatus(StrEnum):
+    BOOKED = "booked"
+    CANCELLED = "cancelled"
+
+
+class SessionStatus(StrEnum):
+    SCHEDULED = "scheduled"
+    CANCELLED = "cancelled"
+
+
+class MeetingStatus(StrEnum):
+    """The Zoom meeting kept for a booking or class session."""
+
+    PENDING = "pending"  # not made yet (or the daily limit stopped it)
+    CREATED = "created"
+    FAILED = "failed"  # Zoom refused; `bookings sync` tries again
+    DELETED = "deleted"
+
+    @classmethod
+    def not_deleted(cls) -> tuple[MeetingStatus, ...]:
+        """The states in which Zoom has (or may have) the meeting."""
+        return (cls.CREATED, cls.PENDING, cls.FAILED)
+
+
+class RegistrantStatus(StrEnum):
+    """A class attendee's registration in the session's meeting."""
+
+    PENDING = "pending"
+    CREATED = "created"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+class ConnectionStatus(StrEnum):
+    CONNECTED = "connected"
+    RECONNECT_REQUIRED = "reconnect_required"
+
+
+class CatalogKind(StrEnum):
+    """What a company offers, by name: each kind has its own table and command group."""
+
+    PROVIDER = "provider"
+    SERVICE = "service"
+    CLASS = "class"
+
+    @property
+    def plural(self) -> str:
+        """The command group (and the table): providers, services, classes."""
+        return "classes" if self is CatalogKind.CLASS else f"{self.value}s"
+
+
+@dataclass(frozen=True)
+class TokenLocation:
+    """Where a connection's tokens live: the OS keyring, a 0600 file (``--insecure-storage``)
+    or memory; written to the workspace as ``keyring``, ``file:PATH`` or ``memory``."""
+
+    kind: str  # keyring | file | memory
+    path: str | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> TokenLocation:
+        if text.startswith("file:"):
+            return cls("file", text[len("file:") :])
+        return cls(text)
+
+    @classmethod
+    def file(cls, path: object) -> TokenLocation:
+        return cls("file", str(path))
+
+    @property
+    def insecure(self) -> bool:
+        return self.kind == "file"
+
+    def describe(self) -> str:
+        """For people: ``keyring``, ``memory``, or ``file PATH (insecure)``."""
+        return f"file {self.path} (insecure)" if self.insecure else self.kind
+
+    def __str__(self) -> str:
+        return f"file:{self.path}" if self.insecure else self.kind
 
 
 class Model:
@@ -60,7 +146,7 @@ class ClassSession(Model):
     provider_id: int
     provider_name: str
     starts_at: str
-    status: str
+    status: SessionStatus
     booked: int = 0
     capacity: int = 0
 
@@ -86,7 +172,7 @@ class MeetingLink(Model):
     join_url: str | None
     password: str | None
     marker: str
-    status: str  # pending | created | failed | deleted
+    status: MeetingStatus
     last_error: str | None
 
 
@@ -99,7 +185,7 @@ class Registration(Model):
     booking_id: int
     zoom_registrant_id: str | None
     join_url: str | None
-    status: str  # pending | created | failed | cancelled
+    status: RegistrantStatus
     last_error: str | None
 
 
@@ -123,7 +209,7 @@ class Booking(Model):
     client_name: str | None
     starts_at: str
     ends_at: str
-    status: str  # booked | cancelled
+    status: BookingStatus
     is_test: bool
     online: bool  # the service or class is an online-meeting one
     meeting: MeetingLink | None = None
@@ -135,14 +221,14 @@ class Booking(Model):
         """pending | created | failed | deleted | cancelled, or None without a meeting."""
         if self.meeting is None:
             return None
-        if self.kind == "class" and self.meeting.status == "created" and self.registration is not None:
+        if self.kind == "class" and self.meeting.status == MeetingStatus.CREATED and self.registration is not None:
             return self.registration.status
         return self.meeting.status
 
     @property
     def client_link(self) -> str | None:
         """The value of [online_meeting_link]: the meeting's join_url, or the attendee's own."""
-        if self.status != "booked" or self.link_status != "created" or self.meeting is None:
+        if self.status != BookingStatus.BOOKED or self.link_status != "created" or self.meeting is None:
             return None
         if self.kind == "class":
             return self.registration.join_url if self.registration else None
@@ -151,7 +237,7 @@ class Booking(Model):
     @property
     def provider_link(self) -> str | None:
         """The value of [online_meeting_provider_link]: the host's start page (no token in it)."""
-        if self.status != "booked" or self.meeting is None or self.meeting.status != "created":
+        if self.status != BookingStatus.BOOKED or self.meeting is None or self.meeting.status != MeetingStatus.CREATED:
             return None
         return host_start_page(self.meeting.join_url, self.meeting.zoom_meeting_id)
 
