@@ -58,7 +58,7 @@ def handle(sb: Sandbox, call: Call, tail: str) -> Reply:
         return _bad("the body must be a JSON object")
     try:
         if route == ("GET", ""):
-            from zoomctl.sandbox.server import describe
+            from zoomctl.sandbox.describe import describe
 
             return json_reply(200, describe(sb))
         if route == ("GET", "stats"):

@@ -6,6 +6,7 @@ import os
 import sqlite3
 from pathlib import Path
 
+from zoomctl import env
 from zoomctl.errors import ConfigError, Conflict, ZoomctlError
 from zoomctl.store.migrations import MIGRATIONS
 
@@ -42,7 +43,7 @@ class Store:
         except (OSError, sqlite3.Error) as exc:
             raise ConfigError(
                 f"cannot open the workspace database {self.path}: {exc}",
-                hint="pass a writable path with --db PATH or ZOOMCTL_DB",
+                hint=f"pass a writable path with --db PATH or {env.DB}",
             ) from exc
         conn.row_factory = sqlite3.Row
         try:
@@ -118,7 +119,7 @@ def busy_error(path: Path) -> ZoomctlError:
 def not_a_workspace(path: Path, exc: Exception) -> ConfigError:
     return ConfigError(
         f"{path} is not a zoomctl workspace database ({exc})",
-        hint="point --db or ZOOMCTL_DB at another file",
+        hint=f"point --db or {env.DB} at another file",
     )
 
 

@@ -23,14 +23,13 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Protocol
 
+from zoomctl import env
 from zoomctl.errors import AuthRequired, StorageError
 from zoomctl.zoom.errors import LOGIN_HINT, ReconnectRequired, ZoomOAuthError
 from zoomctl.zoom.oauth import OAuthClient, TokenSet
 from zoomctl.zoom.tokens import TokenStore, refresh_lock
 
 log = logging.getLogger("zoomctl.tokens")
-
-ENV_TOKEN_VARIABLE = "ZOOMCTL_ZOOM_TOKEN"
 
 
 class TokenSource(Protocol):
@@ -224,7 +223,7 @@ class TokenManager:
 class EnvTokenManager:
     """A token from ``ZOOMCTL_ZOOM_TOKEN``: used as is, never refreshed, never stored."""
 
-    def __init__(self, token: str, *, variable: str = ENV_TOKEN_VARIABLE):
+    def __init__(self, token: str, *, variable: str = env.ZOOM_TOKEN):
         token = (token or "").strip()
         if not token:
             raise AuthRequired(
