@@ -1,5 +1,5 @@
-"""Shared fixtures. The autouse fixture keeps every test off the real home directory,
-config, data and keyring."""
+"""The fixtures every test directory shares, in one place. The autouse fixture keeps every
+test off the real home directory, config, data and keyring."""
 
 from __future__ import annotations
 
@@ -9,9 +9,13 @@ import json
 import os
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
-from support import default_db, workspace
+from support import assert_clean_error, default_db, dump, workspace, zoomctl_executable
+
+from zoomctl.core import catalog as core_catalog
+from zoomctl.core import companies
 
 
 class MemoryKeyring:
@@ -114,7 +118,6 @@ def company(isolated):
     """A current company acme-yoga in Europe/Berlin with the feature on, made through the core
     API in one transaction (the commands themselves have tests of their own)."""
     from zoomctl.config import ConfigFile
-    from zoomctl.core import companies
 
     with workspace(default_db(isolated)) as store:
         created = companies.create(store, "Acme Yoga", "Europe/Berlin")
@@ -123,3 +126,46 @@ def company(isolated):
     cfg.set_value("default", "company", created.slug)
     cfg.save()
     return created.slug
+
+
+@pytest.fixture
+def db(isolated) -> Path:
+    """The default workspace file of the default profile (ZOOMCTL_DATA_DIR is tmp_path/data)."""
+    return default_db(isolated)
+
+
+@pytest.fixture
+def fails_cleanly(zc, db):
+    """Run a command that must fail with ``code`` and leave every table exactly as it was."""
+
+    def run(code, *args):
+        before = dump(db)
+        result = zc(*args)
+        assert_clean_error(result, code)
+        assert dump(db) == before, "a failed command changed the database"
+        return result
+
+    return run
+
+
+@pytest.fixture
+def catalog(company, db):
+    """acme-yoga with provider 'Dana Smith' (id 1), service 'Private lesson' (id 1), class 'Morning yoga' (id 1)."""
+    with workspace(db) as store:
+        acme = companies.get(store, company)
+        core_catalog.add_provider(store, acme, "Dana Smith", "dana@example.com")
+        core_catalog.add_service(store, acme, "Private lesson", 60, ["Dana Smith"])
+        core_catalog.add_class(store, acme, "Morning yoga", 45, 12)
+    return company
+
+
+@pytest.fixture
+def client_id(company, db) -> int:
+    with workspace(db) as store:
+        return core_catalog.add_client(store, companies.get(store, company), "pat@example.com", "Pat Lee").id
+
+
+@pytest.fixture
+def zoomctl_exe() -> str:
+    """The installed console script."""
+    return zoomctl_executable()

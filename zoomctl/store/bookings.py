@@ -118,21 +118,23 @@ def insert_booking(
     class_session_id: int | None = None,
     is_test: bool = False,
 ) -> int:
+    row = {
+        "company_id": company_id,
+        "service_id": service_id,
+        "class_session_id": class_session_id,
+        "provider_id": provider_id,
+        "client_id": client_id,
+        "starts_at": starts_at,
+        "ends_at": ends_at,
+        "status": BOOKED,
+        "is_test": int(is_test),
+        "created_at": now_db(),
+    }
     return store.insert(
         "INSERT INTO bookings (company_id, service_id, class_session_id, provider_id, client_id, starts_at, ends_at,"
-        " status, is_test, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (
-            company_id,
-            service_id,
-            class_session_id,
-            provider_id,
-            client_id,
-            starts_at,
-            ends_at,
-            BOOKED,
-            int(is_test),
-            now_db(),
-        ),
+        " status, is_test, created_at) VALUES (:company_id, :service_id, :class_session_id, :provider_id, :client_id,"
+        " :starts_at, :ends_at, :status, :is_test, :created_at)",
+        row,
     )
 
 

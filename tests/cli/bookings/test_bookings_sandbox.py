@@ -7,10 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
+from support import default_db, default_workspace, marker_of, rows, sandbox_meetings
 
 from zoomctl.exit_codes import ExitCode
-
-from .helpers import db_path, marker_of, rows, sandbox_meetings, workspace
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -52,7 +51,7 @@ def assert_one_line_error(result, code):
 # ----------------------------------------------------------------------------- one-to-one
 def test_one_to_one_booking_gets_a_meeting_and_both_links(zc, studio, sb, isolated):
     booking = book(zc)
-    meeting = sandbox_meetings(sb, marker_of(db_path(isolated), booking["id"]))
+    meeting = sandbox_meetings(sb, marker_of(default_db(isolated), booking["id"]))
     assert len(meeting) == 1
     m = meeting[0]
     assert m["host_id"] == studio.dana["id"] and m["type"] == 2
@@ -70,7 +69,7 @@ def test_one_to_one_booking_gets_a_meeting_and_both_links(zc, studio, sb, isolat
     # the provider link is the host's start page: no token in it, so it can be stored and mailed
     assert booking["provider_link"] == f"{sb.base_url}/s/{m['id']}"
     assert "zak" not in booking["provider_link"]
-    dump = "\n".join(str(tuple(r)) for r in rows(db_path(isolated), "SELECT * FROM meetings"))
+    dump = "\n".join(str(tuple(r)) for r in rows(default_db(isolated), "SELECT * FROM meetings"))
     assert "zak=" not in dump and "start_url" not in dump
 
 
@@ -90,7 +89,7 @@ def test_offline_service_books_without_a_meeting(zc, studio, sb):
 
 
 def test_refusals_write_nothing(zc, studio, sb, isolated, monkeypatch):
-    db = db_path(isolated)
+    db = default_db(isolated)
     before = rows(db, "SELECT COUNT(*) FROM bookings")[0][0], rows(db, "SELECT COUNT(*) FROM clients")[0][0]
     # a provider with no Zoom user, for an online service
     assert zc("providers", "assign", "Sam", "--none").exit_code == 0
@@ -124,7 +123,7 @@ def test_a_double_booked_slot_is_refused(zc, studio, sb):
 
 def test_cancel_deletes_the_meeting(zc, studio, sb, isolated):
     booking = book(zc)
-    marker = marker_of(db_path(isolated), booking["id"])
+    marker = marker_of(default_db(isolated), booking["id"])
     assert len(sandbox_meetings(sb, marker)) == 1
     res = zc("bookings", "cancel", str(booking["id"]), "--json")
     assert res.exit_code == 0, res.stderr
@@ -144,7 +143,7 @@ def test_reschedule_moves_the_meeting_and_keeps_the_link(zc, studio, sb, isolate
     assert moved["meeting_action"] == "updated"
     assert moved["starts_at"] == "2031-03-02T13:00:00Z" and moved["ends_at"] == "2031-03-02T14:00:00Z"
     assert moved["client_link"] == booking["client_link"]
-    (m,) = sandbox_meetings(sb, marker_of(db_path(isolated), booking["id"]))
+    (m,) = sandbox_meetings(sb, marker_of(default_db(isolated), booking["id"]))
     assert datetime.fromtimestamp(m["start_time"], UTC) == datetime(2031, 3, 2, 13, 0, tzinfo=UTC)
     assert sb.stats()["meetingCreate"] == 1 and sb.stats()["meetingUpdate"] == 1
 
@@ -171,7 +170,7 @@ def test_open_as_provider_fetches_a_fresh_start_url_and_never_stores_it(zc, stud
     assert fresh != url and page(fresh).status_code == 200  # …and the next open gets a new one
     token = url.split("zak=")[1]
     for table in ("meetings", "bookings", "events"):
-        assert token not in str([tuple(r) for r in rows(db_path(isolated), f"SELECT * FROM {table}")])
+        assert token not in str([tuple(r) for r in rows(default_db(isolated), f"SELECT * FROM {table}")])
 
     opened = []
     monkeypatch.setattr("webbrowser.open", lambda u: opened.append(u) or True)
@@ -201,7 +200,7 @@ def test_three_attendees_get_three_links_into_one_meeting(zc, studio, sb, isolat
         assert booking["provider_link"] == f"{sb.base_url}/s/{mid}"
         landing = page(booking["client_link"])
         assert landing.status_code == 200 and booking["client_email"] in landing.text
-    (m,) = sandbox_meetings(sb, marker_of(db_path(isolated), made[0]["id"]))
+    (m,) = sandbox_meetings(sb, marker_of(default_db(isolated), made[0]["id"]))
     assert m["settings"]["approval_type"] == 0
     assert sorted(r["email"] for r in m["registrants"]) == ["a@example.com", "b@example.com", "c@example.com"]
     assert sb.stats()["meetingCreate"] == 1 and sb.stats()["addBatchRegistrants"] == 1
@@ -209,7 +208,7 @@ def test_three_attendees_get_three_links_into_one_meeting(zc, studio, sb, isolat
     full = zc(*CLASS, "--client", "d@example.com")
     line, _ = assert_one_line_error(full, ExitCode.CONFLICT)
     assert "0 of 3 places left" in line
-    assert len(rows(db_path(isolated), "SELECT * FROM bookings")) == 3
+    assert len(rows(default_db(isolated), "SELECT * FROM bookings")) == 3
 
 
 def test_attendees_booked_one_by_one_share_the_meeting(zc, studio, sb):
@@ -253,7 +252,7 @@ def test_a_basic_host_cannot_teach_an_online_class(zc, studio, sb, isolated):
     res = zc("bookings", "create", "--class", "Morning yoga", "--session", "2", "--client", "a@example.com")
     line, _ = assert_one_line_error(res, ExitCode.CONFLICT)
     assert "licensed" in line
-    assert rows(db_path(isolated), "SELECT COUNT(*) FROM bookings")[0][0] == 0
+    assert rows(default_db(isolated), "SELECT COUNT(*) FROM bookings")[0][0] == 0
 
 
 def test_cancel_a_class_booking_cancels_only_that_registration(zc, studio, sb, isolated):
@@ -263,7 +262,7 @@ def test_cancel_a_class_booking_cancels_only_that_registration(zc, studio, sb, i
     assert res.json()["registrant"]["status"] == "cancelled"
     assert page(made[0]["client_link"]).status_code == 403
     assert page(made[1]["client_link"]).status_code == 200
-    (m,) = sandbox_meetings(sb, marker_of(db_path(isolated), made[0]["id"]))
+    (m,) = sandbox_meetings(sb, marker_of(default_db(isolated), made[0]["id"]))
     assert {r["email"]: r["status"] for r in m["registrants"]} == {
         "a@example.com": "denied",
         "b@example.com": "approved",
@@ -281,7 +280,7 @@ def test_reschedule_a_class_moves_the_session_with_one_update(zc, studio, sb, is
     res = zc("bookings", "reschedule", str(made[1]["id"]), "--start", "2031-03-05T18:00", "--json")
     assert res.exit_code == 0, res.stderr
     assert sb.stats()["meetingUpdate"] == 1
-    (m,) = sandbox_meetings(sb, marker_of(db_path(isolated), made[0]["id"]))
+    (m,) = sandbox_meetings(sb, marker_of(default_db(isolated), made[0]["id"]))
     assert datetime.fromtimestamp(m["start_time"], UTC) == datetime(2031, 3, 5, 17, 0, tzinfo=UTC)
     listed = zc("bookings", "list", "--json").json()
     assert {b["starts_at"] for b in listed} == {"2031-03-05T17:00:00Z"}
@@ -293,7 +292,7 @@ def test_reschedule_a_class_moves_the_session_with_one_update(zc, studio, sb, is
 
 def test_cancelling_a_session_deletes_its_meeting(zc, studio, sb, isolated):
     made = book(zc, args=(*CLASS, "--client", "a@example.com", "--client", "b@example.com"))
-    marker = marker_of(db_path(isolated), made[0]["id"])
+    marker = marker_of(default_db(isolated), made[0]["id"])
     res = zc("classes", "sessions", "cancel", "1")
     assert res.exit_code == 0, res.stderr
     assert sandbox_meetings(sb, marker) == []
@@ -320,7 +319,7 @@ def test_a_500_on_create_keeps_the_booking_and_sync_creates_exactly_one(zc, stud
     assert booking["meeting"]["status"] == "failed" and "500" in booking["meeting"]["last_error"]
     assert booking["client_link"] is None
     assert zc("bookings", "list", "--status", "failed", "--json").json()[0]["id"] == 1
-    marker = marker_of(db_path(isolated), 1)
+    marker = marker_of(default_db(isolated), 1)
     assert sandbox_meetings(sb, marker) == []
 
     synced = zc("bookings", "sync", "1", "--json")
@@ -337,7 +336,7 @@ def test_a_500_on_create_keeps_the_booking_and_sync_creates_exactly_one(zc, stud
 def test_a_dropped_answer_after_create_is_adopted_not_duplicated(zc, studio, sb, isolated):
     sb.faults.add_spec("meetingCreate:1:drop=after")  # Zoom creates it, the answer is lost
     booking = book(zc)
-    marker = marker_of(db_path(isolated), booking["id"])
+    marker = marker_of(default_db(isolated), booking["id"])
     (m,) = sandbox_meetings(sb, marker)
     assert booking["meeting"]["status"] == "created" and booking["meeting"]["zoom_meeting_id"] == m["id"]
     assert booking["client_link"].startswith(f"{sb.base_url}/j/{m['id']}")
@@ -351,7 +350,7 @@ def test_sync_after_an_unanswered_create_adopts_instead_of_creating(zc, studio, 
     res = zc(*LESSON)
     line, fix = assert_one_line_error(res, ExitCode.NETWORK)
     assert "may have" in zc("bookings", "show", "1", "--json").json()["meeting"]["last_error"]
-    marker = marker_of(db_path(isolated), 1)
+    marker = marker_of(default_db(isolated), 1)
     assert len(sandbox_meetings(sb, marker)) == 1
     sb.faults.clear()
     synced = zc("bookings", "sync", "--all", "--json")
@@ -378,7 +377,7 @@ def test_a_meeting_deleted_in_zoom_is_recreated_by_sync(zc, studio, sb, isolated
             "error": None,
         }
     ]
-    (m,) = sandbox_meetings(sb, marker_of(db_path(isolated), booking["id"]))
+    (m,) = sandbox_meetings(sb, marker_of(default_db(isolated), booking["id"]))
     assert m["id"] != old
     shown = zc("bookings", "show", str(booking["id"]), "--json").json()
     assert shown["meeting"]["zoom_meeting_id"] == m["id"]
@@ -391,7 +390,7 @@ def test_a_class_meeting_deleted_in_zoom_comes_back_with_every_attendee(zc, stud
     res = zc("bookings", "sync", str(made[0]["id"]), "--json")
     assert res.exit_code == 0, res.stderr
     assert res.json()[0]["action"] == "recreated"
-    (m,) = sandbox_meetings(sb, marker_of(db_path(isolated), made[0]["id"]))
+    (m,) = sandbox_meetings(sb, marker_of(default_db(isolated), made[0]["id"]))
     assert sorted(r["email"] for r in m["registrants"]) == ["a@example.com", "b@example.com"]
     listed = zc("bookings", "list", "--json").json()
     assert len({b["client_link"] for b in listed}) == 2
@@ -439,7 +438,7 @@ class TestDailyLimit:
         listed = zc("bookings", "list", "--json").json()
         assert {b["meeting"]["status"] for b in listed} == {"created"}
         for b in listed:
-            assert len(sandbox_meetings(sb, marker_of(db_path(isolated), b["id"]))) == 1
+            assert len(sandbox_meetings(sb, marker_of(default_db(isolated), b["id"]))) == 1
         assert len(sandbox_meetings(sb)) == 5
 
 
@@ -448,7 +447,7 @@ def past(isolated, booking_id: int, starts_at: str = "2001-01-01T09:00:00Z", end
     """Move a booking into the past (as if it had been made long ago)."""
     from zoomctl.store import bookings as repo
 
-    with workspace(isolated) as store:
+    with default_workspace(isolated) as store:
         repo.move_booking(store, booking_id, starts_at, ends_at)
 
 
@@ -599,7 +598,7 @@ def test_booking_into_a_class_whose_meeting_was_deleted_in_zoom_remakes_it(zc, s
     sb.delete_meeting(first["meeting"]["zoom_meeting_id"])
     second = book(zc, args=(*CLASS, "--client", "b@example.com"))
     assert second["meeting"]["zoom_meeting_id"] != first["meeting"]["zoom_meeting_id"]
-    (m,) = sandbox_meetings(sb, marker_of(db_path(isolated), first["id"]))
+    (m,) = sandbox_meetings(sb, marker_of(default_db(isolated), first["id"]))
     assert sorted(r["email"] for r in m["registrants"]) == ["a@example.com", "b@example.com"]
     again = zc("bookings", "show", str(first["id"]), "--json").json()
     assert again["client_link"] != first["client_link"] and page(again["client_link"]).status_code == 200
@@ -612,14 +611,14 @@ def test_rescheduling_a_booking_whose_meeting_was_deleted_in_zoom_makes_a_new_on
     assert res.exit_code == 0, res.stderr
     moved = res.json()
     assert moved["meeting_action"] == "recreated" and moved["client_link"] != booking["client_link"]
-    (m,) = sandbox_meetings(sb, marker_of(db_path(isolated), booking["id"]))
+    (m,) = sandbox_meetings(sb, marker_of(default_db(isolated), booking["id"]))
     assert datetime.fromtimestamp(m["start_time"], UTC) == datetime(2031, 3, 2, 13, 0, tzinfo=UTC)
 
 
 def test_removing_a_provider_with_force_deletes_their_future_meetings(zc, studio, sb, isolated):
     lesson = book(zc)
     attendee = book(zc, args=(*CLASS, "--client", "a@example.com", "--client", "b@example.com"))[0]
-    markers = [marker_of(db_path(isolated), lesson["id"]), marker_of(db_path(isolated), attendee["id"])]
+    markers = [marker_of(default_db(isolated), lesson["id"]), marker_of(default_db(isolated), attendee["id"])]
     assert all(len(sandbox_meetings(sb, m)) == 1 for m in markers)
 
     refused = zc("providers", "remove", "Dana Smith")
@@ -636,7 +635,7 @@ def test_removing_a_provider_with_force_deletes_their_future_meetings(zc, studio
 def _created_meetings_exist_in_zoom(sb, isolated) -> None:
     """The database never claims a meeting Zoom no longer has."""
     in_zoom = {m["id"] for m in sandbox_meetings(sb)}
-    claimed = rows(db_path(isolated), "SELECT id, zoom_meeting_id FROM meetings WHERE status = 'created'")
+    claimed = rows(default_db(isolated), "SELECT id, zoom_meeting_id FROM meetings WHERE status = 'created'")
     assert all(r["zoom_meeting_id"] in in_zoom for r in claimed), ([tuple(r) for r in claimed], in_zoom)
 
 
@@ -658,7 +657,7 @@ def test_a_zoom_refusal_during_forced_removal_keeps_zoom_and_the_database_in_ste
         attendees[1]["id"]: ("cancelled", "deleted"),
         later["id"]: ("cancelled", "deleted"),
     }
-    assert len(sandbox_meetings(sb, marker_of(db_path(isolated), first["id"]))) == 1
+    assert len(sandbox_meetings(sb, marker_of(default_db(isolated), first["id"]))) == 1
     assert "Dana Smith" in [p["name"] for p in zc("providers", "list", "--json").json()]
 
     again = zc("providers", "remove", "Dana Smith", "--force", "--json")  # finishes the job

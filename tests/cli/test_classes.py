@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from support import add_booking, dump, execute, rows
 
 from zoomctl.exit_codes import ExitCode
-
-from .helpers import add_booking, dump, execute, rows
 
 CLASS_FIELDS = {"id", "name", "duration_minutes", "capacity", "online", "created_at"}
 SESSION_FIELDS = {

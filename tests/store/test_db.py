@@ -7,14 +7,13 @@ from contextlib import closing
 from pathlib import Path
 
 import pytest
+from support import UTC_RE, dump, rows
 
 from zoomctl.errors import Conflict, ZoomctlError
 from zoomctl.exit_codes import ExitCode
 from zoomctl.store import db as db_module
 from zoomctl.store.db import BUSY_TIMEOUT_MS, Store, migrate
 from zoomctl.store.migrations import MIGRATIONS
-
-from .helpers import UTC_RE, dump, rows
 
 TABLES = {
     "companies",
@@ -340,10 +339,10 @@ def test_force_removal_keeps_each_cancellation_but_a_failed_removal_removes_noth
     """`providers remove --force` commits each cancellation as it goes (a deleted Zoom meeting must
     stay recorded as deleted); a failure at the end leaves the provider in place, and running
     the command again finishes the job."""
+    from support import add_booking
+
     from zoomctl.core import removal as core
     from zoomctl.store import catalog as repo
-
-    from .helpers import add_booking
 
     assert (
         zc("classes", "sessions", "add", "Morning yoga", "--start", "2099-01-05T09:00", "--provider", "Dana").exit_code

@@ -7,11 +7,10 @@ import stat
 import tomllib
 
 import pytest
+from support import rows
 
 from zoomctl.config import DEFAULT_API_URL, ConfigFile, config_path, resolve_settings
 from zoomctl.exit_codes import ExitCode
-
-from .helpers import rows
 
 
 def write_config(text: str):

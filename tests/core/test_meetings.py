@@ -8,7 +8,7 @@ import re
 
 import httpx
 import pytest
-from support import parts
+from support import API, JOIN_ORIGIN, meeting_answer, parts
 
 from zoomctl.core import bookings, catalog, companies, meetings, providers_zoom
 from zoomctl.core.connection import ZoomAccess
@@ -20,8 +20,6 @@ from zoomctl.store import bookings as repo
 from zoomctl.store import catalog as catalog_repo
 from zoomctl.store import companies as company_repo
 from zoomctl.store.db import Store
-
-from .helpers import API, JOIN_ORIGIN, meeting_answer
 
 ACCESS = ZoomAccess(profile="default", oauth_url="https://zoom.example", api_url=API)  # nothing from the environment
 

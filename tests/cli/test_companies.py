@@ -5,11 +5,10 @@ from __future__ import annotations
 import tomllib
 
 import pytest
+from support import UTC_RE, dump, rows
 
 from zoomctl.config import config_path
 from zoomctl.exit_codes import ExitCode
-
-from .helpers import UTC_RE, dump, rows
 
 COMPANY_FIELDS = {"id", "slug", "name", "timezone", "online_meetings_enabled", "created_at"}
 

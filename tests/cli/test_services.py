@@ -5,12 +5,11 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from support import FUTURE, PAST, add_booking, rows
 
 from zoomctl.core import validate
 from zoomctl.errors import InvalidInput
 from zoomctl.exit_codes import ExitCode
-
-from .helpers import FUTURE, PAST, add_booking, rows
 
 SERVICE_FIELDS = {"id", "name", "duration_minutes", "online", "providers", "created_at"}
 
@@ -50,7 +49,7 @@ def test_duration_out_of_range(zc, catalog, fails_cleanly, minutes):
 
 
 def test_duration_not_a_number_is_a_usage_error(zc, catalog, db):
-    from .helpers import dump
+    from support import dump
 
     before = dump(db)
     result = zc("services", "add", "Session", "--duration", "sixty")

@@ -11,11 +11,9 @@ import time
 
 import httpx
 import pytest
-from support import zoomctl_executable
+from support import default_db, marker_of, sandbox_meetings, zoomctl_executable, zoomctl_process
 
 from zoomctl.exit_codes import ExitCode
-
-from .helpers import db_path, marker_of, sandbox_meetings, zoomctl_process
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(90)]
 
@@ -54,7 +52,7 @@ def test_a_booking_and_the_provider_s_fresh_start_link(run, studio, sb, isolated
     )
     assert done.returncode == 0, done.stderr
     booking = json.loads(done.stdout)
-    (m,) = sandbox_meetings(sb, marker_of(db_path(isolated), booking["id"]))
+    (m,) = sandbox_meetings(sb, marker_of(default_db(isolated), booking["id"]))
     assert m["host_id"] == studio.sam["id"]
     assert (
         booking["client_link"].startswith(f"{sb.base_url}/j/{m['id']}")
@@ -89,7 +87,7 @@ def test_a_class_with_three_attendees(run, studio, sb, isolated):
     links = {b["client_link"] for b in made}
     assert len(links) == 3 and len({b["meeting"]["zoom_meeting_id"] for b in made}) == 1
     assert all(get(link).status_code == 200 for link in links)
-    (m,) = sandbox_meetings(sb, marker_of(db_path(isolated), made[0]["id"]))
+    (m,) = sandbox_meetings(sb, marker_of(default_db(isolated), made[0]["id"]))
     assert len(m["registrants"]) == 3
 
 
@@ -111,7 +109,7 @@ def test_a_dropped_connection_after_create_leaves_exactly_one_meeting(run, studi
     )
     assert done.returncode == 0, done.stderr  # the listing was retried, and found it
     booking = json.loads(done.stdout)
-    assert len(sandbox_meetings(sb, marker_of(db_path(isolated), booking["id"]))) == 1
+    assert len(sandbox_meetings(sb, marker_of(default_db(isolated), booking["id"]))) == 1
     again = run("bookings", "sync", "--all", "--json")
     assert again.returncode == 0, again.stderr
     assert json.loads(again.stdout)[0]["action"] == "ok"
@@ -139,7 +137,7 @@ def test_a_500_exits_non_zero_and_sync_in_another_process_fixes_it(run, studio, 
     fixed = run("bookings", "sync", "1", "--json")
     assert fixed.returncode == 0, fixed.stderr
     assert json.loads(fixed.stdout)[0]["action"] == "created"
-    assert len(sandbox_meetings(sb, marker_of(db_path(isolated), 1))) == 1
+    assert len(sandbox_meetings(sb, marker_of(default_db(isolated), 1))) == 1
 
 
 def test_purge_without_a_terminal_needs_yes(run, studio, sb):

@@ -11,11 +11,10 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from support import default_db, marker_of, rows, sandbox_meetings
 
 from zoomctl.exit_codes import ExitCode
 from zoomctl.sandbox import SandboxOptions
-
-from .helpers import db_path, marker_of, rows, sandbox_meetings
 
 pytestmark = pytest.mark.timeout(120)
 BUSINESS = {"Light": 80, "Medium": 60, "Heavy": 40}
@@ -110,7 +109,7 @@ def test_200_test_bookings_are_made_and_purged_without_orphans(zc, studio, sb, i
     remaining = sandbox_meetings(sb)
     assert [m["id"] for m in remaining] == [keep.json()["meeting"]["zoom_meeting_id"]]  # no orphan left
     assert zc("bookings", "list", "--json").json()[0]["id"] == keep.json()["id"]
-    db = db_path(isolated)
+    db = default_db(isolated)
     assert rows(db, "SELECT COUNT(*) FROM bookings")[0][0] == 1
     assert rows(db, "SELECT COUNT(*) FROM clients WHERE email LIKE 'test+%'")[0][0] == 0
     assert rows(db, "SELECT COUNT(*) FROM meetings")[0][0] == 1
@@ -157,7 +156,7 @@ def test_a_class_test_booking_is_purged_by_cancelling_its_registration(zc, studi
     assert real.exit_code == 0 and test.exit_code == 0, test.stderr
     purged = zc("bookings", "purge", "--test", "--yes", "--json")
     assert purged.exit_code == 0, purged.stderr
-    (m,) = sandbox_meetings(sb, marker_of(db_path(isolated), real.json()["id"]))  # the session's meeting stays
+    (m,) = sandbox_meetings(sb, marker_of(default_db(isolated), real.json()["id"]))  # the session's meeting stays
     assert {r["email"]: r["status"] for r in m["registrants"]} == {
         "real@example.com": "approved",
         "t@example.com": "denied",
@@ -187,4 +186,4 @@ def test_zoom_s_daily_limit_of_100_per_host(zc, studio, sb, isolated):
     assert sb.stats()["meetings"] <= 2 and "meeting" not in sb.stats()
     assert len(sandbox_meetings(sb)) == 101
     pending = next(b for b in res.json() if b["meeting"]["status"] == "pending")
-    assert len(sandbox_meetings(sb, marker_of(db_path(isolated), pending["id"]))) == 1
+    assert len(sandbox_meetings(sb, marker_of(default_db(isolated), pending["id"]))) == 1

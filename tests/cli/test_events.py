@@ -5,11 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
+from support import UTC_RE, add_booking, dump, rows
 
 from zoomctl.exit_codes import ExitCode
 from zoomctl.store import events
-
-from .helpers import UTC_RE, add_booking, dump, rows
 
 OS_USER = "test-admin"
 

@@ -9,10 +9,9 @@ import sqlite3
 from contextlib import closing
 
 import pytest
+from support import default_db, default_workspace, rows
 
 from zoomctl.exit_codes import ExitCode
-
-from .helpers import db_path, rows, workspace
 
 LESSON = (
     "bookings",
@@ -34,7 +33,7 @@ def offline(company, isolated):
     (60 min) and the offline class 'Morning yoga' (45 min) with session 1 on 2031-03-03 09:30."""
     from zoomctl.core import catalog, companies
 
-    with workspace(isolated) as store:
+    with default_workspace(isolated) as store:
         acme = companies.get(store, company)
         catalog.add_provider(store, acme, "Dana Smith", "dana@example.com")
         catalog.add_service(store, acme, "Private lesson", 60, ["Dana Smith"])
@@ -44,7 +43,7 @@ def offline(company, isolated):
 
 
 def dump(isolated) -> list[str]:
-    with closing(sqlite3.connect(db_path(isolated))) as conn:
+    with closing(sqlite3.connect(default_db(isolated))) as conn:
         return list(conn.iterdump())
 
 
@@ -107,7 +106,7 @@ def test_a_class_booking_checks_its_attendees_before_the_session(zc, offline, is
 
 
 def test_a_booking_into_a_session_that_has_started_is_refused(zc, offline, isolated):
-    with workspace(isolated) as store:  # a session held long ago
+    with default_workspace(isolated) as store:  # a session held long ago
         store.execute(
             "INSERT INTO class_sessions (class_id, provider_id, starts_at, created_at)"
             " VALUES (1, 1, '2001-01-01T08:00:00Z', '2001-01-01T00:00:00Z')"
@@ -221,7 +220,7 @@ def test_declining_the_purge_question_is_a_clean_refusal(zc, offline, isolated, 
     assert "Delete 2 test booking(s)" in res.stderr
     assert "error: nothing was deleted: not confirmed" in res.stderr and "fix: pass --yes" in res.stderr
     assert dump(isolated) == before
-    assert rows(db_path(isolated), "SELECT COUNT(*) FROM bookings")[0][0] == 2
+    assert rows(default_db(isolated), "SELECT COUNT(*) FROM bookings")[0][0] == 2
     done = zc("bookings", "purge", "--test", input="y\n")
     assert done.exit_code == 0, done.stderr
-    assert rows(db_path(isolated), "SELECT COUNT(*) FROM bookings")[0][0] == 0
+    assert rows(default_db(isolated), "SELECT COUNT(*) FROM bookings")[0][0] == 0

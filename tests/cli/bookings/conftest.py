@@ -1,20 +1,15 @@
-"""Fixtures for the bookings tests: a sandbox with the CLI connected to it (Server-to-Server
-credentials from the environment), a studio set up on it, and for unit tests a workspace
-plus a ZoomClient whose HTTP is mocked by pytest-httpx and checked against Zoom's OpenAPI."""
+"""Fixtures for the `bookings` command tests: a sandbox with the CLI connected to it
+(Server-to-Server credentials from the environment), and a studio set up on it."""
 
 from __future__ import annotations
 
-import json
 from types import SimpleNamespace
 
-import httpx
 import pytest
-from support import shared_zoom_dir
+from support import default_workspace
 
 from zoomctl.models import CatalogKind
 from zoomctl.sandbox import Sandbox, SandboxOptions
-
-from .helpers import API, FakeTokens, load_spec_checker, workspace  # noqa: F401
 
 
 # ------------------------------------------------------------------------------- sandbox
@@ -65,7 +60,7 @@ def studio(company, sb, s2s_env, isolated):
     licensed = [u for u in users if u["type"] == 2 and u["status"] == "active"]
     basic = next(u for u in users if u["type"] == 1 and u["status"] == "active")
     dana, sam = licensed[0], licensed[1]
-    with workspace(isolated) as store:
+    with default_workspace(isolated) as store:
         acme = companies.get(store, company)
         for name, user in (("Dana Smith", dana), ("Sam Lee", sam), ("Lee Basic", basic)):
             provider = catalog.add_provider(store, acme, name, user["email"])
@@ -76,25 +71,3 @@ def studio(company, sb, s2s_env, isolated):
         catalog.set_online(store, acme, CatalogKind.CLASS, "Morning yoga", True)
         catalog.add_session(store, acme, "Morning yoga", "2031-03-03T09:30", "Dana Smith")
     return SimpleNamespace(dana=dana, sam=sam, basic=basic, users=users, company=company)
-
-
-# ---------------------------------------------------------------------------- unit tests
-@pytest.fixture(scope="session")
-def spec():
-    directory = shared_zoom_dir()
-    specs = {
-        "meetings": json.loads((directory / "meetings-openapi.json").read_text(encoding="utf-8")),
-        "combined": json.loads((directory / "combined-2023-openapi.json").read_text(encoding="utf-8")),
-    }
-    return load_spec_checker(specs)
-
-
-@pytest.fixture
-def zoom_client():
-    """A ZoomClient on a mocked transport (pytest-httpx), never sleeping between retries, paced
-    as the command line's are."""
-    from zoomctl.zoom.client import ZoomClient
-    from zoomctl.zoom.ratelimit import Pacer
-
-    with httpx.Client() as http:
-        yield ZoomClient(API, FakeTokens(), http, sleep=lambda s: None, rng=lambda: 0.5, pacer=Pacer())

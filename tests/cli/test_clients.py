@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from support import rows
 
 from zoomctl.exit_codes import ExitCode
-
-from .helpers import rows
 
 CLIENT_FIELDS = {"id", "email", "name", "created_at"}
 

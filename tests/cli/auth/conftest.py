@@ -14,16 +14,10 @@ import uuid
 from pathlib import Path
 
 import pytest
-from support import zoomctl_executable
 
 from zoomctl.sandbox import Sandbox, SandboxOptions
 
 from .authkit import FAIL_BACKEND, Browser, LoginProcess, Run, SecretServiceItems, Zc, require_secret_service
-
-
-@pytest.fixture(scope="session")
-def zoomctl_exe() -> str:
-    return zoomctl_executable()
 
 
 @pytest.fixture

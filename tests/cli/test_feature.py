@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from zoomctl.exit_codes import ExitCode
+from support import rows
 
-from .helpers import rows
+from zoomctl.exit_codes import ExitCode
 
 
 def test_off_by_default(zc):

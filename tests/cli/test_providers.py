@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from support import FUTURE, PAST, add_booking, dump, rows
 
 from zoomctl.exit_codes import ExitCode
-
-from .helpers import FUTURE, PAST, add_booking, dump, rows
 
 PROVIDER_FIELDS = {"id", "name", "email", "zoom_user_id", "zoom_user_email", "zoom_user_type", "created_at"}
 

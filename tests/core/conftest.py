@@ -1,0 +1,31 @@
+"""Fixtures for the core tests: a ZoomClient whose HTTP is mocked by pytest-httpx, and the
+checker of every request it sent against Zoom's OpenAPI documents."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+import pytest
+from support import API, FakeTokens, load_spec_checker, shared_zoom_dir
+
+
+@pytest.fixture(scope="session")
+def spec():
+    directory = shared_zoom_dir()
+    specs = {
+        "meetings": json.loads((directory / "meetings-openapi.json").read_text(encoding="utf-8")),
+        "combined": json.loads((directory / "combined-2023-openapi.json").read_text(encoding="utf-8")),
+    }
+    return load_spec_checker(specs)
+
+
+@pytest.fixture
+def zoom_client():
+    """A ZoomClient on a mocked transport (pytest-httpx), never sleeping between retries, paced
+    as the command line's are."""
+    from zoomctl.zoom.client import ZoomClient
+    from zoomctl.zoom.ratelimit import Pacer
+
+    with httpx.Client() as http:
+        yield ZoomClient(API, FakeTokens(), http, sleep=lambda s: None, rng=lambda: 0.5, pacer=Pacer())
