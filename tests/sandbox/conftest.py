@@ -44,8 +44,8 @@ def openapi_specs(openapi_documents):
 
 
 @pytest.fixture
-def contract(openapi_specs) -> Contract:
-    return Contract(openapi_specs)
+def contract(openapi_specs, openapi_documents) -> Contract:
+    return Contract(openapi_specs, openapi_documents)
 
 
 @pytest.fixture(scope="session")

@@ -107,7 +107,7 @@ class Api:
         decision = self.limiter.check_qps(self.world.account["id"], operation, self.world.clock.time())
         rate_headers = decision.headers if self.config.rate_limit_headers else {}
         if not decision.allowed:
-            return api_error(429, 429, decision.body["message"], headers=rate_headers)
+            return api_error(429, decision.body["code"], decision.body["message"], headers=rate_headers)
         try:
             self._check_scope(grant, operation)
             reply = self._ops[operation](call, params, grant)
@@ -188,7 +188,7 @@ class Api:
         decision = self.limiter.check_daily(self.world.daily_counts(), host["id"], operation, self.world.clock.now())
         if not decision.allowed:
             headers = decision.headers if self.config.rate_limit_headers else {}
-            raise Refusal(api_error(429, 429, decision.body["message"], headers=headers))
+            raise Refusal(api_error(429, decision.body["code"], decision.body["message"], headers=headers))
 
     def _count_daily(self, host: dict) -> None:
         self.limiter.count_daily(self.world.daily_counts(), host["id"])

@@ -15,7 +15,8 @@ Behaviour (see ../shared/zoom/ZOOM-FACTS.md):
   ``redirect_uri`` must equal the authorize one), ``refresh_token`` (rotation: the used
   refresh token dies), ``account_credentials`` (the Server-to-Server app; no refresh
   token). Confidential apps must use HTTP Basic; the public app sends ``client_id`` in
-  the form. Bad client: 401 ``invalid_client``; other errors 400.
+  the form. Every token error is HTTP 400 with ``{"reason", "error"}``, a bad client
+  (``invalid_client``) included, as Zoom documents it.
 * ``POST /oauth/revoke``: ``token=`` (access or refresh); kills the whole grant, as
   uninstalling the app does; ``{"status": "success"}``.
 """
@@ -211,7 +212,7 @@ class OAuthServer:
 
     def _client(self, call: Call, form: dict[str, str]) -> tuple[dict | None, Reply | None]:
         """The calling app: HTTP Basic for confidential apps, ``client_id`` for public."""
-        bad = oauth_error(401, "invalid_client", INVALID_CLIENT)
+        bad = oauth_error(400, "invalid_client", INVALID_CLIENT)
         header = call.headers.get("Authorization", "")
         if header[:6].lower() == "basic ":
             try:

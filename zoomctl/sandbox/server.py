@@ -28,7 +28,7 @@ from zoomctl.sandbox.clock import SandboxClock
 from zoomctl.sandbox.config import RuntimeConfig, SandboxOptions
 from zoomctl.sandbox.describe import describe
 from zoomctl.sandbox.faults import FaultAction, FaultSet
-from zoomctl.sandbox.limits import CATEGORIES, QPS_MESSAGE, RateLimiter
+from zoomctl.sandbox.limits import CATEGORIES, QPS_CODE, QPS_MESSAGE, RateLimiter
 from zoomctl.sandbox.oauth import OAuthServer
 from zoomctl.sandbox.replies import (
     BadBody,
@@ -393,7 +393,7 @@ def _phrase(status: int) -> str:
 
 
 def _default_code(status: int) -> int:
-    return {401: 124}.get(status, status)
+    return {401: 124, 429: QPS_CODE}.get(status, status)
 
 
 def _default_message(status: int, phrase: str) -> str:
