@@ -157,9 +157,9 @@ class Zoom:
     def refresh(self, app: str, refresh_token: str) -> httpx.Response:
         return self.token_request(app, {"grant_type": "refresh_token", "refresh_token": refresh_token})
 
-    def s2s(self) -> dict:
+    def s2s(self, app: str = "s2s") -> dict:
         answer = self.token_request(
-            "s2s", {"grant_type": "account_credentials", "account_id": self.sb.apps["s2s"]["account_id"]}
+            app, {"grant_type": "account_credentials", "account_id": self.sb.apps[app]["account_id"]}
         )
         assert answer.status_code == 200, answer.text
         return answer.json()

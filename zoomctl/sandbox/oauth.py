@@ -276,7 +276,7 @@ class OAuthServer:
             return oauth_error(400, "invalid_request", "Invalid account_id")
         grant = next((g for g in self.world.grants.values() if g["app"] == app["key"] and g["alive"]), None)
         if grant is None:
-            grant = self._new_grant(app, self.world.account["owner_id"], False)
+            grant = self._new_grant(app, self.world.account_by_id(app["account_id"])["owner_id"], False)
         return json_reply(200, self._issue(app, grant, refresh=False), {"Cache-Control": "no-store"})
 
     def _new_grant(self, app: dict, user_id: str, shared_access: bool) -> dict:
@@ -302,7 +302,7 @@ class OAuthServer:
         common = dict(
             client_id=app["client_id"],
             user_id=grant["user_id"],
-            account_id=self.world.account["id"],
+            account_id=self.world.account_of_grant(grant),
             issued_at=now,
             grant_id=grant["id"],
         )
