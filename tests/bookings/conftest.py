@@ -4,12 +4,11 @@ plus a ZoomClient whose HTTP is mocked by pytest-httpx and checked against Zoom'
 
 from __future__ import annotations
 
-import json
 from types import SimpleNamespace
 
 import httpx
 import pytest
-from support import shared_zoom_dir
+from support import zoom_openapi
 
 from zoomctl.sandbox import Sandbox, SandboxOptions
 
@@ -80,12 +79,7 @@ def studio(company, sb, s2s_env, isolated):
 # ---------------------------------------------------------------------------- unit tests
 @pytest.fixture(scope="session")
 def spec():
-    directory = shared_zoom_dir()
-    specs = {
-        "meetings": json.loads((directory / "meetings-openapi.json").read_text(encoding="utf-8")),
-        "combined": json.loads((directory / "combined-2023-openapi.json").read_text(encoding="utf-8")),
-    }
-    return load_spec_checker(specs)
+    return load_spec_checker(zoom_openapi())
 
 
 @pytest.fixture
