@@ -20,6 +20,8 @@ from zoomctl.core.templates_parse import (
 from zoomctl.errors import InvalidInput
 from zoomctl.exit_codes import ExitCode
 
+from .helpers import template_text
+
 GOOD = [
     ("", ()),
     ("plain text", (Text("plain text"),)),
@@ -132,18 +134,6 @@ def test_variables_used_lists_each_once_in_order():
 def test_every_variable_parses():
     for name in VARIABLE_NAMES:
         assert parse(f"[{name}]") == (Var(name),)
-
-
-# Texts full of brackets, variable names and line breaks reach every branch of the parser.
-template_text = st.lists(
-    st.one_of(
-        st.sampled_from(["[", "]", "[[", "\n", " ", "_"]),
-        st.sampled_from(VARIABLE_NAMES).map(lambda n: f"[{n}]"),
-        st.sampled_from(VARIABLE_NAMES),
-        st.text(max_size=8),
-    ),
-    max_size=30,
-).map("".join)
 
 
 @settings(max_examples=400, deadline=None)

@@ -72,7 +72,10 @@ class TemplateContext:
     def __post_init__(self) -> None:
         from zoneinfo import ZoneInfo
 
-        ZoneInfo(self.timezone)
+        try:
+            ZoneInfo(self.timezone)
+        except (KeyError, ValueError) as exc:  # ZoneInfoNotFoundError is a KeyError
+            raise ValueError(f"unknown time zone {self.timezone!r}") from exc
         if self.starts_at.tzinfo is None or self.ends_at.tzinfo is None:
             raise ValueError("starts_at and ends_at must be aware datetimes")
         lowered = (self.provider_link or "").lower()
