@@ -4,7 +4,8 @@ Each writer takes an iterator of dict rows and a fixed field list and writes row
 memory stays flat however many rows there are. Each returns how many rows it wrote.
 
 - JSON: an array written incrementally, one object per line in field order, non-ASCII kept
-  as is (``ensure_ascii=False``); no rows give ``[]``.
+  as is (``ensure_ascii=False``) except the Unicode line breaks U+0085, U+2028 and U+2029,
+  which are escaped so that every object stays on one line; no rows give ``[]``.
 - CSV: RFC 4180 through the ``csv`` module: a header row, CRLF line ends, quoting where
   needed; ``None`` is an empty cell. Spreadsheet formula injection guard (OWASP): a text
   value starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a single
@@ -39,14 +40,18 @@ Rows = Iterable[Mapping[str, Any]]
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _TSV_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+# Line breaks to Unicode (and Python's splitlines) that JSON leaves raw: escaped, so each row stays on one line.
+_JSON_LINE_BREAKS = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
 
 
 def write_json(rows: Rows, fields: Sequence[str], out: TextIO) -> int:
     """A JSON array, one object per line, written as the rows come."""
+    encode = json.JSONEncoder(ensure_ascii=False, default=str).encode  # one encoder for all rows
     count = 0
     for row in rows:
         out.write(",\n" if count else "[\n")
-        out.write(json.dumps({name: row.get(name) for name in fields}, ensure_ascii=False, default=str))
+        text = encode({name: row.get(name) for name in fields})
+        out.write(text.translate(_JSON_LINE_BREAKS))
         count += 1
     out.write("\n]\n" if count else "[]\n")
     return count
