@@ -158,6 +158,7 @@ complete -c zoomctl -n "__zoomctl_at '/providers/remove'" -l force
 complete -c zoomctl -n "__zoomctl_at '/providers/remove'" -l json
 complete -c zoomctl -n "__zoomctl_at '/providers/show'" -l json
 complete -c zoomctl -n "__zoomctl_at '/sandbox'" -a serve -d 'Serve the sandbox until Ctrl-C; prints its URLs and app...'
+complete -c zoomctl -n "__zoomctl_at '/sandbox/serve'" -l accounts
 complete -c zoomctl -n "__zoomctl_at '/sandbox/serve'" -l auto-approve
 complete -c zoomctl -n "__zoomctl_at '/sandbox/serve'" -l fault
 complete -c zoomctl -n "__zoomctl_at '/sandbox/serve'" -l host

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import itertools
 import json
 import os
 import sys
@@ -169,3 +170,38 @@ def client_id(company, db) -> int:
 def zoomctl_exe() -> str:
     """The installed console script."""
     return zoomctl_executable()
+
+
+#: read at import time: the autouse ``isolated`` fixture removes every ZOOMCTL_* variable
+PG_ENVIRON = {name: value for name, value in os.environ.items() if name.startswith("ZOOMCTL_TEST_PG_")}
+
+
+@pytest.fixture(scope="session")
+def pg_cluster():
+    """The real PostgreSQL server of this run (a ``pgcluster.ClusterInfo``): the one
+    scripts/with-postgres started, else a throw-away cluster of this session's own."""
+    import pgcluster
+
+    with contextlib.ExitStack() as stack:
+        try:
+            info = pgcluster.ClusterInfo.from_environ(PG_ENVIRON) or stack.enter_context(pgcluster.Cluster())
+        except pgcluster.ClusterError as exc:
+            pytest.fail(f"no PostgreSQL server for the tests: {exc}")
+        yield info
+
+
+_pg_databases = itertools.count(1)
+
+
+@pytest.fixture
+def pg_url(pg_cluster):
+    """The URL of a fresh, empty database owned by the test role, dropped after the test."""
+    import psycopg
+    from pgcluster import ROLE
+
+    name = f"zoomctl_t{os.getpid()}_{next(_pg_databases)}"
+    with psycopg.connect(pg_cluster.superuser_url, autocommit=True) as admin:
+        admin.execute(f"CREATE DATABASE {name} OWNER {ROLE}")
+    yield pg_cluster.url_for(name)
+    with psycopg.connect(pg_cluster.superuser_url, autocommit=True) as admin:
+        admin.execute(f"DROP DATABASE {name} WITH (FORCE)")

@@ -21,10 +21,20 @@ from zoomctl.exit_codes import ExitCode
 REPO = Path(__file__).resolve().parents[1]
 
 
+#: The committed, description-free extract of Zoom's OpenAPI documents (scripts/extract-zoom-schemas).
+ZOOM_OPENAPI_EXTRACT = REPO / "tests" / "contract" / "zoom-openapi-extract.json"
+
+
 def shared_zoom_dir() -> Path:
-    """Zoom's OpenAPI documents: ../shared/zoom beside the checkout (ZOOMCTL_SHARED_DIR overrides)."""
+    """Zoom's full OpenAPI documents, when they are there: ../shared/zoom beside the checkout
+    (ZOOMCTL_SHARED_DIR overrides). Only the check that the extract is current reads them."""
     env = os.environ.get("ZOOMCTL_SHARED_DIR")
     return Path(env) if env else REPO.parent / "shared" / "zoom"
+
+
+def zoom_openapi() -> dict:
+    """The extract as {"meetings": OpenAPI document, "combined": OpenAPI document}, freshly parsed."""
+    return json.loads(ZOOM_OPENAPI_EXTRACT.read_text(encoding="utf-8"))
 
 
 def zoomctl_executable() -> str:

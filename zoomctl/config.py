@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from zoomctl import env
-from zoomctl.errors import ConfigError, InvalidInput
+from zoomctl.errors import ConfigError, InvalidInput, NotFound
 
 APP_NAME = "zoomctl"
 DEFAULT_PROFILE = "default"
@@ -70,6 +70,11 @@ class ConfigFile:
             return cls(path)
         except OSError as exc:
             raise ConfigError(f"cannot read {path}: {exc.strerror}", hint="check the file's permissions") from None
+        except UnicodeDecodeError as exc:
+            raise ConfigError(
+                f"{path} is not UTF-8 text (at byte {exc.start + 1})",
+                hint="save it as UTF-8, or move it away and run `zoomctl config set`",
+            ) from None
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
@@ -125,8 +130,17 @@ class ConfigFile:
             )
         if value is None:
             target.pop(key, None)
-        else:
-            target[key] = check_value(key, value)
+            return
+        value = check_value(key, value)
+        if key == "profile" and value != DEFAULT_PROFILE and value not in self.profile_names():
+            from zoomctl.textcheck import shown
+
+            known = ", ".join(self.profile_names()) or "none yet"
+            raise NotFound(
+                f"no profile {shown(value)} in {self.path} (profiles: {known})",
+                hint=f"create it first with `zoomctl --profile {value} config set company SLUG`",
+            )
+        target[key] = value
 
     def save(self) -> None:
         """Write atomically, mode 0600."""
@@ -152,17 +166,12 @@ class ConfigFile:
 
 def check_value(key: str, value: str) -> str:
     """A setting's value, refused now rather than failing later."""
-    if key.endswith("_url"):
-        from urllib.parse import urlsplit
+    from zoomctl import textcheck
 
-        parts = urlsplit(value)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise InvalidInput(
-                f"`{key}` must be an http(s) URL, not '{value}'",
-                hint=f"e.g. zoomctl config set {key} {DEFAULT_API_URL if 'api' in key else DEFAULT_OAUTH_URL}",
-            )
-        return value.rstrip("/")
-    return value
+    if key.endswith("_url"):
+        example = f"zoomctl config set {key} {DEFAULT_API_URL if 'api' in key else DEFAULT_OAUTH_URL}"
+        return textcheck.url(value, f"`{key}`", example=example)
+    return textcheck.line(value, f"`{key}`", limit=textcheck.MAX_PATH)
 
 
 @dataclass(frozen=True)

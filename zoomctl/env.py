@@ -14,6 +14,8 @@ DB = "ZOOMCTL_DB"
 CONFIG_DIR = "ZOOMCTL_CONFIG_DIR"
 DATA_DIR = "ZOOMCTL_DATA_DIR"
 KEYRING_TIMEOUT = "ZOOMCTL_KEYRING_TIMEOUT"
+#: the key that opens the Zoom secrets of a shared workspace (CI; administrators keep it in the keyring)
+WORKSPACE_KEY = "ZOOMCTL_WORKSPACE_KEY"
 
 ZOOM_PREFIX = "ZOOMCTL_ZOOM_"
 ZOOM_CLIENT_ID = "ZOOMCTL_ZOOM_CLIENT_ID"

@@ -3,21 +3,14 @@ checker of every request it sent against Zoom's OpenAPI documents."""
 
 from __future__ import annotations
 
-import json
-
 import httpx
 import pytest
-from support import API, FakeTokens, load_spec_checker, shared_zoom_dir
+from support import API, FakeTokens, load_spec_checker, zoom_openapi
 
 
 @pytest.fixture(scope="session")
 def spec():
-    directory = shared_zoom_dir()
-    specs = {
-        "meetings": json.loads((directory / "meetings-openapi.json").read_text(encoding="utf-8")),
-        "combined": json.loads((directory / "combined-2023-openapi.json").read_text(encoding="utf-8")),
-    }
-    return load_spec_checker(specs)
+    return load_spec_checker(zoom_openapi())
 
 
 @pytest.fixture

@@ -1,5 +1,6 @@
 """Fixtures for the sandbox tests: a running sandbox per test, an httpx client on real
-loopback sockets, the ``Zoom`` driver, and Zoom's OpenAPI documents (once per session).
+loopback sockets, the ``Zoom`` driver, and the committed extract of Zoom's OpenAPI documents
+(tests/contract/zoom-openapi-extract.json, once per session).
 """
 
 from __future__ import annotations
@@ -7,10 +8,11 @@ from __future__ import annotations
 import warnings
 
 import pytest
+from support import zoom_openapi
 
 from zoomctl.sandbox import Sandbox, SandboxOptions
 
-from .testkit import Contract, Zoom, client_for, shared_dir
+from .testkit import Contract, Zoom, client_for
 
 
 @pytest.fixture
@@ -31,39 +33,22 @@ def zoom(sb, http) -> Zoom:
 
 
 @pytest.fixture(scope="session")
-def openapi_specs():
-    """Zoom's two OpenAPI documents, parsed once per session."""
-    directory = shared_dir()
-    meetings = directory / "meetings-openapi.json"
-    combined = directory / "combined-2023-openapi.json"
-    if not (meetings.exists() and combined.exists()):
-        pytest.skip(f"Zoom's OpenAPI documents are not in {directory} (set ZOOMCTL_SHARED_DIR)")
+def openapi_specs(openapi_documents):
+    """The extract's two OpenAPI documents, parsed by openapi-core once per session."""
     from openapi_core import Config, OpenAPI
 
-    config = Config(spec_validator_cls=None)  # Zoom's documents as they are; we check traffic
+    config = Config(spec_validator_cls=None)  # tests/contract checks the documents themselves
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return {
-            "meetings": OpenAPI.from_file_path(str(meetings), config=config),
-            "combined": OpenAPI.from_file_path(str(combined), config=config),
-        }
+        return {name: OpenAPI.from_dict(document, config=config) for name, document in openapi_documents.items()}
 
 
 @pytest.fixture
-def contract(openapi_specs) -> Contract:
-    return Contract(openapi_specs)
+def contract(openapi_specs, openapi_documents) -> Contract:
+    return Contract(openapi_specs, openapi_documents)
 
 
 @pytest.fixture(scope="session")
 def openapi_documents():
-    """The two OpenAPI documents as plain JSON (for reading descriptions and extensions)."""
-    import json
-
-    directory = shared_dir()
-    try:
-        return {
-            name: json.loads((directory / f"{file}-openapi.json").read_text("utf-8"))
-            for name, file in (("meetings", "meetings"), ("combined", "combined-2023"))
-        }
-    except FileNotFoundError:
-        pytest.skip(f"Zoom's OpenAPI documents are not in {directory} (set ZOOMCTL_SHARED_DIR)")
+    """The extract's two OpenAPI documents as plain JSON ("meetings", "combined")."""
+    return zoom_openapi()

@@ -1,4 +1,5 @@
-"""Contract tests: sandbox traffic checked against Zoom's own OpenAPI documents.
+"""Contract tests: sandbox traffic checked against Zoom's own OpenAPI documents (their
+committed extract, tests/contract/zoom-openapi-extract.json).
 
 Every implemented operation's responses, successes and errors, are validated with
 openapi-core: meeting and registrant paths against meetings-openapi.json, ``GET /users``
@@ -224,6 +225,35 @@ def test_injected_server_errors_have_zoom_error_bodies(zoom, contract):
     assert limited.status_code == 429 and contract.check(limited) == "meetings:schema"
 
 
+def test_a_per_second_limit_on_a_meeting_update_carries_the_documented_code(zoom, contract, openapi_documents):
+    documented = openapi_documents["meetings"]["paths"]["/meetings/{meetingId}"]["patch"]["responses"]["429"]
+    assert documented["x-error-codes"] == [4001]
+    tokens = zoom.login()
+    meeting = zoom.create_meeting(tokens)
+    zoom.sb.configure(rate_limits={"Light": 1})
+    zoom.sb.clock.freeze()
+    answers = [zoom.api("PATCH", f"/meetings/{meeting['id']}", tokens, json={"topic": "x"}) for _ in range(2)]
+    limited = answers[-1]
+    assert limited.status_code == 429 and limited.json()["code"] == 4001
+    assert contract.check(limited) == "meetings:schema"
+    zoom.sb.clock.advance(1)
+    zoom.sb.faults.add("meetingUpdate", status=429)  # an injected 429 has the documented code too
+    injected = zoom.api("PATCH", f"/meetings/{meeting['id']}", tokens, json={"topic": "y"})
+    assert injected.status_code == 429 and injected.json()["code"] == 4001
+    assert contract.check(injected) == "meetings:schema"
+
+
+def test_the_rate_limit_code_check_is_not_a_rubber_stamp(zoom, contract):
+    import httpx
+
+    tokens = zoom.login()
+    meeting = zoom.create_meeting(tokens)
+    request = httpx.Request("PATCH", f"{zoom.sb.api_base_url}/meetings/{meeting['id']}", json={})
+    fake = httpx.Response(429, json={"code": 429, "message": "Too many requests."}, request=request)
+    with pytest.raises(AssertionError, match="not one the document lists"):
+        contract.check(fake)
+
+
 def test_error_shape_check_is_not_a_rubber_stamp(contract, zoom):
     """The generic error check fails on a non-Zoom error body."""
     from jsonschema import ValidationError
@@ -281,18 +311,11 @@ OPERATIONS = {  # operationId: (document, path, method)
 
 @pytest.mark.parametrize("operation", sorted(OPERATIONS))
 def test_rate_limit_category_and_scopes_match_the_documents(openapi_documents, operation):
-    import re
-
     from zoomctl.sandbox.api import SCOPES
     from zoomctl.sandbox.limits import CATEGORIES
 
     document, path, method = OPERATIONS[operation]
     op = openapi_documents[document]["paths"][path][method]
     assert op["operationId"] == operation
-    label = re.search(r"Rate Limit Label[^`]*`(\w+)`", op["description"]).group(1)
-    assert CATEGORIES[operation] == label.capitalize()
-    if "x-extensions" in op:
-        documented = op["x-extensions"]["x-macro-scopes"]
-    else:  # the 2023 document lists classic scopes under security
-        documented = op["security"][0]["openapi_oauth"]
-    assert set(SCOPES[operation]) == set(documented)
+    assert CATEGORIES[operation] == op["x-rate-limit-label"].capitalize()
+    assert set(SCOPES[operation]) == set(op["x-extensions"]["x-macro-scopes"])

@@ -24,7 +24,7 @@ def test_per_second_limit_by_category(zoom):
     assert zoom.api("GET", "/users/me", tokens).status_code == 200
     limited = zoom.api("GET", "/users/me", tokens)
     assert limited.status_code == 429
-    assert limited.json() == {"code": 429, "message": QPS_MESSAGE}
+    assert limited.json() == {"code": 4001, "message": QPS_MESSAGE}  # the code the documents give
     assert limited.headers["retry-after"] == "1"
     assert limited.headers["x-ratelimit-type"] == "QPS"
     assert limited.headers["x-ratelimit-remaining"] == "0"

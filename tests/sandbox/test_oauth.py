@@ -10,6 +10,7 @@ from zoomctl.sandbox import Sandbox, SandboxOptions
 
 from .testkit import LOOPBACK, Zoom, client_for, query_of
 
+#: Zoom's token errors are HTTP 400 (ZOOM-FACTS.md), a bad client included.
 INVALID_CLIENT = {"reason": "Invalid client_id or client_secret", "error": "invalid_client"}
 INVALID_TOKEN = {"reason": "Invalid Token!", "error": "invalid_grant"}
 
@@ -272,16 +273,16 @@ def test_confidential_client_needs_basic_auth(zoom):
     creds = zoom.sb.apps["confidential"]
     form = {"grant_type": "authorization_code", "code": code, "redirect_uri": LOOPBACK, "code_verifier": verifier}
     no_auth = zoom.http.post("/oauth/token", data={**form, "client_id": creds["client_id"]})
-    assert no_auth.status_code == 401 and no_auth.json() == INVALID_CLIENT
+    assert no_auth.status_code == 400 and no_auth.json() == INVALID_CLIENT
     in_body = zoom.http.post(
         "/oauth/token", data={**form, "client_id": creds["client_id"], "client_secret": creds["client_secret"]}
     )
-    assert in_body.status_code == 401
+    assert in_body.status_code == 400
     wrong = base64.b64encode(f"{creds['client_id']}:nope".encode()).decode()
     bad = zoom.http.post("/oauth/token", data=form, headers={"Authorization": f"Basic {wrong}"})
-    assert bad.status_code == 401 and bad.json() == INVALID_CLIENT
+    assert bad.status_code == 400 and bad.json() == INVALID_CLIENT
     garbage = zoom.http.post("/oauth/token", data=form, headers={"Authorization": "Basic %%%"})
-    assert garbage.status_code == 401
+    assert garbage.status_code == 400
     assert zoom.exchange("confidential", code, verifier).status_code == 200
 
 
@@ -289,7 +290,7 @@ def test_unknown_client_at_token_endpoint(zoom):
     answer = zoom.http.post(
         "/oauth/token", data={"grant_type": "refresh_token", "refresh_token": "x", "client_id": "nope"}
     )
-    assert answer.status_code == 401 and answer.json() == INVALID_CLIENT
+    assert answer.status_code == 400 and answer.json() == INVALID_CLIENT
 
 
 def test_missing_and_unsupported_grant_types(zoom):
@@ -372,7 +373,7 @@ def test_revoke_kills_the_whole_grant(zoom, app, which):
 def test_revoke_needs_the_owning_client(zoom):
     tokens = zoom.login("confidential")
     no_auth = zoom.http.post("/oauth/revoke", data={"token": tokens["access_token"]})
-    assert no_auth.status_code == 401 and no_auth.json()["error"] == "invalid_client"
+    assert no_auth.status_code == 400 and no_auth.json()["error"] == "invalid_client"
     data, headers = zoom.client_auth("admin", {"token": tokens["access_token"]})
     foreign = zoom.http.post("/oauth/revoke", data=data, headers=headers)
     assert foreign.status_code == 400
@@ -403,7 +404,7 @@ def test_server_to_server_errors(zoom):
         headers={"Authorization": f"Basic {bad}"},
         data={"grant_type": "account_credentials", "account_id": creds["account_id"]},
     )
-    assert answer.status_code == 401 and answer.json() == INVALID_CLIENT
+    assert answer.status_code == 400 and answer.json() == INVALID_CLIENT
     refresh = zoom.token_request("s2s", {"grant_type": "refresh_token", "refresh_token": "x"})
     assert refresh.status_code == 400
     assert refresh.json()["error"] == "unsupported_grant_type"

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import keyring
 import keyring.core
 import pytest
-from zoom_helpers import Clock, MemoryKeyring, SpecChecker, shared_zoom_dir
+from support import zoom_openapi
+from zoom_helpers import Clock, MemoryKeyring, SpecChecker
 
 
 @pytest.fixture
@@ -36,15 +36,8 @@ def memory_keyring(use_keyring) -> MemoryKeyring:
 
 @pytest.fixture(scope="session")
 def zoom_specs() -> dict[str, dict[str, Any]]:
-    directory = shared_zoom_dir()
-    meetings = directory / "meetings-openapi.json"
-    combined = directory / "combined-2023-openapi.json"
-    if not meetings.exists() or not combined.exists():
-        pytest.fail(f"Zoom's OpenAPI documents are missing from {directory}")
-    return {
-        "meetings": json.loads(meetings.read_text(encoding="utf-8")),
-        "combined": json.loads(combined.read_text(encoding="utf-8")),
-    }
+    """The committed extract of Zoom's OpenAPI documents (tests/contract)."""
+    return zoom_openapi()
 
 
 @pytest.fixture(scope="session")

@@ -120,3 +120,28 @@ def test_confidential_client_daily_limit_and_revoke(sb, http, tmp_path):
     oauth.revoke(store.load("acme").access_token)
     with pytest.raises(ReconnectRequired):
         client.get_user()
+
+
+@pytest.mark.parametrize("app_name", ["s2s", "confidential", "public"])
+def test_a_bad_client_is_http_400_invalid_client_and_asks_to_check_the_credentials(sb, http, app_name):
+    """Zoom answers a bad client at the token endpoint with HTTP 400 invalid_client; zoomctl
+    names the cause and the fix, and exits with the authentication code."""
+    from zoomctl.exit_codes import ExitCode
+    from zoomctl.zoom.errors import ZoomOAuthError
+
+    app = sb.apps[app_name]
+    if app_name == "public":  # no secret to get wrong: an unknown client id
+        oauth = OAuthClient(http, sb.oauth_base_url, "not-a-client-id")
+        call = lambda: oauth.refresh("x")  # noqa: E731
+    elif app_name == "s2s":
+        oauth = OAuthClient(http, sb.oauth_base_url, app["client_id"], "not-the-secret")
+        call = lambda: oauth.account_credentials(app["account_id"])  # noqa: E731
+    else:
+        oauth = OAuthClient(http, sb.oauth_base_url, app["client_id"], "not-the-secret")
+        call = lambda: oauth.refresh("x")  # noqa: E731
+    with pytest.raises(ZoomOAuthError) as refused:
+        call()
+    err = refused.value
+    assert (err.status_code, err.error, err.reason) == (400, "invalid_client", "Invalid client_id or client_secret")
+    assert err.exit_code == ExitCode.AUTH_REQUIRED
+    assert "invalid_client" in str(err) and "client ID and secret" in err.hint

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import re
 import secrets
 from pathlib import Path
@@ -77,12 +76,6 @@ class MemoryKeyring(keyring.backend.KeyringBackend):
 
 
 # --------------------------------------------------------------------------- OpenAPI
-
-
-def shared_zoom_dir() -> Path:
-    override = os.environ.get("ZOOMCTL_SHARED_DIR")
-    base = Path(override) if override else REPO.parent / "shared"
-    return base / "zoom" if (base / "zoom").is_dir() else base
 
 
 def _coerce(value: str, schema: dict[str, Any]) -> Any:

@@ -111,16 +111,48 @@ def root(
         _enable_debug_logging()
     if invocation.app is None:
         invocation.ui = UI(quiet=quiet)
-        config = ConfigFile.load()
         flags = {  # values from the environment are resolve_settings' to read: it names their source
             "profile": given(ctx, "profile", profile),
             "company": given(ctx, "company_ref", company_ref),
             "database": given(ctx, "db", db),
         }
+        _check_flags(flags)
+        config = ConfigFile.load()
         settings = resolve_settings(config, flags)
+        _check_settings(config, settings)
         _check_profile(config, settings, ctx.invoked_subcommand)
         invocation.app = App(config=config, settings=settings, ui=invocation.ui, debug=debug, no_input=no_input)
     ctx.obj = invocation.app
+
+
+_FLAG_OF = {"profile": ("--profile", "NAME"), "company": ("--company", "COMPANY"), "database": ("--db", "FILE")}
+
+
+def _check_flags(flags: dict[str, str | None]) -> None:
+    """A global option given with an empty value is refused (it would quietly mean the default)."""
+    from zoomctl.errors import InvalidInput
+
+    for key, value in flags.items():
+        flag, metavar = _FLAG_OF[key]
+        if value is not None and not value.strip():
+            raise InvalidInput(f"{flag} is empty", hint=f"give {flag} {metavar}, or leave {flag} out for the default")
+
+
+def _check_settings(config, settings) -> None:
+    """Every setting, whichever source gave it (flag, environment, config.toml), is one line of UTF-8 text."""
+    from zoomctl import textcheck
+    from zoomctl.errors import ConfigError, InvalidInput
+
+    for key, setting in settings.as_dict().items():
+        if setting.value is None:
+            continue
+        try:
+            limit = textcheck.MAX_REF if key in ("profile", "company") else textcheck.MAX_PATH
+            textcheck.line(setting.value, f"the {key} setting ({setting.source})", limit=limit)
+        except InvalidInput as exc:
+            if setting.source.startswith("profile") or setting.source == "config":
+                raise ConfigError(exc.message, hint=f"edit {config.path}") from None
+            raise
 
 
 def _check_profile(config, settings, command: str | None) -> None:
@@ -159,15 +191,34 @@ def run(argv: list[str] | None = None, app: App | None = None) -> int:
 
     ``app``: a prepared App to act with (a test's own settings, UI or token store) instead
     of the one the root callback builds from flags, environment and config."""
+    import importlib
+
+    # the exceptions of the click that typer runs on (its own copy in newer typer)
+    click = importlib.import_module(typer.BadParameter.__module__)
     invocation = Invocation(app, app.ui if app is not None else None)
-    debug = "--debug" in (argv if argv is not None else sys.argv[1:])
+    args = list(argv if argv is not None else sys.argv[1:])
+    debug = "--debug" in args
     code: int = ExitCode.FAILURE
     try:
+        _check_arguments(args)
         command = typer.main.get_command(cli)
         _name_placeholders(command)
-        # standalone: usage errors print and raise SystemExit
-        command.main(args=argv, prog_name="zoomctl", obj=invocation)
-        code = ExitCode.OK
+        result = command.main(args=args, prog_name="zoomctl", obj=invocation, standalone_mode=False)
+        # typer.Exit(code) comes back as its code; a command itself returns None
+        code = int(result) if isinstance(result, int) and not isinstance(result, bool) else ExitCode.OK
+    except typer.BadParameter as exc:
+        if isinstance(exc, click.MissingParameter):  # the command line is incomplete: a usage error
+            exc.show()
+            code = exc.exit_code
+        else:  # a value given is wrong: the same exit code as every other invalid value
+            _ui(invocation).error(*_bad_value(exc))
+            code = ExitCode.INVALID_INPUT
+    except click.ClickException as exc:
+        exc.show()
+        code = exc.exit_code
+    except typer.Abort:
+        _ui(invocation).error("aborted", hint="run the command again")
+        code = ExitCode.FAILURE
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else (ExitCode.OK if exc.code is None else ExitCode.FAILURE)
     except StdoutClosed:
@@ -200,6 +251,23 @@ def run(argv: list[str] | None = None, app: App | None = None) -> int:
                 _ui(invocation).error(exc)
                 code = exc.exit_code
     return int(code)
+
+
+def _check_arguments(args: list[str]) -> None:
+    """Every argument is UTF-8 text (Python decodes the others with surrogateescape)."""
+    from zoomctl import textcheck
+
+    for index, arg in enumerate(args, start=1):
+        textcheck.utf8(arg, f"argument {index}")
+
+
+def _bad_value(exc) -> tuple[str, str]:
+    """The `error:` and `fix:` lines for a value the command line's types refused (`--duration abc`)."""
+    from zoomctl import textcheck
+
+    text = textcheck.clip(exc.format_message().rstrip("."), 3 * textcheck.MAX_SHOWN)
+    command = exc.ctx.command_path if exc.ctx is not None else "zoomctl"
+    return text[:1].lower() + text[1:], f"see `{command} --help`"
 
 
 _PLACEHOLDERS = {

@@ -11,6 +11,8 @@ from zoomctl.cli.options import JsonOption, app_of, given
 from zoomctl.errors import Conflict, InvalidInput
 from zoomctl.ui import Column
 
+MAX_LOGIN_WAIT = 86_400  # seconds: a day is longer than any sign-in in a browser
+
 app = typer.Typer(help="Connect the company's Zoom account (one per company), check it, log out.", no_args_is_help=True)
 
 
@@ -63,12 +65,18 @@ def login(
       zoomctl auth login --client-id AbCdEf --no-browser   (over SSH: paste the final address back)
       printf %s "$SECRET" | zoomctl auth login --server-to-server --account-id ACC --client-id ID --client-secret-stdin
     """
+    from zoomctl import textcheck
     from zoomctl.core import auth
 
+    textcheck.number(
+        timeout,
+        "--timeout",
+        low=0.1,
+        high=MAX_LOGIN_WAIT,
+        fix=f"give seconds from 0.1 to {MAX_LOGIN_WAIT}, e.g. --timeout 300",
+    )
     a = app_of(ctx)
     company = a.company()
-    if timeout <= 0:
-        raise InvalidInput("--timeout must be more than 0 seconds", hint="e.g. --timeout 300")
     request = auth.login_request(
         a.access,
         client_id=given(ctx, "client_id", client_id),

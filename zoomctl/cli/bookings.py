@@ -61,7 +61,9 @@ SYNC_COLUMNS = [
 
 RateOption = Annotated[
     float | None,
-    typer.Option("--rate", metavar="N", min=0.1, help="Zoom calls per second (default 24, under a Pro account's 30)."),
+    typer.Option(
+        "--rate", metavar="N", min=0.1, max=100, help="Zoom calls per second (default 24, under a Pro account's 30)."
+    ),
 ]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -22,8 +23,15 @@ def serve(
         str | None,
         typer.Option("--state", metavar="FILE", help="Keep the world in this JSON file (shared by restarts)."),
     ] = None,
-    users: Annotated[int, typer.Option("--users", metavar="N", help="Users besides the owner (a new world only).")] = 5,
-    token_ttl: Annotated[int, typer.Option("--token-ttl", metavar="SECONDS", help="Access token lifetime.")] = 3599,
+    users: Annotated[
+        int, typer.Option("--users", metavar="N", help="Users besides each account's owner, 0-1000 (a new world only).")
+    ] = 5,
+    accounts: Annotated[
+        int, typer.Option("--accounts", metavar="N", help="Zoom accounts to seed, 1-20 (a new world only).")
+    ] = 1,
+    token_ttl: Annotated[
+        int, typer.Option("--token-ttl", metavar="SECONDS", help="Access token lifetime, 1-86400 seconds.")
+    ] = 3599,
     auto_approve: Annotated[
         str | None,
         typer.Option("--auto-approve", metavar="EMAIL", help="Approve logins at once as this user (no consent page)."),
@@ -47,8 +55,12 @@ def serve(
     Example:
       zoomctl sandbox serve --port 8765 --state world.json --auto-approve ava.fischer@sandbox.zoomctl.test
     """
+    import errno
+    import socket
+
     from zoomctl.errors import InvalidInput
     from zoomctl.sandbox import FaultSpecError, Sandbox, SandboxOptions, describe, describe_text, parse_fault_specs
+    from zoomctl.sandbox.config import OptionError
 
     a = app_of(ctx)
     for spec in fault or []:
@@ -58,13 +70,12 @@ def serve(
             raise InvalidInput(
                 f"bad --fault '{spec}': {exc}", hint="see `zoomctl sandbox serve --help` and the README"
             ) from None
-    if not 0 <= port <= 65535:
-        raise InvalidInput(f"port {port} is out of range", hint="give 0 (any free port) to 65535")
     options = SandboxOptions(
         host=host,
         port=port,
         state_path=state,
         users=users,
+        accounts=accounts,
         access_token_ttl=token_ttl,
         rate_limit_headers=not no_rate_limit_headers,
         auto_approve=auto_approve,
@@ -73,19 +84,41 @@ def serve(
         log_requests=verbose,
     )
     try:
+        options.check()
+    except OptionError as exc:
+        flag = "--" + exc.option.replace("_", "-")
+        raise InvalidInput(f"{flag} {_shown(exc.value)} {exc.problem}", hint=exc.fix) from None
+    if state and Path(state).is_dir():
+        raise InvalidInput(
+            f"--state {_shown(state)} is a directory", hint="give a file for the world, such as sandbox.json in it"
+        )
+    try:
         sandbox = Sandbox(options)
+    except ValueError as exc:
+        raise InvalidInput(
+            f"cannot use the state file {_shown(state)}: {exc}",
+            hint="fix or delete the file (a new world is made when it does not exist), or choose another --state",
+        ) from None
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        if isinstance(exc, (FileExistsError, NotADirectoryError)):
+            reason = "a part of the path is a file, not a directory"
+        raise InvalidInput(
+            f"cannot write the state file {_shown(state)}: {reason}",
+            hint="give --state a file in a directory you can write",
+        ) from None
+    try:
         sandbox.start()
     except OSError as exc:
-        raise InvalidInput(
-            f"cannot listen on {host}:{port}: {exc.strerror}", hint="choose another --port (0 picks a free one)"
-        ) from None
-    except ValueError as exc:
-        if state:
+        where = f"{_shown(host)}:{port}"
+        if exc.errno in (errno.EADDRNOTAVAIL, errno.EAFNOSUPPORT) or isinstance(exc, socket.gaierror):
             raise InvalidInput(
-                f"cannot use the state file {state}: {exc}",
-                hint="fix or delete the file (a new world is made when it does not exist)",
+                f"cannot listen on {where}: {exc.strerror}",
+                hint="give an IP address of this machine to --host, such as 127.0.0.1 (the default)",
             ) from None
-        raise InvalidInput(str(exc), hint="see `zoomctl sandbox serve --help`") from None
+        raise InvalidInput(
+            f"cannot listen on {where}: {exc.strerror}", hint="choose another --port (0 picks a free one)"
+        ) from None
     if auto_approve:
         with sandbox.world.lock:
             user = sandbox.world.find_user(auto_approve)
@@ -112,3 +145,11 @@ def serve(
         pass
     finally:
         sandbox.stop()
+
+
+def _shown(value: object, limit: int = 80) -> str:
+    """A value as a message quotes it: strings in quotes, at most ``limit`` characters."""
+    if not isinstance(value, str):
+        return str(value)
+    text = value if len(value) <= limit else value[: limit - 1] + "…"
+    return f"'{text}'"

@@ -1,44 +1,35 @@
-"""Checks of user input; each failure is an InvalidInput with the fix."""
+"""Checks of user input; each failure is an InvalidInput with the fix.
+
+The text checks themselves (UTF-8, control characters, lengths, address syntax, numbers) live
+in ``zoomctl.textcheck``, the one layer for user text; these add what the domain knows."""
 
 from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
 
+from zoomctl import textcheck
 from zoomctl.errors import InvalidInput
+from zoomctl.textcheck import shown
 from zoomctl.timefmt import utc_now
 
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 MAX_DURATION = 1440  # Zoom's limit for a scheduled meeting, in minutes
 MAX_CAPACITY = 4999  # Zoom's registrant limit for one meeting
 
 
 def email(value: str) -> str:
-    value = value.strip()
-    if not _EMAIL.match(value):
-        raise InvalidInput(f"'{value}' is not a valid email address", hint="give an address like name@example.com")
-    return value.lower()
+    return textcheck.email(value)
 
 
 def name(value: str, what: str) -> str:
-    value = " ".join(value.split())
-    if not value:
-        raise InvalidInput(f"the {what} name is empty", hint=f"give the {what} a name")
-    if len(value) > 200:
-        raise InvalidInput(f"the {what} name is longer than 200 characters", hint="use a shorter name")
-    if value.isdigit():
-        raise InvalidInput(
-            f"a {what} name cannot be only digits ('{value}'): numbers address things by id",
-            hint=f"add a word, e.g. '{what.title()} {value}'",
-        )
-    return value
+    return textcheck.name(value, what)
 
 
 def slug(value: str) -> str:
     if not _SLUG.match(value) or value.isdigit():
         raise InvalidInput(
-            f"'{value}' is not a valid company slug",
+            f"{shown(value)} is not a valid company slug",
             hint="use lowercase letters, digits and dashes (not only digits: numbers are ids), e.g. acme-yoga",
         )
     return value
@@ -54,32 +45,25 @@ def slug_from_name(value: str) -> str:
 def timezone(value: str) -> str:
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+    textcheck.line(value, "the time zone", limit=64)
     try:
         ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         raise InvalidInput(
-            f"'{value}' is not an IANA time zone",
+            f"{shown(value)} is not an IANA time zone",
             hint="use a name like Europe/Berlin, America/New_York or UTC",
         ) from None
     return value
 
 
-def duration(value: int) -> int:
-    if not 1 <= value <= MAX_DURATION:
-        raise InvalidInput(
-            f"duration {value} is out of range",
-            hint=f"give minutes from 1 to {MAX_DURATION} (Zoom's limit)",
-        )
-    return value
+def duration(value: int | str) -> int:
+    fix = f"give minutes from 1 to {MAX_DURATION} (Zoom's limit)"
+    return int(textcheck.number(value, "the duration", low=1, high=MAX_DURATION, integer=True, fix=fix))
 
 
-def capacity(value: int) -> int:
-    if not 1 <= value <= MAX_CAPACITY:
-        raise InvalidInput(
-            f"capacity {value} is out of range",
-            hint=f"give a number from 1 to {MAX_CAPACITY} (Zoom's registrant limit per meeting)",
-        )
-    return value
+def capacity(value: int | str) -> int:
+    fix = f"give a number from 1 to {MAX_CAPACITY} (Zoom's registrant limit per meeting)"
+    return int(textcheck.number(value, "the capacity", low=1, high=MAX_CAPACITY, integer=True, fix=fix))
 
 
 def start_time(value: str, tz_name: str, *, past_ok: bool = False) -> datetime:
@@ -89,14 +73,14 @@ def start_time(value: str, tz_name: str, *, past_ok: bool = False) -> datetime:
     past unless ``past_ok`` (looking up something that exists, not making something new)."""
     from zoneinfo import ZoneInfo
 
-    text = value.strip()
+    text = textcheck.time_text(value)
     if text.endswith("Z"):
         text = text[:-1] + "+00:00"
     try:
         parsed = datetime.fromisoformat(text.replace(" ", "T", 1) if "T" not in text else text)
     except ValueError:
         raise InvalidInput(
-            f"cannot read '{value}' as a time",
+            f"cannot read {shown(value)} as a time",
             hint="use ISO 8601 in the company's time zone, e.g. 2026-12-01T09:30 (or add an offset: +01:00, Z)",
         ) from None
     naive = parsed if parsed.tzinfo is None else None
@@ -108,7 +92,7 @@ def start_time(value: str, tz_name: str, *, past_ok: bool = False) -> datetime:
     except OverflowError:
         moment = None
     if moment is None or not 1970 <= moment.year <= 9998:
-        raise InvalidInput(f"'{value}' is out of range", hint="give a time between 1970 and 9998")
+        raise InvalidInput(f"{shown(value)} is out of range", hint="give a time between 1970 and 9998")
     if naive is not None and moment.astimezone(zone).replace(tzinfo=None) != naive.replace(microsecond=0):
         skipped_from, skipped_to = _gap(naive, zone)
         same_day = skipped_from.date() == skipped_to.date()
@@ -118,7 +102,7 @@ def start_time(value: str, tz_name: str, *, past_ok: bool = False) -> datetime:
             else (f"{skipped_from:%Y-%m-%d %H:%M}", f"{skipped_to:%Y-%m-%d %H:%M}")
         )
         raise InvalidInput(
-            f"'{value}' does not exist in {tz_name}: the clocks skip from {start} to {end}",
+            f"{shown(value)} does not exist in {tz_name}: the clocks skip from {start} to {end}",
             hint=f"use {skipped_to:%Y-%m-%dT%H:%M} (the first valid time after the gap) or a time before "
             f"{skipped_from:%Y-%m-%dT%H:%M}",
         )
@@ -126,7 +110,7 @@ def start_time(value: str, tz_name: str, *, past_ok: bool = False) -> datetime:
         now = utc_now().replace(second=0)  # the current minute still counts as now
         if moment < now:
             raise InvalidInput(
-                f"'{value}' is in the past",
+                f"{shown(value)} is in the past",
                 hint=f"give a time after now ({now.astimezone(zone):%Y-%m-%dT%H:%M} in {tz_name})",
             )
     return moment

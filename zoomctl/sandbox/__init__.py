@@ -14,15 +14,18 @@ against, and what users' CI can run instead of a real Zoom account::
         sb.faults.add_spec("meetingCreate:1:drop=after")
         sb.uninstall_app("public")                  # "removed on the Zoom side"
         sb.stats()["token.refresh_token"]           # how many refreshes happened
+        sb.add_account(users=3)                     # a second Zoom account (its own s2s-2 app)
 
 ``zoomctl sandbox serve`` is a thin layer over this::
 
     for spec in fault_flags:            # validate early; FaultSpecError says what is wrong
         parse_fault_specs(spec)
-    sb = Sandbox(SandboxOptions(host=host, port=port, state_path=state, users=users,
-                                access_token_ttl=ttl, rate_limit_headers=not no_headers,
-                                auto_approve=email, auto_approve_shared_access=shared,
-                                faults=fault_flags, log_requests=verbose))
+    options = SandboxOptions(host=host, port=port, state_path=state, users=users,
+                             accounts=accounts, access_token_ttl=ttl, rate_limit_headers=not no_headers,
+                             auto_approve=email, auto_approve_shared_access=shared,
+                             faults=fault_flags, log_requests=verbose)
+    options.check()                     # OptionError names the option, the value and a fix
+    sb = Sandbox(options)
     sb.start()
     print(json.dumps(describe(sb)) if as_json else describe_text(describe(sb)))
     sb.serve_forever()                  # until Ctrl-C, then stops cleanly

@@ -23,6 +23,10 @@ server binds 127.0.0.1 by default, so only local processes reach it. JSON in, JS
                             ``{"type": "user_upgraded", "user": …}`` (to Licensed),
                             ``{"type": "user_deactivated" | "user_activated", "user": …}``,
                             ``{"type": "meeting_deleted", "meeting_id": N}``
+``GET  /_sandbox/accounts`` the Zoom accounts (``{"accounts": [{id, name, owner_email, s2s_app}]}``)
+``POST /_sandbox/accounts`` seed one more account: ``{"users": N}`` (default 5) → ``{"account":
+                            {…}, "users": [...], "app": {S2S credentials}}``; the user-level and
+                            admin apps work for it too
 ``GET  /_sandbox/config``   runtime settings, rate limits
 ``POST /_sandbox/config``   ``{"auto_approve": EMAIL|null, "auto_approve_shared_access": bool,
                             "access_token_ttl": s, "rate_limit_headers": bool,
@@ -72,6 +76,8 @@ def handle(sb: Sandbox, call: Call, tail: str) -> Reply:
             return _faults(sb, call, body)
         if tail.strip("/") == "clock":
             return _clock(sb, call, body)
+        if tail.strip("/") == "accounts":
+            return _accounts(sb, call, body)
         if route == ("POST", "events"):
             return json_reply(200, sb.event(**body))
         if tail.strip("/") == "config":
@@ -108,6 +114,23 @@ def _faults(sb: Sandbox, call: Call, body: dict) -> Reply:
             added.append(sb.faults.add_dict(body).to_dict())
         return json_reply(201, {"added": added, "faults": sb.faults.list()})
     return _bad("method not allowed", 405)
+
+
+def _accounts(sb: Sandbox, call: Call, body: dict) -> Reply:
+    from zoomctl.sandbox.describe import account_info
+
+    if call.method == "POST":
+        unknown = set(body) - {"users"}
+        if unknown:
+            return _bad(f"unknown account field(s): {', '.join(sorted(unknown))}")
+        users = body.get("users", 5)
+        if not isinstance(users, int) or isinstance(users, bool):
+            return _bad("users must be a whole number")
+        return json_reply(201, sb.add_account(users))
+    if call.method != "GET":
+        return _bad("method not allowed", 405)
+    with sb.world.lock:
+        return json_reply(200, {"accounts": [account_info(sb.world, a) for a in sb.world.accounts]})
 
 
 def _clock(sb: Sandbox, call: Call, body: dict) -> Reply:

@@ -104,10 +104,10 @@ class Api:
         grant, message = self.oauth.authenticate(token)
         if grant is None:
             return api_error(401, 124, message or "Invalid access token.")
-        decision = self.limiter.check_qps(self.world.account["id"], operation, self.world.clock.time())
+        decision = self.limiter.check_qps(self.world.account_of_grant(grant), operation, self.world.clock.time())
         rate_headers = decision.headers if self.config.rate_limit_headers else {}
         if not decision.allowed:
-            return api_error(429, 429, decision.body["message"], headers=rate_headers)
+            return api_error(429, decision.body["code"], decision.body["message"], headers=rate_headers)
         try:
             self._check_scope(grant, operation)
             reply = self._ops[operation](call, params, grant)
@@ -131,8 +131,8 @@ class Api:
             user = self.world.users.get(grant["user_id"])
         else:
             user = self.world.find_user(ref)
-        if user is None:
-            raise refuse(404, 1001, f"User does not exist: {ref}.")
+        if user is None or user["account_id"] != self.world.account_of_grant(grant):
+            raise refuse(404, 1001, f"User does not exist: {ref}.")  # other accounts' users are not seen
         return user
 
     def _may_act_for(self, grant: dict, operation: str, user: dict) -> None:
@@ -150,7 +150,8 @@ class Api:
         if meeting is None:
             raise refuse(404, 3001, f"Meeting does not exist: {meeting_id}.")
         host = self.world.users.get(meeting["host_id"])
-        if host is None:  # host deleted: their meetings went with them
+        if host is None or host["account_id"] != self.world.account_of_grant(grant):
+            # the host was deleted (their meetings went with them), or is in another account
             raise refuse(404, 3001, f"Meeting does not exist: {meeting_id}.")
         self._may_act_for(grant, operation, host)
         return meeting, host
@@ -188,7 +189,7 @@ class Api:
         decision = self.limiter.check_daily(self.world.daily_counts(), host["id"], operation, self.world.clock.now())
         if not decision.allowed:
             headers = decision.headers if self.config.rate_limit_headers else {}
-            raise Refusal(api_error(429, 429, decision.body["message"], headers=headers))
+            raise Refusal(api_error(429, decision.body["code"], decision.body["message"], headers=headers))
 
     def _count_daily(self, host: dict) -> None:
         self.limiter.count_daily(self.world.daily_counts(), host["id"])
@@ -199,7 +200,8 @@ class Api:
         status = call.arg("status") or "active"
         if status not in ("active", "inactive", "pending"):
             raise refuse(400, 300, "Validation Failed.", [{"field": "status", "message": "Invalid field."}])
-        people = [u for u in self.world.users.values() if u["status"] == status]
+        account_id = self.world.account_of_grant(grant)
+        people = [u for u in self.world.users.values() if u["status"] == status and u["account_id"] == account_id]
         page, fields = self._page(f"users:{status}", people, call)
         body = dict(fields)
         body["users"] = [self._user_list_item(u) for u in page]

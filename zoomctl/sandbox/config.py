@@ -6,14 +6,17 @@ import threading
 from dataclasses import dataclass, field
 
 from zoomctl.sandbox.limits import DAILY_MEETING_LIMIT
+from zoomctl.sandbox.world import MAX_ACCOUNTS, MAX_USERS
 
 
 @dataclass
 class SandboxOptions:
     """How to start a sandbox. Every field maps onto a ``zoomctl sandbox serve`` flag.
 
-    ``state_path``: JSON file holding the world; loaded if it exists (then ``users`` and
-    ``seed`` are ignored), written after every change. ``None`` keeps the world in memory.
+    ``state_path``: JSON file holding the world; loaded if it exists (then ``users``,
+    ``accounts`` and ``seed`` are ignored), written after every change. ``None`` keeps the
+    world in memory. ``users``: users besides each account's owner (0 to ``MAX_USERS``);
+    ``accounts``: Zoom accounts to seed (1 to ``MAX_ACCOUNTS``).
     ``auto_approve``: email (or id) of an active user; the authorize endpoint then answers
     at once with a 302 carrying a code for that user instead of the consent page (with
     shared access if ``auto_approve_shared_access``). ``rate_limits``: per-second limits
@@ -26,6 +29,7 @@ class SandboxOptions:
     port: int = 0
     state_path: str | None = None
     users: int = 5
+    accounts: int = 1
     access_token_ttl: int = 3599
     rate_limit_headers: bool = True
     auto_approve: str | None = None
@@ -35,6 +39,46 @@ class SandboxOptions:
     daily_meeting_limit: int = DAILY_MEETING_LIMIT
     faults: list[str] = field(default_factory=list)
     log_requests: bool = False
+
+    def check(self) -> None:
+        """Refuse values a sandbox cannot start with (``OptionError`` names the option)."""
+        import ipaddress
+
+        if not 0 <= self.users <= MAX_USERS:
+            raise OptionError("users", self.users, f"give 0 to {MAX_USERS} users (besides each account's owner)")
+        if not 1 <= self.accounts <= MAX_ACCOUNTS:
+            raise OptionError("accounts", self.accounts, f"give 1 to {MAX_ACCOUNTS} accounts")
+        if not 1 <= self.access_token_ttl <= MAX_TOKEN_TTL:
+            raise OptionError(
+                "token_ttl", self.access_token_ttl, f"give 1 to {MAX_TOKEN_TTL} seconds (Zoom's tokens live 3599)"
+            )
+        if not 0 <= self.port <= 65535:
+            raise OptionError("port", self.port, "give 0 (any free port) to 65535")
+        if self.host != "localhost":
+            try:
+                ipaddress.ip_address(self.host)
+            except ValueError:
+                raise OptionError(
+                    "host",
+                    self.host,
+                    "give an IP address of this machine, such as 127.0.0.1 (the default) or ::1",
+                    problem="is not an IP address",
+                ) from None
+
+
+#: The longest access-token lifetime a sandbox accepts: a day.
+MAX_TOKEN_TTL = 86400
+
+
+class OptionError(ValueError):
+    """A ``SandboxOptions`` value the sandbox refuses: ``option``, the ``value``, a ``fix``."""
+
+    def __init__(self, option: str, value: object, fix: str, problem: str = "is out of range"):
+        super().__init__(f"{option} {value!r} {problem}: {fix}")
+        self.option = option
+        self.value = value
+        self.problem = problem
+        self.fix = fix
 
 
 class RuntimeConfig:

@@ -17,8 +17,7 @@ TYPE_NAMES = {1: "Basic", 2: "Licensed", 4: "No meeting license", 99: "None"}
 def describe(sb: Sandbox) -> dict:
     """Start-up information for a running sandbox (JSON-able)."""
     with sb.world.lock:
-        account = sb.world.account
-        owner = sb.world.users.get(account["owner_id"], {})
+        accounts = [account_info(sb.world, account) for account in sb.world.accounts]
         users = [
             {
                 "id": u["id"],
@@ -28,10 +27,10 @@ def describe(sb: Sandbox) -> dict:
                 "type_name": TYPE_NAMES.get(u["type"], str(u["type"])),
                 "status": u["status"],
                 "role": u["role_name"],
+                "account_id": u["account_id"],
             }
             for u in sb.world.users.values()
         ]
-        account_info = {"id": account["id"], "name": account["name"], "owner_email": owner.get("email")}
     config = sb.config_dict()
     return {
         "base_url": sb.base_url,
@@ -42,7 +41,8 @@ def describe(sb: Sandbox) -> dict:
         "revoke_url": f"{sb.oauth_base_url}/oauth/revoke",
         "admin_url": f"{sb.base_url}/_sandbox",
         "state_path": str(sb.world.state_path) if sb.world.state_path else None,
-        "account": account_info,
+        "account": accounts[0],
+        "accounts": accounts,
         "apps": sb.apps,
         "users": users,
         "auto_approve": config["auto_approve"],
@@ -54,6 +54,13 @@ def describe(sb: Sandbox) -> dict:
     }
 
 
+def account_info(world, account: dict) -> dict:
+    """An account as ``describe`` shows it: id, name, owner's email, its S2S app's key."""
+    owner = world.users.get(account["owner_id"], {})
+    s2s = next((k for k, a in world.apps.items() if a.get("account_id") == account["id"]), None)
+    return {"id": account["id"], "name": account["name"], "owner_email": owner.get("email"), "s2s_app": s2s}
+
+
 def describe_text(info: dict) -> str:
     """``describe()`` output as aligned plain text."""
     lines = [
@@ -62,7 +69,10 @@ def describe_text(info: dict) -> str:
         f"  API base URL   : {info['api_base_url']}",
         f"  Admin endpoint : {info['admin_url']}",
         f"  State file     : {info['state_path'] or '(in memory)'}",
-        f"  Account        : {info['account']['id']} ({info['account']['name']})",
+        *(
+            f"  Account        : {a['id']} ({a['name']}, owner {a['owner_email']}, app {a['s2s_app']})"
+            for a in info["accounts"]
+        ),
         "",
         "Apps:",
     ]

@@ -8,7 +8,7 @@ Two kinds (developers.zoom.us/docs/api/rate-limits; ../shared/zoom/ZOOM-FACTS.md
 * **Meeting create/update: 100 requests per host user per day**, reset at 00:00 UTC of the
   sandbox clock. Counted per host on every create/update that got past authorization.
 
-A 429 carries Zoom's body and, unless headers are switched off, ``Retry-After`` (seconds
+A 429 carries Zoom's body (code 4001 per second, as the documents give it; 429 daily) and, unless headers are switched off, ``Retry-After`` (seconds
 for QPS; the reset instant, ISO 8601, for the daily limit), ``X-RateLimit-Category``,
 ``X-RateLimit-Type`` (``QPS`` or ``Daily-limit``), ``X-RateLimit-Limit`` and
 ``X-RateLimit-Remaining``. Successful API responses carry the category, type, limit and
@@ -42,6 +42,10 @@ DAILY_OPERATIONS = frozenset({"meetingCreate", "meetingUpdate"})
 PRO_PLAN_QPS = {"Light": 30, "Medium": 20, "Heavy": 10}
 DAILY_MEETING_LIMIT = 100
 
+#: The error code Zoom's documents give a per-second 429 (meetings-openapi.json, meetingUpdate).
+#: No code is documented for the daily limit; the sandbox answers it with 429.
+QPS_CODE = 4001
+DAILY_CODE = 429
 QPS_MESSAGE = "You have reached the maximum per-second rate limit for this API. Try again later."
 DAILY_MESSAGE = (
     "You have exceeded the daily rate limit ({limit}) of Meeting Create/Update API requests "
@@ -100,7 +104,7 @@ class RateLimiter:
             if used >= limit:
                 headers["X-RateLimit-Remaining"] = "0"
                 headers["Retry-After"] = "1"
-                return LimitDecision(False, headers, {"code": 429, "message": QPS_MESSAGE})
+                return LimitDecision(False, headers, {"code": QPS_CODE, "message": QPS_MESSAGE})
             self._windows[key] = used + 1
             headers["X-RateLimit-Remaining"] = str(limit - used - 1)
             return LimitDecision(True, headers)
@@ -121,7 +125,7 @@ class RateLimiter:
             "X-RateLimit-Remaining": "0",
             "Retry-After": reset.strftime("%Y-%m-%dT%H:%M:%SZ"),
         }
-        return LimitDecision(False, headers, {"code": 429, "message": DAILY_MESSAGE.format(limit=limit)})
+        return LimitDecision(False, headers, {"code": DAILY_CODE, "message": DAILY_MESSAGE.format(limit=limit)})
 
     @staticmethod
     def count_daily(counts: dict[str, int], host_id: str) -> None:

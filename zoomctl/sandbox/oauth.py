@@ -15,7 +15,8 @@ Behaviour (see ../shared/zoom/ZOOM-FACTS.md):
   ``redirect_uri`` must equal the authorize one), ``refresh_token`` (rotation: the used
   refresh token dies), ``account_credentials`` (the Server-to-Server app; no refresh
   token). Confidential apps must use HTTP Basic; the public app sends ``client_id`` in
-  the form. Bad client: 401 ``invalid_client``; other errors 400.
+  the form. Every token error is HTTP 400 with ``{"reason", "error"}``, a bad client
+  (``invalid_client``) included, as Zoom documents it.
 * ``POST /oauth/revoke``: ``token=`` (access or refresh); kills the whole grant, as
   uninstalling the app does; ``{"status": "success"}``.
 """
@@ -211,7 +212,7 @@ class OAuthServer:
 
     def _client(self, call: Call, form: dict[str, str]) -> tuple[dict | None, Reply | None]:
         """The calling app: HTTP Basic for confidential apps, ``client_id`` for public."""
-        bad = oauth_error(401, "invalid_client", INVALID_CLIENT)
+        bad = oauth_error(400, "invalid_client", INVALID_CLIENT)
         header = call.headers.get("Authorization", "")
         if header[:6].lower() == "basic ":
             try:
@@ -275,7 +276,7 @@ class OAuthServer:
             return oauth_error(400, "invalid_request", "Invalid account_id")
         grant = next((g for g in self.world.grants.values() if g["app"] == app["key"] and g["alive"]), None)
         if grant is None:
-            grant = self._new_grant(app, self.world.account["owner_id"], False)
+            grant = self._new_grant(app, self.world.account_by_id(app["account_id"])["owner_id"], False)
         return json_reply(200, self._issue(app, grant, refresh=False), {"Cache-Control": "no-store"})
 
     def _new_grant(self, app: dict, user_id: str, shared_access: bool) -> dict:
@@ -301,7 +302,7 @@ class OAuthServer:
         common = dict(
             client_id=app["client_id"],
             user_id=grant["user_id"],
-            account_id=self.world.account["id"],
+            account_id=self.world.account_of_grant(grant),
             issued_at=now,
             grant_id=grant["id"],
         )

@@ -28,7 +28,7 @@ from zoomctl.sandbox.clock import SandboxClock
 from zoomctl.sandbox.config import RuntimeConfig, SandboxOptions
 from zoomctl.sandbox.describe import describe
 from zoomctl.sandbox.faults import FaultAction, FaultSet
-from zoomctl.sandbox.limits import CATEGORIES, QPS_MESSAGE, RateLimiter
+from zoomctl.sandbox.limits import CATEGORIES, QPS_CODE, QPS_MESSAGE, RateLimiter
 from zoomctl.sandbox.oauth import OAuthServer
 from zoomctl.sandbox.replies import (
     BadBody,
@@ -74,9 +74,12 @@ class Sandbox:
         options = options or SandboxOptions()
         if overrides:
             options = dataclasses.replace(options, **overrides)
+        options.check()
         self.options = options
         self.clock = SandboxClock()
-        self.world = World(self.clock, state_path=options.state_path, seed=options.seed, users=options.users)
+        self.world = World(
+            self.clock, state_path=options.state_path, seed=options.seed, users=options.users, accounts=options.accounts
+        )
         self.config = RuntimeConfig(options)
         self.limiter = RateLimiter(options.rate_limits, options.daily_meeting_limit)
         self.faults = FaultSet()
@@ -220,6 +223,20 @@ class Sandbox:
                 meeting = world.delete_meeting(_need(details, "meeting_id"))
                 return {"type": type, "meeting_id": meeting["id"]}
         raise ValueError(f"unknown event type {type!r}")
+
+    def add_account(self, users: int = 5) -> dict:
+        """Seed one more Zoom account; returns it, its users and its S2S app's credentials."""
+        from zoomctl.sandbox.describe import account_info
+
+        with self.world.transaction():
+            account = self.world.add_account(users)
+            info = account_info(self.world, account)
+            people = [
+                {"id": u["id"], "email": u["email"], "type": u["type"], "status": u["status"], "role": u["role_name"]}
+                for u in self.world.users.values()
+                if u["account_id"] == account["id"]
+            ]
+        return {"account": info, "users": people, "app": self.apps[info["s2s_app"]]}
 
     def uninstall_app(self, app: str, user: str | None = None) -> dict:
         return self.event("app_uninstalled", app=app, user=user)
@@ -393,7 +410,7 @@ def _phrase(status: int) -> str:
 
 
 def _default_code(status: int) -> int:
-    return {401: 124}.get(status, status)
+    return {401: 124, 429: QPS_CODE}.get(status, status)
 
 
 def _default_message(status: int, phrase: str) -> str:

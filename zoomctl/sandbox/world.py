@@ -1,4 +1,9 @@
-"""The sandbox's world: one Zoom account, its users, the apps, grants, tokens and meetings.
+"""The sandbox's world: Zoom accounts and their users, the apps, grants, tokens and meetings.
+
+The first account is the one every app works with by default; more accounts (``accounts``
+at seeding, or ``World.add_account``) each have their own owner, users and
+Server-to-Server app, so "one Zoom account per company" can be tried. The user-level and
+admin apps are Marketplace apps any account's users can authorize.
 
 The whole world is one JSON-able dict (``World.data``) so it can be persisted as is.
 With a ``state_path`` it is written after every mutation, atomically (temporary file in
@@ -37,6 +42,9 @@ except ImportError:  # pragma: no cover - Windows
 STATE_VERSION = 1
 EMAIL_DOMAIN = "sandbox.zoomctl.test"
 ACCOUNT_NAME = "Sandbox Booking Co."
+#: Upper bounds of what one sandbox seeds: users besides each account's owner, and accounts.
+MAX_USERS = 1000
+MAX_ACCOUNTS = 20
 
 USER_SCOPES = ["meeting:read", "meeting:write", "user:read"]
 ADMIN_SCOPES = ["meeting:read:admin", "meeting:write:admin", "user:read:admin"]
@@ -76,12 +84,13 @@ def iso(ts: float | datetime) -> str:
 # --------------------------------------------------------------------------- seeding
 
 
-def _user(seed: str, index: int, account: dict, *, user_type: int, role_id: str, status: str) -> dict:
+def _user(seed: str, index: int, account: dict, *, user_type: int, role_id: str, status: str, number: int = 1) -> dict:
     first, last = _NAMES[index % len(_NAMES)]
     suffix = "" if index < len(_NAMES) else str(index // len(_NAMES) + 1)
-    email = f"{first.lower()}.{last.lower()}{suffix}@{EMAIL_DOMAIN}"
-    uid = ids.zoom_id(seed, "user", index)
-    pmi = ids.number(seed, 2_000_000_000, 9_999_999_999, "pmi", index)
+    email = f"{first.lower()}.{last.lower()}{suffix}@{account_domain(number)}"
+    parts = () if number == 1 else (f"account{number}",)  # the first account keeps its historic ids
+    uid = ids.zoom_id(seed, *parts, "user", index)
+    pmi = ids.number(seed, 2_000_000_000, 9_999_999_999, *parts, "pmi", index)
     created = iso(_EPOCH + timedelta(days=index, minutes=7 * index))
     return {
         "id": uid,
@@ -115,21 +124,34 @@ def _user(seed: str, index: int, account: dict, *, user_type: int, role_id: str,
     }
 
 
-def seed_world(seed: str = "zoomctl", users: int = 5) -> dict:
-    """A fresh world: the account owner (Licensed) plus ``users`` more users.
+def account_domain(number: int) -> str:
+    """The email domain of the ``number``-th account's users (1: sandbox.zoomctl.test)."""
+    return EMAIL_DOMAIN if number == 1 else f"account{number}.{EMAIL_DOMAIN}"
 
-    The extra users alternate Licensed (type 2) and Basic (type 1), starting Licensed;
-    the first is an admin; the last is the one inactive user.
+
+def check_sizes(users: int, accounts: int = 1) -> None:
+    """Refuse a world too big to seed (``ValueError`` naming the bound)."""
+    if not 0 <= users <= MAX_USERS:
+        raise ValueError(f"users must be 0 to {MAX_USERS}")
+    if not 1 <= accounts <= MAX_ACCOUNTS:
+        raise ValueError(f"accounts must be 1 to {MAX_ACCOUNTS}")
+
+
+def seed_account(seed: str, number: int, users: int) -> tuple[dict, list[dict], dict]:
+    """The ``number``-th account (1 is the first): the account, its users and its S2S app.
+
+    Its owner is Licensed; the ``users`` more users alternate Licensed (type 2) and Basic
+    (type 1), starting Licensed; the first is an admin; the last is the one inactive user.
     """
-    if users < 0:
-        raise ValueError("users must be >= 0")
+    check_sizes(users)
+    parts = () if number == 1 else (number,)
     account = {
-        "id": ids.zoom_id(seed, "account"),
-        "number": ids.number(seed, 10_000_000, 99_999_999, "account-number"),
-        "name": ACCOUNT_NAME,
+        "id": ids.zoom_id(seed, "account", *parts),
+        "number": ids.number(seed, 10_000_000, 99_999_999, "account-number", *parts),
+        "name": ACCOUNT_NAME if number == 1 else f"{ACCOUNT_NAME} #{number}",
         "plan": "Pro",
     }
-    people = [_user(seed, 0, account, user_type=2, role_id="0", status="active")]
+    people = [_user(seed, 0, account, user_type=2, role_id="0", status="active", number=number)]
     for i in range(1, users + 1):
         people.append(
             _user(
@@ -139,10 +161,28 @@ def seed_world(seed: str = "zoomctl", users: int = 5) -> dict:
                 user_type=2 if i % 2 == 1 else 1,
                 role_id="1" if i == 1 else "2",
                 status="inactive" if i == users else "active",
+                number=number,
             )
         )
     account["owner_id"] = people[0]["id"]
+    key = "s2s" if number == 1 else f"s2s-{number}"
+    s2s = {
+        "key": key,
+        "name": "zoomctl (Server-to-Server OAuth)" + ("" if number == 1 else f", {account['name']}"),
+        "kind": "s2s",
+        "account_id": account["id"],
+        "client_id": ids.zoom_id(seed, "app", key),
+        "client_secret": ids.alnum(seed, 32, "secret", key),
+        "redirect_uris": [],
+        "scopes": list(ADMIN_SCOPES),
+    }
+    return account, people, s2s
 
+
+def seed_world(seed: str = "zoomctl", users: int = 5, accounts: int = 1) -> dict:
+    """A fresh world: ``accounts`` Zoom accounts (see ``seed_account``) and the apps."""
+    check_sizes(users, accounts)
+    account, people, s2s = seed_account(seed, 1, users)
     redirect = f"https://app.{EMAIL_DOMAIN}/oauth/callback"
     apps = {
         "public": {
@@ -172,22 +212,14 @@ def seed_world(seed: str = "zoomctl", users: int = 5) -> dict:
             "redirect_uris": [redirect],
             "scopes": list(ADMIN_SCOPES),
         },
-        "s2s": {
-            "key": "s2s",
-            "name": "zoomctl (Server-to-Server OAuth)",
-            "kind": "s2s",
-            "account_id": account["id"],
-            "client_id": ids.zoom_id(seed, "app", "s2s"),
-            "client_secret": ids.alnum(seed, 32, "secret", "s2s"),
-            "redirect_uris": [],
-            "scopes": list(ADMIN_SCOPES),
-        },
+        "s2s": s2s,
     }
-    return {
+    data = {
         "version": STATE_VERSION,
         "seed": seed,
         "key": secrets.token_hex(32),
         "account": account,
+        "other_accounts": [],
         "users": {u["id"]: u for u in people},
         "deleted_users": {},
         "apps": apps,
@@ -199,6 +231,16 @@ def seed_world(seed: str = "zoomctl", users: int = 5) -> dict:
         "counters": {"meeting": 0, "grant": 0, "registrant": 0},
         "clock": {"offset": 0.0, "frozen_at": None},
     }
+    for number in range(2, accounts + 1):
+        _add_account(data, seed_account(seed, number, users))
+    return data
+
+
+def _add_account(data: dict, seeded: tuple[dict, list[dict], dict]) -> None:
+    account, people, s2s = seeded
+    data.setdefault("other_accounts", []).append(account)
+    data["users"].update({u["id"]: u for u in people})
+    data["apps"][s2s["key"]] = s2s
 
 
 # --------------------------------------------------------------------------- world
@@ -208,7 +250,13 @@ class World:
     """The live state plus its persistence. See the module docstring."""
 
     def __init__(
-        self, clock: SandboxClock, *, state_path: str | os.PathLike | None = None, seed: str = "zoomctl", users: int = 5
+        self,
+        clock: SandboxClock,
+        *,
+        state_path: str | os.PathLike | None = None,
+        seed: str = "zoomctl",
+        users: int = 5,
+        accounts: int = 1,
     ):
         self.lock = threading.RLock()
         self.clock = clock
@@ -216,13 +264,21 @@ class World:
         self._file_sig: tuple | None = None
         self._dirty = False
         self._depth = 0
-        with self.lock, self._file_lock():
-            if self.state_path is not None and self.state_path.exists():
-                self._read()
-            else:
-                self.data = seed_world(seed, users)
-                self.clock.load_dict(self.data["clock"])
-                self._write()
+        lock_path = self._lock_path()
+        had_lock = lock_path is None or lock_path.exists()
+        try:
+            with self.lock, self._file_lock():
+                if self.state_path is not None and self.state_path.exists():
+                    self._read()
+                else:
+                    self.data = seed_world(seed, users, accounts)
+                    self.clock.load_dict(self.data["clock"])
+                    self._write()
+        except BaseException:
+            if not had_lock:  # a refused state file leaves nothing beside it
+                with contextlib.suppress(OSError):
+                    lock_path.unlink()
+            raise
         clock.on_change = self._clock_changed
 
     # -- convenient views ---------------------------------------------------------------
@@ -233,6 +289,28 @@ class World:
     @property
     def account(self) -> dict:
         return self.data["account"]
+
+    @property
+    def accounts(self) -> list[dict]:
+        """Every account, the first one first."""
+        return [self.data["account"], *self.data.get("other_accounts", [])]
+
+    def account_by_id(self, account_id: str) -> dict | None:
+        return next((a for a in self.accounts if a["id"] == account_id), None)
+
+    def account_of_grant(self, grant: dict) -> str:
+        """The id of the account a grant belongs to (its user's)."""
+        user = self.users.get(grant["user_id"])
+        return user["account_id"] if user else self.account["id"]
+
+    def add_account(self, users: int = 5) -> dict:
+        """Seed one more account (its owner, ``users`` more users, its S2S app); returns it."""
+        number = len(self.accounts) + 1
+        check_sizes(users, number)
+        seeded = seed_account(self.data["seed"], number, users)
+        _add_account(self.data, seeded)
+        self.changed()
+        return seeded[0]
 
     @property
     def users(self) -> dict[str, dict]:
@@ -411,12 +489,17 @@ class World:
             return None
         return (st.st_ino, st.st_mtime_ns, st.st_size)
 
+    def _lock_path(self) -> Path | None:
+        if self.state_path is None or fcntl is None:
+            return None
+        return self.state_path.with_name(self.state_path.name + ".lock")
+
     @contextlib.contextmanager
     def _file_lock(self) -> Iterator[None]:
-        if self.state_path is None or fcntl is None or self._depth:
+        lock_path = self._lock_path()
+        if lock_path is None or self._depth:
             yield
             return
-        lock_path = self.state_path.with_name(self.state_path.name + ".lock")
         lock_path.parent.mkdir(parents=True, exist_ok=True)
         with open(lock_path, "a+") as handle:
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX)

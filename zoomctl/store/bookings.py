@@ -42,11 +42,12 @@ LEFT JOIN meetings m ON m.booking_id = b.id
 LEFT JOIN registrants r ON r.booking_id = b.id
 """
 
-# The link's state (`Booking.link_status`) as SQL on the query above; one parameter, MeetingStatus.CREATED.
+# The link's state (`Booking.link_status`) as SQL on the query above. It takes no parameter, so that
+# any query may embed it: the one value it names is the enum's own, never text from outside.
 LINK_STATUS_SQL = (
     "(CASE WHEN m.id IS NULL THEN NULL "
-    "WHEN b.class_session_id IS NOT NULL AND m.status = ? AND r.id IS NOT NULL THEN r.status "
-    "ELSE m.status END)"
+    f"WHEN b.class_session_id IS NOT NULL AND m.status = '{MeetingStatus.CREATED.value}' AND r.id IS NOT NULL "
+    "THEN r.status ELSE m.status END)"
 )
 
 
@@ -172,7 +173,7 @@ def bookings(
             params.append(value)
     if link_status is not None:
         clauses.append(f"{LINK_STATUS_SQL} = ?")
-        params += [MeetingStatus.CREATED, link_status]
+        params.append(link_status)
     if ids is not None:
         clauses.append(f"b.id IN ({', '.join('?' for _ in ids)})")
         params += ids

@@ -39,6 +39,8 @@ class Store:
             if str(self.path) != ":memory:" and not self.path.exists():
                 # join links carry passcodes and personal tokens: readable by the owner only
                 os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
+            if str(self.path) != ":memory:":
+                _check_writable(self.path)
             conn = sqlite3.connect(self.path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
         except (OSError, sqlite3.Error) as exc:
             raise ConfigError(
@@ -107,6 +109,21 @@ class Store:
         finally:
             self._conn = None
             conn.close()
+
+
+def _check_writable(path: Path) -> None:
+    """Every command may write (a migration, an event): a read-only workspace is refused up front,
+    not half-way through a command. SQLite also writes its -wal and -shm files beside it."""
+    if not os.access(path, os.W_OK):
+        raise ConfigError(
+            f"the workspace database {path} is read-only",
+            hint=f"make it writable (chmod u+w '{path}'), or pass another file with --db PATH",
+        )
+    if not os.access(path.parent, os.W_OK):
+        raise ConfigError(
+            f"the folder of the workspace database {path} is read-only (SQLite writes its journal there)",
+            hint=f"make '{path.parent}' writable, or pass a file in another folder with --db PATH",
+        )
 
 
 def busy_error(path: Path) -> ZoomctlError:

@@ -150,4 +150,12 @@ MIGRATIONS: list[str] = [
         details TEXT
     );
     """,
+    # 2: indexes for the report's filters (the date window, service, class session, client)
+    """
+    CREATE INDEX bookings_company_start ON bookings (company_id, starts_at);
+    CREATE INDEX bookings_service_start ON bookings (service_id, starts_at);
+    CREATE INDEX bookings_client_start ON bookings (client_id, starts_at);
+    CREATE INDEX bookings_session ON bookings (class_session_id);
+    CREATE INDEX class_sessions_class ON class_sessions (class_id, starts_at);
+    """,
 ]

@@ -325,6 +325,24 @@ def test_a_second_zoom_account_is_refused_until_logout(zi, zx, company, sb, logi
             proc.kill()
 
 
+def test_another_account_of_the_same_sandbox_is_refused(zi, zx, company, sb, login, config_dir):
+    """The sandbox's second account (added over its admin endpoint, as a CI script would):
+    its owner logging in while the first account is connected is refused."""
+    first = login(zx, "public", *FILE, user=member(sb, index=1)).ok().json()
+    before = file_tokens(config_dir, KEY)
+    added = httpx.post(f"{sb.base_url}/_sandbox/accounts", json={"users": 1}, timeout=10, trust_env=False)
+    second = added.json()["account"]
+    assert added.status_code == 201 and second["id"] != first["account_id"]
+
+    refused = login(zx, "public", *FILE, user=second["owner_email"])
+    assert refused.exit_code == ExitCode.CONFLICT, refused.stderr
+    assert "Traceback" not in refused.stderr
+    assert first["account_id"] in refused.stderr and "zoomctl auth logout" in refused.stderr
+    assert file_tokens(config_dir, KEY) == before
+    status = zi("auth", "status", "--json").ok().json()
+    assert (status["account_id"], status["user_email"]) == (first["account_id"], first["user_email"])
+
+
 def test_the_same_account_again_replaces_the_tokens(zi, zx, company, sb, login, config_dir):
     login(zx, "public", *FILE, user=member(sb, index=1)).ok()
     old = file_tokens(config_dir, KEY)
