@@ -22,6 +22,7 @@ from zoomctl.cli import (
     demo,
     feature,
     providers,
+    report,
     sandbox,
     services,
     zoom_users,
@@ -64,6 +65,7 @@ cli.add_typer(bookings.app, name="bookings")
 cli.add_typer(zoom_users.app, name="zoom")
 cli.add_typer(config_cmd.app, name="config")
 cli.add_typer(sandbox.app, name="sandbox")
+cli.command("report")(report.report)
 cli.command("demo")(demo.demo)
 cli.command("completion")(completion.completion)
 
