@@ -10,8 +10,7 @@ from contextlib import closing
 from dataclasses import replace
 
 import pytest
-from store.report_data import populate
-from support import assert_clean_error, default_db, dump, execute, zoomctl_process
+from support import assert_clean_error, dump, execute, zoomctl_process
 
 from zoomctl.app import App
 from zoomctl.cli import run
@@ -19,17 +18,6 @@ from zoomctl.config import ConfigFile, Setting, resolve_settings
 from zoomctl.exit_codes import ExitCode
 from zoomctl.store.report import FIELDS
 from zoomctl.ui import UI
-
-BOOKINGS = 60  # an hour apart from 2031-01-01 09:00 Berlin time: 2031-01-01 09:00 … 2031-01-03 20:00
-
-
-@pytest.fixture
-def gen(company, isolated):
-    """acme-yoga with 60 generated online bookings (see tests/store/report_data.py)."""
-    with closing(sqlite3.connect(default_db(isolated))) as conn:
-        populate(conn, 1, BOOKINGS, providers=4)
-        conn.commit()
-    return default_db(isolated)
 
 
 def all_rows(db, where: str = "1 = 1", params: tuple = ()) -> list[int]:
