@@ -5,11 +5,11 @@ _zoomctl() {
         w="${COMP_WORDS[i]}"
         case "$w" in -*) continue ;; esac
         case "$cmdpath/$w" in
-            "/auth"|"/auth/login"|"/auth/logout"|"/auth/status"|"/auth/token"|"/bookings"|"/bookings/cancel"|"/bookings/create"|"/bookings/list"|"/bookings/open"|"/bookings/purge"|"/bookings/reschedule"|"/bookings/show"|"/bookings/sync"|"/classes"|"/classes/add"|"/classes/list"|"/classes/online"|"/classes/remove"|"/classes/sessions"|"/classes/sessions/add"|"/classes/sessions/cancel"|"/classes/sessions/list"|"/classes/show"|"/clients"|"/clients/add"|"/clients/list"|"/company"|"/company/create"|"/company/list"|"/company/show"|"/company/use"|"/completion"|"/config"|"/config/get"|"/config/list"|"/config/set"|"/demo"|"/feature"|"/feature/disable"|"/feature/enable"|"/feature/status"|"/providers"|"/providers/add"|"/providers/assign"|"/providers/list"|"/providers/remove"|"/providers/show"|"/sandbox"|"/sandbox/serve"|"/services"|"/services/add"|"/services/list"|"/services/online"|"/services/remove"|"/services/show"|"/zoom"|"/zoom/users") cmdpath="$cmdpath/$w" ;;
+            "/auth"|"/auth/login"|"/auth/logout"|"/auth/status"|"/auth/token"|"/bookings"|"/bookings/cancel"|"/bookings/create"|"/bookings/list"|"/bookings/open"|"/bookings/purge"|"/bookings/reschedule"|"/bookings/show"|"/bookings/sync"|"/classes"|"/classes/add"|"/classes/list"|"/classes/online"|"/classes/remove"|"/classes/sessions"|"/classes/sessions/add"|"/classes/sessions/cancel"|"/classes/sessions/list"|"/classes/show"|"/clients"|"/clients/add"|"/clients/list"|"/company"|"/company/create"|"/company/list"|"/company/show"|"/company/use"|"/completion"|"/config"|"/config/get"|"/config/list"|"/config/set"|"/demo"|"/feature"|"/feature/disable"|"/feature/enable"|"/feature/status"|"/providers"|"/providers/add"|"/providers/assign"|"/providers/list"|"/providers/remove"|"/providers/show"|"/report"|"/sandbox"|"/sandbox/serve"|"/services"|"/services/add"|"/services/list"|"/services/online"|"/services/remove"|"/services/show"|"/templates"|"/templates/list"|"/templates/render"|"/templates/reset"|"/templates/set"|"/templates/show"|"/templates/variables"|"/zoom"|"/zoom/users") cmdpath="$cmdpath/$w" ;;
         esac
     done
     case "$cmdpath" in
-        "") words="auth bookings classes clients company completion config demo feature providers sandbox services zoom --company --db --debug --no-input --profile --quiet --version -q" ;;
+        "") words="auth bookings classes clients company completion config demo feature providers report sandbox services templates zoom --company --db --debug --no-input --profile --quiet --version -q" ;;
         "/auth") words="login logout status token" ;;
         "/auth/login") words="--account-id --client-id --client-secret-stdin --insecure-storage --json --no-browser --public --server-to-server --shared-access --timeout" ;;
         "/auth/logout") words="--delete-future-meetings --json --yes -y" ;;
@@ -58,6 +58,7 @@ _zoomctl() {
         "/providers/list") words="--json" ;;
         "/providers/remove") words="--force --json" ;;
         "/providers/show") words="--json" ;;
+        "/report") words="--class --client --csv --from --include-test --json --meeting-status --output --provider --service --status --to -o" ;;
         "/sandbox") words="serve" ;;
         "/sandbox/serve") words="--accounts --auto-approve --fault --host --json --no-rate-limit-headers --port --shared-access --state --token-ttl --users --verbose -v" ;;
         "/services") words="add list online remove show" ;;
@@ -66,6 +67,13 @@ _zoomctl() {
         "/services/online") words="--json --off --on" ;;
         "/services/remove") words="--json" ;;
         "/services/show") words="--json" ;;
+        "/templates") words="list render reset set show variables" ;;
+        "/templates/list") words="--json" ;;
+        "/templates/render") words="--booking --channel --html --json" ;;
+        "/templates/reset") words="--channel --json --provider --service" ;;
+        "/templates/set") words="--channel --file --json --provider --service --subject" ;;
+        "/templates/show") words="--channel --json --provider --service" ;;
+        "/templates/variables") words="--json" ;;
         "/zoom") words="users" ;;
         "/zoom/users") words="--json --status" ;;
     esac

@@ -291,3 +291,19 @@ def host_start_page(join_url: str | None, meeting_id: int | None) -> str | None:
     if not parts.scheme or not parts.netloc:
         return None
     return f"{parts.scheme}://{parts.netloc}/s/{meeting_id}"
+
+
+@dataclass
+class TemplateOverride(Model):
+    """A company's own text for one notification kind and channel, for every booking
+    (``service_id`` and ``provider_id`` None), one service, one provider, or both."""
+
+    kind: str
+    channel: str
+    service_id: int | None
+    service: str | None
+    provider_id: int | None
+    provider: str | None
+    subject: str | None
+    body: str
+    updated_at: str

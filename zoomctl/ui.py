@@ -112,6 +112,15 @@ class UI:
         except BrokenPipeError:
             raise StdoutClosed() from None
 
+    def stream(self, write: Callable[[TextIO], T]) -> T:
+        """Data written straight to stdout by ``write(stdout)`` (a streaming writer)."""
+        try:
+            result = write(self.stdout)
+            self.stdout.flush()
+        except BrokenPipeError:
+            raise StdoutClosed() from None
+        return result
+
     def json(self, data: Any, *, one_line: bool = False) -> None:
         indent = None if one_line else 2
         self.write(json.dumps(data, indent=indent, ensure_ascii=False, default=str) + "\n")

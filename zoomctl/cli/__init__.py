@@ -22,8 +22,10 @@ from zoomctl.cli import (
     demo,
     feature,
     providers,
+    report,
     sandbox,
     services,
+    templates,
     zoom_users,
 )
 from zoomctl.cli.options import given
@@ -61,9 +63,11 @@ cli.add_typer(services.app, name="services")
 cli.add_typer(classes.app, name="classes")
 cli.add_typer(clients.app, name="clients")
 cli.add_typer(bookings.app, name="bookings")
+cli.add_typer(templates.app, name="templates")
 cli.add_typer(zoom_users.app, name="zoom")
 cli.add_typer(config_cmd.app, name="config")
 cli.add_typer(sandbox.app, name="sandbox")
+cli.command("report")(report.report)
 cli.command("demo")(demo.demo)
 cli.command("completion")(completion.completion)
 

@@ -33,7 +33,7 @@ COLUMNS = [
     Column("is_test", "Test"),
 ]
 DETAIL = [
-    Column("id", "ID"),
+    Column("booking_id", "ID"),
     Column("kind", "Kind"),
     Column("what", "Service / class"),
     Column("session_id", "Session"),
@@ -43,9 +43,10 @@ DETAIL = [
     Column("starts_local", "Starts"),
     Column("starts_at", "Starts (UTC)"),
     Column("ends_at", "Ends (UTC)"),
-    Column("status", "Status"),
+    Column("booking_status", "Status"),
     Column("is_test", "Test"),
-    Column("link", "Link"),
+    Column("meeting_status", "Link"),
+    Column("zoom_host_email", "Zoom host"),
     Column("zoom_meeting_id", "Zoom meeting"),
     Column("last_error", "Last error"),
     Column("client_link", "Client link"),
@@ -323,12 +324,16 @@ def show(
     booking_id: Annotated[int, typer.Argument(metavar="ID", help="Booking id.")],
     as_json: JsonOption = False,
 ) -> None:
-    """Show one booking with its links. Example: zoomctl bookings show 12"""
-    from zoomctl.core import bookings as core
+    """Show one booking with its links: the report's fields, and more.
+
+    Example: zoomctl bookings show 12 --json
+    """
+    from zoomctl.core import report
 
     a = app_of(ctx)
-    booking = core.get(a.store, a.company(), booking_id)
-    a.ui.result(booking.as_json(), as_json=as_json, text=lambda: a.ui.record(_row(booking), DETAIL))
+    details = report.booking_details(a.store, a.company(), booking_id)
+    shown = {**details, "what": details["service"] or details["class"]}
+    a.ui.result(details, as_json=as_json, text=lambda: a.ui.record(shown, DETAIL))
 
 
 @app.command("cancel")

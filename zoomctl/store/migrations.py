@@ -158,4 +158,20 @@ MIGRATIONS: list[str] = [
     CREATE INDEX bookings_session ON bookings (class_session_id);
     CREATE INDEX class_sessions_class ON class_sessions (class_id, starts_at);
     """,
+    # 3: notification template overrides per company, kind, channel, service and provider
+    """
+    CREATE TABLE template_overrides (
+        id INTEGER PRIMARY KEY,
+        company_id INTEGER NOT NULL REFERENCES companies(id) ON DELETE CASCADE,
+        kind TEXT NOT NULL,
+        channel TEXT NOT NULL,
+        service_id INTEGER REFERENCES services(id) ON DELETE CASCADE,
+        provider_id INTEGER REFERENCES providers(id) ON DELETE CASCADE,
+        subject TEXT,
+        body TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE UNIQUE INDEX template_overrides_level ON template_overrides
+        (company_id, kind, channel, COALESCE(service_id, 0), COALESCE(provider_id, 0));
+    """,
 ]
