@@ -24,6 +24,7 @@ from zoomctl.cli import (
     providers,
     sandbox,
     services,
+    setup_cmd,
     zoom_users,
 )
 from zoomctl.cli.options import given
@@ -66,6 +67,8 @@ cli.add_typer(config_cmd.app, name="config")
 cli.add_typer(sandbox.app, name="sandbox")
 cli.command("demo")(demo.demo)
 cli.command("completion")(completion.completion)
+cli.command("export")(setup_cmd.export)
+cli.command("apply")(setup_cmd.apply)
 
 
 @dataclass
