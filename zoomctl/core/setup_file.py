@@ -157,8 +157,9 @@ class _Reader:
                 mean = f" (did you mean '{close[0]}'?)" if close else f" (known: {', '.join(known)})"
                 self.problem(where, f"unknown key {textcheck.shown(key)}{mean}", self.lines.of(table, index, key))
                 ok = False
+        typos = {m for key in data if key not in known for m in difflib.get_close_matches(key, list(known), n=1)}
         for key, required in known.items():
-            if required and key not in data:
+            if required and key not in data and key not in typos:  # a misspelt key is already named
                 self.problem(where, f"'{key}' is missing", self.lines.of(table, index))
                 ok = False
         return ok
@@ -186,7 +187,8 @@ class _Reader:
         try:
             return check(value)
         except InvalidInput as exc:
-            self.problem(where, f"'{key}': {exc.message}", self.lines.of(table, index, key))
+            fix = f" ({exc.hint})" if exc.hint and "out of range" in exc.message else ""
+            self.problem(where, f"'{key}': {exc.message}{fix}", self.lines.of(table, index, key))
             return None
 
     def sorted_problems(self) -> list[str]:
@@ -672,10 +674,10 @@ def _plan_providers(store, existing, setup, changes, company_of, mapped, prune) 
             changes.append(Change("update", "provider", spec.name, diff, update))
     if prune:
         for have in current.values():
-            future = catalog_repo.future_bookings_of_provider(store, have.id, now_db())
-            if future or catalog_repo.future_sessions(store, now_db(), provider_id=have.id):
+            # their future sessions without bookings move to another provider or are pruned with the rest
+            if catalog_repo.future_bookings_of_provider(store, have.id, now_db()):
                 raise Conflict(
-                    f"cannot prune provider '{have.name}': they have future bookings or class sessions",
+                    f"cannot prune provider '{have.name}': they have future bookings",
                     hint=f"add them to the file, or cancel those first (`zoomctl providers remove '{have.name}' --force`)",
                 )
 
