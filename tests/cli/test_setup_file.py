@@ -221,3 +221,46 @@ def test_apply_as_a_process(zoomctl_exe, tmp_path, isolated):
     assert second.stdout == first.stdout
     drift = run("--db", str(tmp_path / "b.db"), "apply", str(tmp_path / "in.toml"), "--dry-run", "--detailed-exitcode")
     assert drift.returncode == 0, drift.stdout + drift.stderr
+
+
+@pytest.fixture
+def connected(monkeypatch):
+    """The CLI talks to a sandbox with its Server-to-Server app (credentials in the environment)."""
+    from zoomctl.sandbox import Sandbox, SandboxOptions
+
+    with Sandbox(SandboxOptions(users=3)) as sb:
+        app = sb.apps["s2s"]
+        for name, value in {
+            "ZOOMCTL_ZOOM_OAUTH_URL": sb.oauth_base_url,
+            "ZOOMCTL_ZOOM_API_URL": sb.api_base_url,
+            "ZOOMCTL_ZOOM_ACCOUNT_ID": app["account_id"],
+            "ZOOMCTL_ZOOM_CLIENT_ID": app["client_id"],
+            "ZOOMCTL_ZOOM_CLIENT_SECRET": app["client_secret"],
+        }.items():
+            monkeypatch.setenv(name, value)
+        with sb.world.lock:
+            users = [dict(u) for u in sb.world.users.values() if u["status"] == "active" and u["type"] == 2]
+        yield users
+
+
+def test_mappings_are_checked_with_zoom_when_connected(zc, setup, tmp_path, db, connected):
+    user = connected[0]
+    path = tmp_path / "setup.toml"
+    text = export(zc).replace('name = "Alex Kim"', f'name = "Alex Kim"\nzoom_user = "{user["email"].upper()}"')
+    path.write_text(text, encoding="utf-8")
+    result = zc("apply", str(path), "--json")
+    assert result.exit_code == 0, result.stderr
+    assert result.json()["zoom_users"] == "checked 1 Zoom user(s)"
+    assert tuple(rows(db, "SELECT zoom_user_id, zoom_user_type FROM providers WHERE name = 'Alex Kim'")[0]) == (
+        user["id"],
+        2,
+    )
+    assert zc("apply", str(path), "--dry-run", "--detailed-exitcode").exit_code == 0
+
+
+def test_an_unknown_zoom_user_is_refused_and_nothing_is_written(zc, setup, tmp_path, connected, fails_cleanly):
+    path = tmp_path / "setup.toml"
+    text = export(zc).replace('name = "Alex Kim"', 'name = "Alex Kim"\nzoom_user = "nobody@example.com"')
+    path.write_text(text.replace("duration = 60", "duration = 90"), encoding="utf-8")
+    result = fails_cleanly(ExitCode.CONFLICT, "apply", str(path))
+    assert "no active Zoom user nobody@example.com" in result.stderr
