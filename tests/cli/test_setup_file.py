@@ -189,17 +189,40 @@ def test_the_corpus_is_big_enough():
     assert len(CORPUS) >= 30
 
 
+def refused(zc, db, *args: str) -> list[str]:
+    """Run an apply that must be refused as invalid: its `error:` lines (one per problem, then
+    one `fix:` line), nothing on stdout, nothing written."""
+    before = dump(db)
+    result = zc(*args)
+    assert result.exit_code == ExitCode.INVALID_INPUT, (result.exit_code, result.stderr)
+    assert result.stdout == "" and "Traceback" not in result.stderr
+    lines = result.stderr.splitlines()
+    assert lines and lines[-1].startswith("  fix: ") and "nothing was applied" in lines[-1], result.stderr
+    assert all(x.startswith("error: ") for x in lines[:-1]), result.stderr
+    assert dump(db) == before, "a refused file changed the workspace"
+    return lines[:-1]
+
+
 @pytest.mark.parametrize("case", CORPUS, ids=lambda p: p.stem)
-def test_bad_setup_file(zc, setup, case, fails_cleanly, tmp_path):
+def test_bad_setup_file(zc, setup, case, db, tmp_path):
     expect, line = (m.split(":", 1)[1].strip() for m in case.read_text(encoding="utf-8").splitlines()[:2])
     target = tmp_path / "setup.toml"
     target.write_text(case.read_text(encoding="utf-8"), encoding="utf-8")
-    result = fails_cleanly(ExitCode.INVALID_INPUT, "apply", str(target))
+    errors = refused(zc, db, "apply", str(target))
     where = f"{target}:{line}: " if line != "-" else f"{target}: "
-    errors = [x for x in result.stderr.splitlines() if x.startswith("error: ")]
-    assert any(x.startswith(f"error: {where}") and expect in x for x in errors), result.stderr
-    assert "nothing was applied" in result.stderr
-    assert "Traceback" not in result.stderr
+    assert errors[0].startswith(f"error: {where}") and expect in errors[0], errors
+
+
+def test_every_problem_of_a_file_is_named_in_file_order(zc, setup, db, tmp_path):
+    target = tmp_path / "setup.toml"
+    text = export(zc).replace('timezone = "Europe/Berlin"', 'timezone = "Mars/Olympus"')
+    text = text.replace("duration = 60", "duration = -1").replace("capacity = 12", 'capacity = "many"')
+    target.write_text(text, encoding="utf-8")
+    errors = refused(zc, db, "apply", str(target))
+    assert len(errors) == 3
+    assert "Mars/Olympus" in errors[0] and "'duration'" in errors[1] and "'capacity'" in errors[2]
+    numbers = [int(e.removeprefix(f"error: {target}:").split(":")[0]) for e in errors]
+    assert numbers == sorted(numbers)
 
 
 def test_apply_as_a_process(zoomctl_exe, tmp_path, isolated):

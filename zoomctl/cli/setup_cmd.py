@@ -123,6 +123,8 @@ def _show(a, plan, *, as_json: bool) -> None:
     if as_json:
         a.ui.json(plan.as_json())
         return
+    for warning in plan.warnings:
+        a.ui.warn(warning)
     counts = plan.counts()
     summary = f"{counts['create']} to create, {counts['update']} to update, {counts['delete']} to delete"
     if plan.changes:

@@ -139,7 +139,7 @@ class _Lines:
 
 
 class _Reader:
-    def __init__(self, path: str, text: str, timezone_hint: str | None = None):
+    def __init__(self, path: str, text: str):
         self.path = path
         self.lines = _Lines(text)
         self.problems: list[tuple[int, str]] = []
@@ -234,9 +234,9 @@ def _check(r: _Reader, data: dict, now: datetime) -> Setup:
             f"format {fmt} is not one this zoomctl reads (it reads {FORMAT})",
             r.lines.of("", None, "format"),
         )
-    company = r.typed(data, "company", dict, "the file", "", None) or {}
+    company = r.typed(data, "company", dict, "the file", "", None)
     setup = Setup("", "", "UTC", False)
-    if company:
+    if company is not None:
         where = "[company]"
         r.keys("company", company, where, None)
 
@@ -599,9 +599,14 @@ def plan(store: Store, setup: Setup, path: str, *, prune: bool = False, zoom_use
                 events.record(s, existing.id, "company.update", setup.slug, **{k: v[1] for k, v in diff.items()})
 
             changes.append(Change("update", "company", setup.slug, diff, update_company))
-    mapped: dict[str, tuple[str, str, int | None]] | None = None
+    mapped: ZoomUsers | None = None
     if existing is not None:
         mapped = _zoom_users(store, existing, setup, zoom_users, out)
+    if mapped is None and any(p.zoom_user for p in setup.providers):
+        out.warnings.append(
+            "the Zoom users in the file are kept by email, unchecked: run `zoomctl apply` with the file again "
+            "once the company is connected (`zoomctl auth login`)"
+        )
     _plan_providers(store, existing, setup, changes, company_of, mapped, prune)
     _plan_services(store, existing, setup, changes, company_of, prune)
     _plan_classes(store, existing, setup, changes, company_of, prune)
