@@ -75,3 +75,28 @@ def test_python_dash_m_runs_the_cli():
     out = subprocess.run([sys.executable, "-m", "zoomctl", "--version"], capture_output=True, text=True)
     assert out.returncode == 0
     assert re.fullmatch(r"zoomctl \d+\.\d+\.\d+.*\n", out.stdout)
+
+
+def test_version_matches_the_package_metadata_and_pyproject():
+    import tomllib
+    from importlib.metadata import version
+
+    declared = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]["version"]
+    out = subprocess.run([sys.executable, "-m", "zoomctl", "--version"], capture_output=True, text=True)
+    assert out.stdout == f"zoomctl {version('zoomctl')}\n"
+    assert version("zoomctl") == declared
+
+
+def test_the_readme_names_every_command_group_and_environment_variable():
+    import re as regex
+
+    from zoomctl import env
+    from zoomctl.cli import cli
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    names = {g.name for g in cli.registered_groups} | {c.name for c in cli.registered_commands}
+    missing = [n for n in sorted(names) if not regex.search(rf"`(zoomctl )?{n}[ `]", readme)]
+    assert not missing, f"README.md has no example of: {missing}"
+    variables = {v for k, v in vars(env).items() if k.isupper() and isinstance(v, str) and v.startswith("ZOOMCTL_")}
+    variables -= {env.ZOOM_PREFIX}
+    assert not [v for v in sorted(variables) if v not in readme]

@@ -25,6 +25,7 @@ from zoomctl.cli import (
     report,
     sandbox,
     services,
+    setup_cmd,
     templates,
     zoom_users,
 )
@@ -70,6 +71,8 @@ cli.add_typer(sandbox.app, name="sandbox")
 cli.command("report")(report.report)
 cli.command("demo")(demo.demo)
 cli.command("completion")(completion.completion)
+cli.command("export")(setup_cmd.export)
+cli.command("apply")(setup_cmd.apply)
 
 
 @dataclass

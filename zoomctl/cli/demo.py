@@ -18,8 +18,11 @@ def demo(
 
     Starts the sandbox on a free loopback port, then — in a throw-away workspace, with tokens
     kept in memory — enables the feature, authorizes Zoom with OAuth + PKCE (an HTTP client
-    plays the browser), maps two providers to Zoom users, books a one-to-one online service
-    and three attendees into an online class, and prints every Zoom link.
+    plays the browser), maps two providers to Zoom users, switches a service and a class
+    online, books a one-to-one session and three attendees into a class session, opens the
+    meeting as the provider, renders both confirmations, prints the report, has the app
+    removed on the Zoom side and reconnects, reschedules and cancels a booking, and logs out.
+    Narration goes to stderr; links, confirmations and the report to stdout.
 
     Example: zoomctl demo
     """
@@ -45,7 +48,7 @@ def demo(
             with sb.world.lock:
                 users = list(sb.world.users.values())
                 owner_email = sb.world.users[owner]["email"]
-            sb.configure(auto_approve=owner_email)
+            sb.configure(auto_approve=owner_email, auto_approve_shared_access=True)
             hosts = [u["email"] for u in users if u["type"] == 2 and u["status"] == "active"][:2]
             a.ui.info(f"Zoom sandbox listening on {sb.base_url} (no Zoom account, nothing leaves this machine)")
             settings = replace(
@@ -71,14 +74,35 @@ def demo(
                 threading.Thread(target=lambda: httpx.get(url, follow_redirects=True, timeout=30), daemon=True).start()
                 return True
 
+            def meeting(meeting_id: int) -> dict | None:
+                from datetime import UTC, datetime
+
+                with sb.world.lock:
+                    found = sb.world.find_meeting(meeting_id)
+                    if found is None:
+                        return None
+                    at = found["start_time"]
+                    start = datetime.fromtimestamp(at, UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if at is not None else None
+                    return {"id": found["id"], "start_time": start}
+
+            def grants_ended() -> list[str | None]:
+                with sb.world.lock:
+                    return [g["ended"] for g in sb.world.grants.values() if g["app"] == "admin"]
+
             ok = False
             try:
                 result = demo_core.run(
                     demo_app.store,
                     demo_app.access,
                     demo_core.DemoApp(admin["client_id"], admin.get("client_secret"), hosts),
-                    report=lambda text: a.ui.info(text) if text.startswith("  ") else a.ui.success(text),
+                    report=lambda text: a.ui.info(text) if text[:1].isdigit() else a.ui.success(text),
                     browser=browser,
+                    zoom_side=demo_core.ZoomSide(
+                        remove_app=lambda: sb.uninstall_app("admin")["grants_ended"],
+                        meeting=meeting,
+                        grants_ended=grants_ended,
+                    ),
+                    emit=(lambda name, value: None) if as_json else lambda name, value: _emit(a.ui, name, value),
                 )
                 ok = True
             finally:
@@ -96,8 +120,38 @@ def demo(
             "steps": [s["step"] for s in result.steps],
             "one_to_one": result.one_to_one,
             "class_session": result.class_session,
+            "provider_start_link": result.provider_start_link,
+            "confirmations": result.confirmations,
+            "report": result.report,
+            "reconnect": result.reconnect,
+            "rescheduled_and_cancelled": result.moved,
+            "logout": result.logout,
             "workspace": str(workdir / "workspace.db") if keep else None,
         },
         as_json=as_json,
         text=(lambda: a.ui.info(kept)) if keep else None,
     )
+
+
+def _emit(ui, name: str, value) -> None:
+    """A step's data on stdout: links, the rendered confirmations, the report (TSV, a header first)."""
+    if name == "link":
+        who, role, url = value
+        ui.line(f"{role} link\t{who}\t{url}")
+    elif name == "confirmation":
+        kind, rendering = value
+        ui.line(f"--- {kind} ({rendering['channel']}) ---")
+        ui.line(f"Subject: {rendering['subject']}")
+        ui.line("")
+        ui.write(rendering["body"].rstrip("\n") + "\n")
+        ui.line("---")
+    elif name == "report":
+        import io
+
+        from zoomctl.report_output import write_tsv
+        from zoomctl.store.report import FIELDS
+
+        out = io.StringIO()
+        write_tsv(value, FIELDS, out)
+        ui.line("\t".join(FIELDS))
+        ui.write(out.getvalue())

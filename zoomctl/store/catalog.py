@@ -111,6 +111,13 @@ def set_provider_zoom_user(
     )
 
 
+def update_provider(store: Store, provider_id: int, name: str, email: str | None) -> None:
+    store.execute(
+        "UPDATE providers SET name = ?, name_key = ?, email = ? WHERE id = ?",
+        (name, name_key(name), email, provider_id),
+    )
+
+
 def future_bookings_of_provider(store: Store, provider_id: int, now: str) -> int:
     row = store.one(
         "SELECT COUNT(*) FROM bookings WHERE provider_id = ? AND status = ? AND starts_at >= ?",
@@ -190,6 +197,18 @@ def services(store: Store, company_id: int) -> list[Service]:
     ]
 
 
+def update_service(
+    store: Store, service_id: int, name: str, duration: int, online: bool, provider_ids: list[int]
+) -> None:
+    store.execute(
+        "UPDATE services SET name = ?, name_key = ?, duration_minutes = ?, online = ? WHERE id = ?",
+        (name, name_key(name), duration, int(online), service_id),
+    )
+    store.execute("DELETE FROM service_providers WHERE service_id = ?", (service_id,))
+    for pid in provider_ids:
+        store.execute("INSERT INTO service_providers (service_id, provider_id) VALUES (?, ?)", (service_id, pid))
+
+
 def set_online(store: Store, kind: CatalogKind, row_id: int, online: bool) -> None:
     assert kind in (CatalogKind.SERVICE, CatalogKind.CLASS)
     store.execute(f"UPDATE {_TABLE[kind]} SET online = ? WHERE id = ?", (int(online), row_id))
@@ -213,6 +232,13 @@ def add_class(store: Store, company_id: int, name: str, duration: int, capacity:
         (company_id, name, name_key(name), duration, capacity, now_db()),
     )
     return class_def(store, cid)
+
+
+def update_class(store: Store, class_id: int, name: str, duration: int, capacity: int, online: bool) -> None:
+    store.execute(
+        "UPDATE classes SET name = ?, name_key = ?, duration_minutes = ?, capacity = ?, online = ? WHERE id = ?",
+        (name, name_key(name), duration, capacity, int(online), class_id),
+    )
 
 
 def class_def(store: Store, class_id: int) -> ClassDef:
@@ -284,6 +310,10 @@ def sessions(
 
 def set_session_status(store: Store, session_id: int, status: SessionStatus) -> None:
     store.execute("UPDATE class_sessions SET status = ? WHERE id = ?", (status, session_id))
+
+
+def set_session_provider(store: Store, session_id: int, provider_id: int) -> None:
+    store.execute("UPDATE class_sessions SET provider_id = ? WHERE id = ?", (provider_id, session_id))
 
 
 # ---- clients -----------------------------------------------------------------------------

@@ -46,6 +46,13 @@ def set_feature(store: Store, company_id: int, enabled: bool) -> None:
     store.execute("UPDATE companies SET online_meetings_enabled = ? WHERE id = ?", (int(enabled), company_id))
 
 
+def update(store: Store, company_id: int, name: str, timezone: str, enabled: bool) -> None:
+    store.execute(
+        "UPDATE companies SET name = ?, timezone = ?, online_meetings_enabled = ? WHERE id = ?",
+        (name, timezone, int(enabled), company_id),
+    )
+
+
 def connection(store: Store, company_id: int) -> dict[str, Any] | None:
     row = store.one("SELECT * FROM zoom_connections WHERE company_id = ?", (company_id,))
     if row is None:
