@@ -18,4 +18,5 @@ class ExitCode(IntEnum):
     RATE_LIMITED = 9  # Zoom's rate limit (the daily meeting limit, or retries ran out)
     NETWORK = 10  # Zoom could not be reached, or did not answer in time
     STORAGE = 11  # no secure token storage (keyring missing, locked or hung)
+    DOCTOR_FAILED = 12  # `zoomctl doctor` found a failed check (a warning too, with --strict)
     INTERRUPTED = 130  # Ctrl-C

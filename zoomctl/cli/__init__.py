@@ -20,6 +20,7 @@ from zoomctl.cli import (
     completion,
     config_cmd,
     demo,
+    doctor,
     feature,
     providers,
     sandbox,
@@ -66,6 +67,7 @@ cli.add_typer(config_cmd.app, name="config")
 cli.add_typer(sandbox.app, name="sandbox")
 cli.command("demo")(demo.demo)
 cli.command("completion")(completion.completion)
+cli.command("doctor")(doctor.doctor)
 
 
 @dataclass
