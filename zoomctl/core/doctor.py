@@ -77,10 +77,7 @@ def versions(access: ZoomAccess) -> dict[str, str]:
     from zoomctl import version
     from zoomctl.zoom.tokens import keyring_backend_name
 
-    try:
-        backend = keyring_backend_name(min(access.timeout(), 5.0))
-    except ZoomctlError:
-        backend = keyring_backend_name()
+    backend = keyring_backend_name(min(access.timeout(), 5.0))
     return {
         "zoomctl": version(),
         "python": platform.python_version(),
@@ -301,8 +298,8 @@ def scopes(store: Store, company: Company, state: _Connection) -> Check:
         wanted.append("add registrants")
     if _acts_for_others(store, company, state):
         wanted.append("list users")
-    missing = [what for what in wanted if not _allowed(what, granted)]
-    style = "granular" if any(s.removesuffix(":admin").count(":") >= 2 for s in granted) else "classic"
+    missing = uncovered(wanted, granted)
+    style = scope_style(granted)
     if not missing:
         return Check("scopes", title, OK, f"{style} scopes allow: {', '.join(wanted)}")
     names = ", ".join(f"{what} ({' or '.join(NEEDS[what])})" for what in missing)
@@ -315,8 +312,14 @@ def scopes(store: Store, company: Company, state: _Connection) -> Check:
     )
 
 
-def _allowed(what: str, granted: set[str]) -> bool:
-    return any(s in granted or f"{s}:admin" in granted or s.removesuffix(":admin") in granted for s in NEEDS[what])
+def uncovered(wanted: list[str], granted: set[str]) -> list[str]:
+    """What of ``wanted`` (keys of NEEDS) no granted scope allows; a scope's ``:admin`` form allows it too."""
+    return [what for what in wanted if not any(s in granted or f"{s}:admin" in granted for s in NEEDS[what])]
+
+
+def scope_style(granted: set[str]) -> str:
+    """``granular`` (``meeting:write:meeting``) or ``classic`` (``meeting:write``) scopes."""
+    return "granular" if any(s.removesuffix(":admin").count(":") >= 2 for s in granted) else "classic"
 
 
 def _acts_for_others(store: Store, company: Company, state: _Connection) -> bool:
@@ -455,6 +458,7 @@ def diagnose(
 ) -> Outcome[Diagnosis]:
     """Every check, in a fixed order; a check that cannot run says ``skip`` with the reason. The
     outcome's error (exit code DOCTOR_FAILED) is set when a check failed, or warned with ``strict``."""
+    access.timeout()  # a bad ZOOMCTL_KEYRING_TIMEOUT is refused before any check, as every command does
     now = clock()
     state, connection_checks = _connection(store, company, access)
     zoom_checks = {c.id: c for c in _zoom_checks(store, company, state, deep=deep, clock=clock)}

@@ -336,3 +336,22 @@ def httpx_delete(sb, path: str) -> None:
     import httpx
 
     assert httpx.delete(f"{sb.base_url}/_sandbox/{path}", trust_env=False, timeout=10).status_code == 200
+
+
+def test_credentials_from_the_environment(zx, sb):
+    zx("company", "create", "Acme Yoga", "--timezone", "Europe/Berlin", "--use").ok()
+    zx("feature", "enable").ok()
+    app = sb.apps["s2s"]
+    env = zx.with_env(
+        ZOOMCTL_ZOOM_ACCOUNT_ID=app["account_id"],
+        ZOOMCTL_ZOOM_CLIENT_ID=app["client_id"],
+        ZOOMCTL_ZOOM_CLIENT_SECRET=app["client_secret"],
+    )
+    code, checks, _ = doctor(env)
+    assert checks["connection"]["status"] == "ok" and "environment" in checks["connection"]["detail"]
+    assert checks["token-storage"]["status"] == "ok" and "memory" in checks["token-storage"]["detail"]
+    assert checks["token-live"]["status"] == "ok" and checks["scopes"]["status"] == "ok"
+    run = env("doctor")
+    assert app["client_secret"] not in run.stdout + run.stderr
+    assert code == ExitCode.OK  # only the warning that nothing is online
+    assert checks["nothing-online"]["status"] == "warn"
