@@ -14,7 +14,7 @@ from zoomctl.core import catalog, companies, doctor
 from zoomctl.models import CatalogKind
 from zoomctl.store.db import Store
 from zoomctl.ui import UI
-from zoomctl.zoom.errors import ZoomMeetingNotFound
+from zoomctl.zoom.errors import ZoomMeetingNotFound, ZoomPermissionDenied
 
 ALL = ["create meetings", "update meetings", "delete meetings", "add registrants", "list users"]
 
@@ -97,14 +97,16 @@ def upcoming(store, n: int):
 
 
 class LookupZoom:
-    def __init__(self, gone: set[int]):
-        self.gone = gone
+    def __init__(self, gone: set[int], refused: set[int] = frozenset()):
+        self.gone, self.refused = gone, refused
         self.asked: list[int] = []
 
     def get_meeting(self, meeting_id):
         self.asked.append(meeting_id)
         if meeting_id in self.gone:
             raise ZoomMeetingNotFound("Meeting does not exist", "x", status_code=404, code=3001)
+        if meeting_id in self.refused:
+            raise ZoomPermissionDenied("no permission", "add the scope", status_code=403, code=4711)
         return {"id": meeting_id}
 
 
@@ -126,6 +128,16 @@ def test_deep_looks_up_every_upcoming_meeting(store):
     assert len(zoom.asked) == 25
     assert check.status == "fail" and "booking(s) 4, 25" in check.detail and "all 25" in check.detail
     assert check.fix == "zoomctl bookings sync --all"
+
+
+def test_a_refused_lookup_warns_and_the_others_are_still_asked(store):
+    acme = upcoming(store, 3)
+    zoom = LookupZoom(gone=set(), refused={1000})
+    check = doctor.meetings_missing(store, acme, zoom, deep=False, now=NOW)
+    assert zoom.asked == [1000, 1001, 1002]
+    assert check.status == "warn" and "no permission" in check.detail and check.fix == "add the scope"
+    zoom = LookupZoom(gone={1002}, refused={1000})
+    assert doctor.meetings_missing(store, acme, zoom, deep=False, now=NOW).status == "fail"
 
 
 def test_meetings_that_ended_are_not_looked_up(store):

@@ -399,12 +399,19 @@ def meetings_missing(store: Store, company: Company, zoom: Any, *, deep: bool, n
     if not upcoming:
         return Check("meetings-missing", title, OK, "no upcoming meeting to look up")
     missing: list[int] = []
+    refused: ZoomctlError | None = None
     for meeting in upcoming:
         try:
             zoom.get_meeting(meeting["zoom_meeting_id"])
         except ZoomMeetingNotFound:
             missing.extend(meeting["booking_ids"])
+        except NetworkError:
+            raise
+        except ZoomctlError as exc:  # not allowed to read it, or Zoom failed: the others are still asked
+            refused = exc
     scope = f"all {len(upcoming)}" if deep else f"the next {len(upcoming)}"
+    if refused is not None and not missing:
+        return Check("meetings-missing", title, WARN, f"Zoom did not say: {refused.message}", refused.hint or SYNC_ALL)
     if not missing:
         more = "" if deep else " (all of them with --deep)"
         return Check("meetings-missing", title, OK, f"{scope} upcoming meeting(s) are in Zoom{more}")

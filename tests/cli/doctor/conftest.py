@@ -58,6 +58,12 @@ def s2s_login(zx: Zc, sb) -> None:
     ).ok()
 
 
+def book(zx: Zc, provider: str, client: str, start: str):
+    """`zoomctl bookings create --json` of the one-to-one service 'Private lesson'."""
+    args = ("--service", "Private lesson", "--provider", provider, "--client", client, "--start", start)
+    return zx("bookings", "create", *args, "--json")
+
+
 @pytest.fixture
 def studio(zx, sb):
     """acme-yoga connected to the sandbox (Server-to-Server, in the workspace): Dana and Sam, licensed
@@ -81,19 +87,7 @@ def studio(zx, sb):
     session = zx(
         "classes", "sessions", "add", "Morning yoga", "--start", "2031-03-03T09:30", "--provider", "Dana", "--json"
     ).ok()
-    one = zx(
-        "bookings",
-        "create",
-        "--service",
-        "Private lesson",
-        "--provider",
-        "Sam",
-        "--client",
-        "pat@example.com",
-        "--start",
-        "2031-03-01T09:30",
-        "--json",
-    ).ok()
+    one = book(zx, "Sam", "pat@example.com", "2031-03-01T09:30").ok()
     group = zx(
         "bookings",
         "create",

@@ -13,7 +13,7 @@ from support import default_db, execute, rows
 from zoomctl.exit_codes import ExitCode
 
 from ..auth.authkit import FILE, Browser, member
-from .conftest import admin, s2s_login
+from .conftest import admin, book, s2s_login
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(120)]
 
@@ -228,19 +228,7 @@ def test_an_online_provider_without_a_zoom_user_fails(zx, studio):
 
 def test_pending_and_failed_meetings_and_the_sync_that_fixes_them(zx, studio, sb):
     admin(sb, "faults", {"spec": "meetingCreate:*:status=400,code=300,message=Invalid field."})
-    booked = zx(
-        "bookings",
-        "create",
-        "--service",
-        "Private lesson",
-        "--provider",
-        "Dana",
-        "--client",
-        "lou@example.com",
-        "--start",
-        "2031-04-01T09:30",
-        "--json",
-    )
+    booked = book(zx, "Dana", "lou@example.com", "2031-04-01T09:30")
     assert booked.exit_code != 0
     code, checks, _ = doctor(zx)
     pending = checks["meetings-pending"]
