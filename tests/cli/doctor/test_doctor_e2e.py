@@ -100,7 +100,7 @@ def test_the_output_never_holds_a_token_or_secret(zx, studio, sb, isolated):
 
 
 # ------------------------------------------------------------------------------ without Zoom
-def test_without_a_connection_the_zoom_checks_skip_and_the_rest_run(zx):
+def test_without_a_connection_the_zoom_checks_skip_and_the_rest_run(zx, sb):
     zx("company", "create", "Beta", "--timezone", "UTC", "--use").ok()
     zx("feature", "enable").ok()
     code, checks, answer = doctor(zx)
@@ -110,6 +110,10 @@ def test_without_a_connection_the_zoom_checks_skip_and_the_rest_run(zx):
         assert checks[check_id]["status"] == "skip" and checks[check_id]["detail"] == "no Zoom connection"
     assert checks["nothing-online"]["status"] == "warn"  # the workspace's checks still ran
     assert checks["daily-limit"]["status"] == "ok"
+    s2s_login(zx, sb)  # the fix
+    code, checks, _ = doctor(zx)
+    assert checks["connection"]["status"] == "ok" and checks["token-live"]["status"] == "ok"
+    assert code == ExitCode.OK
 
 
 def test_with_zoom_unreachable_the_zoom_checks_skip(zx, studio, sb):
@@ -235,6 +239,15 @@ def test_pending_and_failed_meetings_and_the_sync_that_fixes_them(zx, studio, sb
     assert code == ExitCode.DOCTOR_FAILED and pending["status"] == "fail" and "1 failed" in pending["detail"]
     assert pending["fix"] == "zoomctl bookings sync --all"
     httpx_delete(sb, "faults")
+    zx(*pending["fix"].split()[1:]).ok()
+    assert status(zx, "meetings-pending") == "ok"
+
+    admin(sb, "config", {"daily_meeting_limit": 1})  # Dana's one create today used it up: the next waits
+    assert book(zx, "Dana", "max@example.com", "2031-04-02T09:30").exit_code == ExitCode.RATE_LIMITED
+    code, checks, _ = doctor(zx)
+    pending = checks["meetings-pending"]
+    assert pending["status"] == "warn" and "1 pending" in pending["detail"] and code == ExitCode.OK
+    admin(sb, "config", {"daily_meeting_limit": 100})
     zx(*pending["fix"].split()[1:]).ok()
     assert status(zx, "meetings-pending") == "ok"
 
