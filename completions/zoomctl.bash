@@ -5,11 +5,11 @@ _zoomctl() {
         w="${COMP_WORDS[i]}"
         case "$w" in -*) continue ;; esac
         case "$cmdpath/$w" in
-            "/apply"|"/auth"|"/auth/login"|"/auth/logout"|"/auth/status"|"/auth/token"|"/bookings"|"/bookings/cancel"|"/bookings/create"|"/bookings/list"|"/bookings/open"|"/bookings/purge"|"/bookings/reschedule"|"/bookings/show"|"/bookings/sync"|"/classes"|"/classes/add"|"/classes/list"|"/classes/online"|"/classes/remove"|"/classes/sessions"|"/classes/sessions/add"|"/classes/sessions/cancel"|"/classes/sessions/list"|"/classes/show"|"/clients"|"/clients/add"|"/clients/list"|"/company"|"/company/create"|"/company/list"|"/company/show"|"/company/use"|"/completion"|"/config"|"/config/get"|"/config/list"|"/config/set"|"/demo"|"/export"|"/feature"|"/feature/disable"|"/feature/enable"|"/feature/status"|"/providers"|"/providers/add"|"/providers/assign"|"/providers/list"|"/providers/remove"|"/providers/show"|"/report"|"/sandbox"|"/sandbox/serve"|"/services"|"/services/add"|"/services/list"|"/services/online"|"/services/remove"|"/services/show"|"/templates"|"/templates/list"|"/templates/render"|"/templates/reset"|"/templates/set"|"/templates/show"|"/templates/variables"|"/zoom"|"/zoom/users") cmdpath="$cmdpath/$w" ;;
+            "/apply"|"/auth"|"/auth/login"|"/auth/logout"|"/auth/status"|"/auth/token"|"/bookings"|"/bookings/cancel"|"/bookings/create"|"/bookings/list"|"/bookings/open"|"/bookings/purge"|"/bookings/reschedule"|"/bookings/show"|"/bookings/sync"|"/classes"|"/classes/add"|"/classes/list"|"/classes/online"|"/classes/remove"|"/classes/sessions"|"/classes/sessions/add"|"/classes/sessions/cancel"|"/classes/sessions/list"|"/classes/show"|"/clients"|"/clients/add"|"/clients/list"|"/company"|"/company/create"|"/company/list"|"/company/show"|"/company/use"|"/completion"|"/config"|"/config/get"|"/config/list"|"/config/set"|"/demo"|"/doctor"|"/export"|"/feature"|"/feature/disable"|"/feature/enable"|"/feature/status"|"/providers"|"/providers/add"|"/providers/assign"|"/providers/list"|"/providers/remove"|"/providers/show"|"/report"|"/sandbox"|"/sandbox/serve"|"/services"|"/services/add"|"/services/list"|"/services/online"|"/services/remove"|"/services/show"|"/templates"|"/templates/list"|"/templates/render"|"/templates/reset"|"/templates/set"|"/templates/show"|"/templates/variables"|"/zoom"|"/zoom/users") cmdpath="$cmdpath/$w" ;;
         esac
     done
     case "$cmdpath" in
-        "") words="apply auth bookings classes clients company completion config demo export feature providers report sandbox services templates zoom --company --db --debug --no-input --profile --quiet --version -q" ;;
+        "") words="apply auth bookings classes clients company completion config demo doctor export feature providers report sandbox services templates zoom --company --db --debug --no-input --profile --quiet --version -q" ;;
         "/apply") words="--detailed-exitcode --dry-run --json --prune --yes -y" ;;
         "/auth") words="login logout status token" ;;
         "/auth/login") words="--account-id --client-id --client-secret-stdin --insecure-storage --json --no-browser --public --server-to-server --shared-access --timeout" ;;
@@ -49,6 +49,7 @@ _zoomctl() {
         "/config/list") words="--json" ;;
         "/config/set") words="" ;;
         "/demo") words="--json --keep" ;;
+        "/doctor") words="--deep --json --strict" ;;
         "/export") words="--company --output -o" ;;
         "/feature") words="disable enable status" ;;
         "/feature/disable") words="--json" ;;

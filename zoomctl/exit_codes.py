@@ -18,5 +18,6 @@ class ExitCode(IntEnum):
     RATE_LIMITED = 9  # Zoom's rate limit (the daily meeting limit, or retries ran out)
     NETWORK = 10  # Zoom could not be reached, or did not answer in time
     STORAGE = 11  # no secure token storage (keyring missing, locked or hung)
+    DOCTOR_FAILED = 12  # `zoomctl doctor` found a failed check (a warning too, with --strict)
     CHANGES_PENDING = 13  # `apply --dry-run --detailed-exitcode`: the file differs from the workspace
     INTERRUPTED = 130  # Ctrl-C

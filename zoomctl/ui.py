@@ -199,6 +199,33 @@ class UI:
         if outcome.error is not None:
             raise outcome.error
 
+    def checks(self, header: Sequence[str], checks: Sequence[Any]) -> None:
+        """A list of checks (``id``, ``title``, ``status``, ``detail``, ``fix``), one line each and the fix
+        under each one that is not ok: ✓ / ! / ✗ on a terminal, ``ok`` / ``warn`` / ``fail`` / ``skip``
+        without one or with NO_COLOR."""
+        symbols = self.out_is_tty and not os.environ.get("NO_COLOR")
+        for line in header:
+            self.line(line)
+        counts: dict[str, int] = {}
+        for check in checks:
+            counts[check.status] = counts.get(check.status, 0) + 1
+            mark = CHECK_MARKS[check.status] if symbols else f"{check.status:<4}"
+            self._styled(f"{mark} {check.title}: {check.detail}", CHECK_STYLES[check.status] if symbols else "")
+            if check.status != "ok" and check.fix:
+                self.line(f"     fix: {check.fix}")
+        self.line(", ".join(f"{counts[s]} {s}" for s in ("fail", "warn", "ok", "skip") if counts.get(s)))
+
+    def _styled(self, text: str, style: str) -> None:
+        if not style:
+            self.line(text)
+            return
+        from rich.text import Text
+
+        try:
+            self.out.print(Text(text, style=style))
+        except BrokenPipeError:
+            raise StdoutClosed() from None
+
     def csv(self, rows: Iterable[dict[str, Any]], keys: Sequence[str]) -> None:
         buf = io.StringIO()
         writer = csv.DictWriter(buf, fieldnames=list(keys), extrasaction="ignore", lineterminator="\n")
@@ -268,6 +295,10 @@ class UI:
         ) as bar:
             task = bar.add_task(description, total=total)
             yield lambda n=1: bar.advance(task, n)
+
+
+CHECK_MARKS = {"ok": "✓", "warn": "!", "fail": "✗", "skip": "-"}
+CHECK_STYLES = {"ok": "green", "warn": "yellow", "fail": "red bold", "skip": "dim"}
 
 
 def _isatty(stream: TextIO) -> bool:

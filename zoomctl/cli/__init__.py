@@ -20,6 +20,7 @@ from zoomctl.cli import (
     completion,
     config_cmd,
     demo,
+    doctor,
     feature,
     providers,
     report,
@@ -71,6 +72,7 @@ cli.add_typer(sandbox.app, name="sandbox")
 cli.command("report")(report.report)
 cli.command("demo")(demo.demo)
 cli.command("completion")(completion.completion)
+cli.command("doctor")(doctor.doctor)
 cli.command("export")(setup_cmd.export)
 cli.command("apply")(setup_cmd.apply)
 

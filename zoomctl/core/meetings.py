@@ -257,6 +257,12 @@ class Engine:
             host=plan.host_label,
         )
 
+    def _record_update(self, plan: Plan, zoom_id: int) -> None:
+        """Log an update (it counts against the host's daily limit, as creates do)."""
+        events.record(
+            self.store, self.company.id, "meeting.update", str(zoom_id), bookings=plan.booking_ids, host=plan.host_label
+        )
+
     def _record_failure(self, plan: Plan, exc: BaseException) -> str:
         if isinstance(exc, ZoomDailyLimit):
             repo.set_meeting_status(
@@ -417,6 +423,7 @@ class Engine:
         if found.get("start_time") != plan.start_time or found.get("duration") != plan.body["duration"]:
             body = {k: plan.body[k] for k in ("start_time", "duration", "timezone")}
             self.zoom.update_meeting(found["id"], body)
+            self._record_update(plan, found["id"])
 
     def _create_now(self, plan: Plan) -> None:
         try:
@@ -502,6 +509,7 @@ class Engine:
         body = {k: plan.body[k] for k in ("start_time", "duration", "timezone")}
         try:
             self.zoom.update_meeting(row.zoom_meeting_id, body)
+            self._record_update(plan, row.zoom_meeting_id)
             return Outcome("updated")
         except ZoomMeetingNotFound:
             pass

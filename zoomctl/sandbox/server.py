@@ -526,6 +526,12 @@ class _Handler(BaseHTTPRequestHandler):
         except OSError:
             pass
 
+    def date_time_string(self, timestamp: float | None = None) -> str:
+        """The ``Date`` header on the sandbox's clock (which tests move to make a skew)."""
+        from email.utils import formatdate
+
+        return formatdate(self.server.sandbox.clock.time() if timestamp is None else timestamp, usegmt=True)
+
     def log_message(self, format: str, *args) -> None:  # noqa: A002
         if self.server.sandbox.config.log_requests:
             sys.stderr.write(f"sandbox: {self.address_string()} {format % args}\n")

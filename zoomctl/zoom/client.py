@@ -96,6 +96,8 @@ class ZoomClient:
         self.user_agent = user_agent
         #: spaces requests under Zoom's per-second limits (None: unpaced)
         self.pacer = pacer
+        #: the ``Date`` header of Zoom's latest answer (for a clock-skew check), if it sent one
+        self.last_date: str | None = None
 
     # -- lifecycle
 
@@ -170,6 +172,7 @@ class ZoomClient:
                 elapsed,
             )
             status = response.status_code
+            self.last_date = response.headers.get("Date") or self.last_date
             if status < 400:
                 return self._decode(response)
             self.log.debug("response body: %s", redact(response.text[:500]))
