@@ -75,6 +75,16 @@ def test_demo_tells_the_whole_story_as_json(tmp_path):
         "after": "connected",
     }
 
+    # doctor: every check ok; after the removal the live token and the reconnect checks fail (the
+    # checks that need Zoom skip); after the reconnect every check is ok again
+    doctor = result["doctor"]
+    assert doctor["first"]["ok"] and set(doctor["first"]["checks"].values()) == {"ok"}
+    assert not doctor["after_removal"]["ok"]
+    assert doctor["after_removal"]["checks"]["reconnect"] == "fail"
+    assert doctor["after_removal"]["checks"]["token-live"] == "fail"
+    assert doctor["after_removal"]["checks"]["feature"] == "ok"
+    assert doctor["after_reconnect"] == doctor["first"]
+
     # rescheduled, then cancelled: Zoom's meeting moved, then deleted
     moved = result["rescheduled_and_cancelled"]
     assert moved["zoom_meeting_id"] == meeting_id
@@ -101,7 +111,10 @@ def test_demo_puts_data_on_stdout_and_narration_on_stderr(tmp_path):
     assert re.search(r"^start link\tDana Smith\t\S+zak=", out, re.M)
     assert "--- client-confirmation (email) ---" in out and "--- provider-confirmation (email) ---" in out
     assert out.count("\tcreated\t") == 4  # the report's rows
-    for narration in ("authorized Zoom", "switched service", "reconnect", "revoked at Zoom", "is deleted"):
+    doctor_runs = re.findall(r"^doctor\t(\w+)\treconnect\t", out, re.M)
+    assert doctor_runs == ["ok", "fail", "ok"]
+    assert re.search(r"^doctor\tfail\treconnect\t.*\t.*zoomctl auth login", out, re.M)
+    for narration in ("authorized Zoom", "switched service", "removed the app", "revoked at Zoom", "is deleted"):
         assert narration in err and narration not in out
     assert "http://" not in err.replace(err.splitlines()[0], "")  # links are data: stdout only
     steps = re.findall(r"^(\d+)\. ", err, re.M)

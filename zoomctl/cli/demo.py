@@ -124,6 +124,7 @@ def demo(
             "confirmations": result.confirmations,
             "report": result.report,
             "reconnect": result.reconnect,
+            "doctor": result.doctor,
             "rescheduled_and_cancelled": result.moved,
             "logout": result.logout,
             "workspace": str(workdir / "workspace.db") if keep else None,
@@ -145,6 +146,9 @@ def _emit(ui, name: str, value) -> None:
         ui.line("")
         ui.write(rendering["body"].rstrip("\n") + "\n")
         ui.line("---")
+    elif name == "doctor":
+        for check in value.checks:
+            ui.line(f"doctor\t{check.status}\t{check.id}\t{check.detail}\t{check.fix or '-'}")
     elif name == "report":
         import io
 

@@ -53,6 +53,7 @@ class DemoResult:
     confirmations: dict[str, dict[str, Any]] = field(default_factory=dict)
     report: list[dict[str, Any]] = field(default_factory=list)
     reconnect: dict[str, Any] = field(default_factory=dict)
+    doctor: dict[str, Any] = field(default_factory=dict)
     moved: dict[str, Any] = field(default_factory=dict)
     logout: dict[str, Any] = field(default_factory=dict)
 
@@ -175,6 +176,9 @@ def run(
     step(f"the report lists {summary.rows} booking(s); {summary.needs_sync} need a sync")
     emit("report", result.report)
 
+    heading("doctor: the connection checked end to end")
+    result.doctor["first"] = _doctor(store, company, access, step, emit)
+
     heading("the app is removed on the Zoom side; reconnect")
     ended = zoom_side.remove_app()
     step(f"the Zoom account removed the app ({ended} authorization(s) ended)")
@@ -182,9 +186,11 @@ def run(
     store.checkpoint()  # the connection, marked for a reconnect, stays marked
     after_removal = auth.status(store, company, access).value
     step(f"auth status: {after_removal['state']}: {after_removal['fix'] or after_removal['problem']}")
+    result.doctor["after_removal"] = _doctor(store, company, access, step, emit)
     _login(store, company, access, zoom_app, browser, step)
     again = auth.status(store, company, access).value
     step(f"auth status: {again['state']}")
+    result.doctor["after_reconnect"] = _doctor(store, company, access, step, emit)
     result.reconnect = {"after_removal": before["state"], "marked": after_removal["state"], "after": again["state"]}
     store.checkpoint()
 
@@ -218,6 +224,21 @@ def run(
     step(f"logged out: {'revoked at Zoom' if out.revoked else 'not revoked: ' + str(out.revoke_error)}")
     result.logout = {"revoked": out.revoked, "grants": ends}
     return result
+
+
+def _doctor(store, company, access: ZoomAccess, step, emit) -> dict[str, Any]:
+    """`zoomctl doctor` on the demo company: a step naming what is not ok, the checks on stdout."""
+    from zoomctl.core import doctor
+
+    diagnosis = doctor.diagnose(store, company, access).value
+    checks = {c.id: c.status for c in diagnosis.checks}
+    bad = [f"{c.id} {c.status}" for c in diagnosis.checks if c.status in (doctor.FAIL, doctor.WARN)]
+    step(
+        f"doctor: {'no check failed' if diagnosis.ok() else 'a check failed'}" + (f" ({', '.join(bad)})" if bad else "")
+    )
+    emit("doctor", diagnosis)
+    store.checkpoint()
+    return {"ok": diagnosis.ok(), "checks": checks}
 
 
 def _login(store, company, access: ZoomAccess, zoom_app: DemoApp, browser, step) -> None:
