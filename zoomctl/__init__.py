@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
+#: The package version; pyproject.toml reads it from here (setuptools dynamic version).
+__version__ = "0.1.0"
+
 
 def version() -> str:
-    """The installed package version (from the package metadata)."""
-    from importlib.metadata import PackageNotFoundError
-    from importlib.metadata import version as _version
-
-    try:
-        return _version("zoomctl")
-    except PackageNotFoundError:  # running from a source tree that was never installed
-        return "0+unknown"
+    """The version of this package (a constant: no package metadata to read at start-up)."""
+    return __version__

@@ -156,11 +156,16 @@ class ConfigFile:
                 fh.flush()
                 os.fsync(fh.fileno())
             os.replace(tmp, self.path)
-        except BaseException:
+        except BaseException as exc:
             try:
                 os.unlink(tmp)
             except OSError:
                 pass
+            if isinstance(exc, OSError):  # disk full, file too large, read-only: the old file is intact
+                raise ConfigError(
+                    f"cannot write {self.path}: {exc.strerror or exc} (it was left as it was)",
+                    hint="free some disk space (or raise the file size limit), then run the command again",
+                ) from exc
             raise
 
 

@@ -50,3 +50,7 @@ class StorageError(ZoomctlError):
 
 class NetworkError(ZoomctlError):
     exit_code = ExitCode.NETWORK
+
+
+class StdoutClosed(Exception):
+    """Whoever read stdout stopped (`zoomctl … | head`): not an error, stop writing."""

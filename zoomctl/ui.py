@@ -16,16 +16,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
-from zoomctl.errors import ZoomctlError
+from zoomctl.errors import StdoutClosed, ZoomctlError
 
 if TYPE_CHECKING:
     from zoomctl.core.outcome import Outcome
 
 T = TypeVar("T")
-
-
-class StdoutClosed(Exception):
-    """Whoever read stdout stopped (`zoomctl … | head`): not an error, stop writing."""
 
 
 @dataclass(frozen=True)

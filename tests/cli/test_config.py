@@ -10,6 +10,7 @@ import pytest
 from support import rows
 
 from zoomctl.config import DEFAULT_API_URL, ConfigFile, config_path, resolve_settings
+from zoomctl.errors import ConfigError
 from zoomctl.exit_codes import ExitCode
 
 
@@ -120,7 +121,7 @@ def test_save_keeps_the_old_file_when_writing_fails(monkeypatch, isolated):
         raise OSError("disk full")
 
     monkeypatch.setattr(os, "replace", broken_replace)
-    with pytest.raises(OSError):
+    with pytest.raises(ConfigError, match="disk full"):  # one clear error, not an OSError's traceback
         cfg.save()
     assert path.read_text() == '[profiles.default]\ncompany = "acme"\n'
     assert os.listdir(path.parent) == ["config.toml"]

@@ -4,36 +4,20 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator, MutableMapping
 from dataclasses import dataclass
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+import typer.core
 
 from zoomctl import env
-from zoomctl.app import App
-from zoomctl.cli import (
-    auth,
-    bookings,
-    classes,
-    clients,
-    company,
-    completion,
-    config_cmd,
-    demo,
-    doctor,
-    feature,
-    providers,
-    report,
-    sandbox,
-    services,
-    setup_cmd,
-    templates,
-    zoom_users,
-)
-from zoomctl.cli.options import given
-from zoomctl.errors import ZoomctlError
+from zoomctl.errors import StdoutClosed, ZoomctlError
 from zoomctl.exit_codes import ExitCode
-from zoomctl.ui import UI, StdoutClosed
+
+if TYPE_CHECKING:
+    from zoomctl.app import App
+    from zoomctl.ui import UI
 
 HELP = """\
 Set up and run online video meetings via Zoom for a booking business.
@@ -48,33 +32,131 @@ Example — a company with one online service:
   zoomctl services online "Private lesson" --on
 """
 
+#: The commands under `zoomctl`, in the order `--help` lists them: name -> (module in zoomctl.cli,
+#: attribute: a Typer group `app` or a command function, the help line `zoomctl --help` shows).
+#: A module is imported only when its command runs (or a full tree is asked for: completions);
+#: tests/cli/test_startup.py checks each help line against the command's own help.
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "demo": ("demo", "demo", "Set up a demo company end to end against the built-in Zoom sandbox."),
+    "completion": ("completion", "completion", "Print a shell completion script."),
+    "company": ("company", "app", "Create companies and choose the one commands act on."),
+    "feature": ("feature", "app", 'Switch the "Online video meetings" feature on or off (off by default).'),
+    "auth": ("auth", "app", "Connect the company's Zoom account (one per company), check it, log out."),
+    "providers": ("providers", "app", "Service providers, and the Zoom user each one hosts meetings as."),
+    "services": ("services", "app", "One-to-one services (new ones are not online until switched on)."),
+    "classes": ("classes", "app", "Group classes and their sessions (new classes are not online until switched on)."),
+    "clients": ("clients", "app", "Clients (added by hand, or on their first booking)."),
+    "bookings": (
+        "bookings",
+        "app",
+        "Bookings of services and classes, with a Zoom link for the client and one for the provider.",
+    ),
+    "templates": (
+        "templates",
+        "app",
+        "Notification templates (e-mail and SMS) with the meeting-link variables; overrides per service/provider.",
+    ),
+    "report": ("report", "report", 'The "Online video meetings" report: every online booking with its Zoom links.'),
+    "doctor": (
+        "doctor",
+        "doctor",
+        "Check the company's Zoom setup: the feature, the connection and its tokens, scopes, providers' Zoom users"
+        " and licenses, meetings, the daily limit and the clock. Exit code 0 when no check failed, 12 otherwise"
+        " (warnings too with --strict).",
+    ),
+    "export": (
+        "setup_cmd",
+        "export",
+        "Write the company's whole setup as TOML: company, feature flag, providers and their Zoom users, services,"
+        " classes and their future sessions, online flags. No secrets, no bookings.",
+    ),
+    "apply": (
+        "setup_cmd",
+        "apply",
+        "Make the workspace match a setup file: validate all of it, show the plan (create / update / delete), check"
+        " the mapped Zoom users when connected, then apply it in one transaction.",
+    ),
+    "zoom": ("zoom_users", "app", "The connected Zoom account (read-only)."),
+    "config": ("config_cmd", "app", "Read and write settings (config.toml; never secrets)."),
+    "sandbox": ("sandbox", "app", "A local Zoom emulator (OAuth server + API) for demos, tests and CI."),
+}
+
+
+def load_command(name: str):
+    """The click command of one entry of COMMANDS, built from its module (imported now)."""
+    import importlib
+
+    module_name, attr, _help = COMMANDS[name]
+    target = getattr(importlib.import_module(f"zoomctl.cli.{module_name}"), attr)
+    holder = typer.Typer(rich_markup_mode=None)  # built as it would be under the root app
+    if isinstance(target, typer.Typer):
+        holder.add_typer(target, name=name)
+    else:
+        holder.command(name)(target)
+    command = typer.main.get_group(holder).commands[name]
+    _name_placeholders(command)
+    return command
+
+
+class _LazyCommands(MutableMapping):
+    """The root's commands: every name known at once, each command built on first use."""
+
+    def __init__(self) -> None:
+        self._loaded: dict = {}
+
+    def __getitem__(self, name: str):
+        if name not in self._loaded:
+            if name not in COMMANDS:
+                raise KeyError(name)
+            self._loaded[name] = load_command(name)
+        return self._loaded[name]
+
+    def __setitem__(self, name: str, command) -> None:
+        self._loaded[name] = command
+
+    def __delitem__(self, name: str) -> None:
+        raise TypeError("the root commands are fixed by COMMANDS")
+
+    def __iter__(self) -> Iterator[str]:
+        yield from COMMANDS
+        yield from (name for name in self._loaded if name not in COMMANDS)
+
+    def __len__(self) -> int:
+        return len(set(COMMANDS) | set(self._loaded))
+
+    def __contains__(self, name: object) -> bool:
+        return name in COMMANDS or name in self._loaded
+
+
+class LazyGroup(typer.core.TyperGroup):
+    """The root group: imports a command's module only when that command is invoked; `--help`
+    lists every command from the COMMANDS table without importing any."""
+
+    def __init__(self, **attrs) -> None:
+        super().__init__(**attrs)
+        self.commands = _LazyCommands()
+
+    def format_commands(self, ctx, formatter) -> None:
+        import importlib
+
+        click = importlib.import_module(typer.BadParameter.__module__)
+        utils = importlib.import_module(click.__name__.rsplit(".", 1)[0] + ".utils")
+        limit = formatter.width - 6 - max(len(name) for name in COMMANDS)
+        rows = [(name, utils.make_default_short_help(text, limit)) for name, (_m, _a, text) in COMMANDS.items()]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
 cli = typer.Typer(
     name="zoomctl",
     help=HELP,
+    cls=LazyGroup,
     no_args_is_help=True,
     add_completion=False,
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
     pretty_exceptions_enable=False,
 )
-cli.add_typer(company.app, name="company")
-cli.add_typer(feature.app, name="feature")
-cli.add_typer(auth.app, name="auth")
-cli.add_typer(providers.app, name="providers")
-cli.add_typer(services.app, name="services")
-cli.add_typer(classes.app, name="classes")
-cli.add_typer(clients.app, name="clients")
-cli.add_typer(bookings.app, name="bookings")
-cli.add_typer(templates.app, name="templates")
-cli.add_typer(zoom_users.app, name="zoom")
-cli.add_typer(config_cmd.app, name="config")
-cli.add_typer(sandbox.app, name="sandbox")
-cli.command("report")(report.report)
-cli.command("demo")(demo.demo)
-cli.command("completion")(completion.completion)
-cli.command("doctor")(doctor.doctor)
-cli.command("export")(setup_cmd.export)
-cli.command("apply")(setup_cmd.apply)
 
 
 @dataclass
@@ -88,9 +170,9 @@ class Invocation:
 
 def _version(value: bool) -> None:
     if value:
-        from zoomctl import version
+        from zoomctl import __version__
 
-        typer.echo(f"zoomctl {version()}")
+        typer.echo(f"zoomctl {__version__}")
         raise typer.Exit()
 
 
@@ -113,7 +195,10 @@ def root(
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
     ] = False,
 ) -> None:
+    from zoomctl.app import App
+    from zoomctl.cli.options import given
     from zoomctl.config import ConfigFile, resolve_settings
+    from zoomctl.ui import UI
 
     invocation = ctx.ensure_object(Invocation)
     if debug:
@@ -211,7 +296,7 @@ def run(argv: list[str] | None = None, app: App | None = None) -> int:
     try:
         _check_arguments(args)
         command = typer.main.get_command(cli)
-        _name_placeholders(command)
+        _name_placeholders(command, deep=False)  # the commands under it are named as they load
         result = command.main(args=args, prog_name="zoomctl", obj=invocation, standalone_mode=False)
         # typer.Exit(code) comes back as its code; a command itself returns None
         code = int(result) if isinstance(result, int) and not isinstance(result, bool) else ExitCode.OK
@@ -292,7 +377,7 @@ _PLACEHOLDERS = {
 }
 
 
-def _name_placeholders(command) -> None:
+def _name_placeholders(command, deep: bool = True) -> None:
     """Give every option that takes a value a readable placeholder (`--start TIME`, not `<str>`)."""
     for param in command.params:
         if getattr(param, "metavar", None) is not None or getattr(param, "is_flag", False):
@@ -302,9 +387,11 @@ def _name_placeholders(command) -> None:
             param.metavar = _PLACEHOLDERS.get(longest, longest.split("-")[-1].upper())
         elif param.param_type_name == "argument":
             param.metavar = (param.name or "value").upper()
-    for sub in getattr(command, "commands", {}).values():
+    for sub in getattr(command, "commands", {}).values() if deep else ():
         _name_placeholders(sub)
 
 
 def _ui(invocation: Invocation) -> UI:
+    from zoomctl.ui import UI
+
     return invocation.ui or UI()

@@ -63,7 +63,11 @@ SYNC_COLUMNS = [
 RateOption = Annotated[
     float | None,
     typer.Option(
-        "--rate", metavar="N", min=0.1, max=100, help="Zoom calls per second (default 24, under a Pro account's 30)."
+        "--rate",
+        metavar="N",
+        min=0.1,
+        max=100,
+        help="At most N Zoom calls per second (default: as fast as the account's limits allow).",
     ),
 ]
 

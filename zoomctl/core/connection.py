@@ -241,9 +241,9 @@ def client(creds: Credentials, *, rate: float | None = None) -> ZoomClient:
     """A Zoom API client on these credentials, paced at ``rate`` Light calls per second (default
     ``zoom.ratelimit.DEFAULT_RATE``); use it as a context manager."""
     from zoomctl.zoom.client import ZoomClient
-    from zoomctl.zoom.ratelimit import DEFAULT_RATE, Pacer
+    from zoomctl.zoom.ratelimit import Pacer
 
-    return ZoomClient(creds.api_url, creds.tokens, http_client(), pacer=Pacer(rate or DEFAULT_RATE))
+    return ZoomClient(creds.api_url, creds.tokens, http_client(), pacer=Pacer(rate))
 
 
 def factory(

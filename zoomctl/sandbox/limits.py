@@ -72,6 +72,8 @@ class RateLimiter:
         self.daily_meeting_limit = int(daily_meeting_limit)
         self._lock = threading.Lock()
         self._windows: dict[tuple[str, str, int], int] = {}
+        #: per-second refusals (429) by category, since start or the last ``reset_refused``
+        self.refused: dict[str, int] = {}
 
     def configure(self, qps: dict[str, int] | None = None, daily_meeting_limit: int | None = None) -> None:
         with self._lock:
@@ -83,6 +85,19 @@ class RateLimiter:
     def config(self) -> dict:
         with self._lock:
             return {"qps": dict(self.qps), "daily_meeting_limit": self.daily_meeting_limit}
+
+    def refusals(self) -> dict[str, int]:
+        with self._lock:
+            return dict(self.refused)
+
+    def reset_refused(self) -> None:
+        with self._lock:
+            self.refused.clear()
+
+    def peak(self, category: str) -> int:
+        """The most requests of a category let through in one second (of the recent windows)."""
+        with self._lock:
+            return max((n for (_a, cat, _s), n in self._windows.items() if cat == category), default=0)
 
     def check_qps(self, account_id: str, operation: str, now: float) -> LimitDecision:
         """Count one request in the current second; refuse it past the category limit."""
@@ -102,6 +117,7 @@ class RateLimiter:
                 "X-RateLimit-Limit": str(limit),
             }
             if used >= limit:
+                self.refused[category] = self.refused.get(category, 0) + 1
                 headers["X-RateLimit-Remaining"] = "0"
                 headers["Retry-After"] = "1"
                 return LimitDecision(False, headers, {"code": QPS_CODE, "message": QPS_MESSAGE})

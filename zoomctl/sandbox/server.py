@@ -183,6 +183,11 @@ class Sandbox:
     def reset_stats(self) -> None:
         with self._stats_lock:
             self._stats.clear()
+        self.limiter.reset_refused()
+
+    def throttled(self) -> dict[str, int]:
+        """Requests refused with a per-second 429, by category, since start (or ``reset_stats``)."""
+        return self.limiter.refusals()
 
     def configure(
         self, *, rate_limits: dict[str, int] | None = None, daily_meeting_limit: int | None = None, **settings

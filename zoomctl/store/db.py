@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import time
 from pathlib import Path
 
 from zoomctl import env
-from zoomctl.errors import ConfigError, Conflict, ZoomctlError
+from zoomctl.errors import ConfigError, ZoomctlError
 from zoomctl.store.migrations import MIGRATIONS
 
 BUSY_TIMEOUT_MS = 10_000
+#: SQLITE_BUSY_SNAPSHOT: another writer committed since this transaction read; it cannot write
+_BUSY_SNAPSHOT = 517
 
 
 class Store:
@@ -55,8 +58,10 @@ class Store:
             migrate(conn)
         except sqlite3.OperationalError as exc:
             conn.close()
-            if "locked" in str(exc) or "busy" in str(exc):
+            if _is_busy(exc):
                 raise busy_error(self.path) from exc
+            if _is_write_failure(exc):
+                raise write_error(self.path, exc) from exc
             raise not_a_workspace(self.path, exc) from exc
         except sqlite3.DatabaseError as exc:
             conn.close()
@@ -67,16 +72,32 @@ class Store:
         return conn
 
     def execute(self, sql: str, params: tuple | dict = ()) -> sqlite3.Cursor:
-        return self.conn.execute(sql, params)
+        """Run one statement. A transaction that has read and then writes while another process
+        holds the write lock gets SQLITE_BUSY at once (SQLite does not wait there): wait for the
+        lock here, up to the busy timeout; then, or if the other writer committed meanwhile, a
+        clear error (the command's transaction rolls back: nothing half-written)."""
+        conn = self.conn
+        deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+        while True:
+            try:
+                return conn.execute(sql, params)
+            except sqlite3.OperationalError as exc:
+                if _is_write_failure(exc):
+                    raise write_error(self.path, exc) from exc
+                if not _is_busy(exc):
+                    raise
+                if getattr(exc, "sqlite_errorcode", None) == _BUSY_SNAPSHOT or time.monotonic() >= deadline:
+                    raise busy_error(self.path) from exc
+                time.sleep(0.05)
 
     def one(self, sql: str, params: tuple | dict = ()) -> sqlite3.Row | None:
-        return self.conn.execute(sql, params).fetchone()
+        return self.execute(sql, params).fetchone()
 
     def all(self, sql: str, params: tuple | dict = ()) -> list[sqlite3.Row]:
-        return self.conn.execute(sql, params).fetchall()
+        return self.execute(sql, params).fetchall()
 
     def insert(self, sql: str, params: tuple | dict = ()) -> int:
-        cur = self.conn.execute(sql, params)
+        cur = self.execute(sql, params)
         return int(cur.lastrowid)
 
     def checkpoint(self) -> None:
@@ -98,7 +119,14 @@ class Store:
         conn, self._conn = self._conn, None
         try:
             if conn.in_transaction:
-                conn.execute("COMMIT" if commit else "ROLLBACK")
+                try:
+                    conn.execute("COMMIT" if commit else "ROLLBACK")
+                except sqlite3.OperationalError as exc:
+                    if not _is_write_failure(exc):
+                        raise
+                    if conn.in_transaction:
+                        conn.execute("ROLLBACK")
+                    raise write_error(self.path, exc) from exc
             deferred, self._deferred = self._deferred, []
             if deferred:
                 self._conn = conn
@@ -126,10 +154,26 @@ def _check_writable(path: Path) -> None:
         )
 
 
+def _is_write_failure(exc: sqlite3.OperationalError) -> bool:
+    text = str(exc)
+    return "disk I/O error" in text or "disk is full" in text
+
+
+def write_error(path: Path, exc: Exception) -> ZoomctlError:
+    return ConfigError(
+        f"cannot write the workspace database {path} ({exc}; the disk may be full): nothing was changed",
+        hint="free some disk space (or raise the file size limit), then run the command again",
+    )
+
+
+def _is_busy(exc: sqlite3.OperationalError) -> bool:
+    return "locked" in str(exc) or "busy" in str(exc)
+
+
 def busy_error(path: Path) -> ZoomctlError:
-    return Conflict(
-        f"the workspace database {path} is busy: another zoomctl is writing to it",
-        hint="try again in a moment",
+    return ConfigError(
+        f"the workspace database {path} is busy: another process is writing to it",
+        hint="run the command again when the other one has finished",
     )
 
 

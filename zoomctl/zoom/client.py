@@ -3,7 +3,8 @@
 Retry policy of ``ZoomClient.request``:
 
 * 401 / code 124: ask the token source for another token once, retry once;
-* 429 per-second: wait (``Retry-After`` if given, else jittered exponential backoff,
+* 429 per-second: wait (with a pacer: the pacer holds the category's lane for ``Retry-After``
+  and slows it down; without one: ``Retry-After`` if given, else jittered exponential backoff,
   each wait capped at ``max_wait``), at most ``max_retries`` times, then raise
   ZoomRateLimited; 429 daily: raise ZoomDailyLimit at once;
 * 5xx and transport failures: retried (jittered) for GET, PUT, PATCH, DELETE only. A POST
@@ -13,7 +14,8 @@ Retry policy of ``ZoomClient.request``:
   every method.
 
 Pacing is a hook the client is built with: ``pacer.before_request(method, path)`` runs
-before each request (see ``zoomctl.zoom.ratelimit``).
+before each attempt and ``pacer.after_response(method, path, status, headers)`` after each
+answer (see ``zoomctl.zoom.ratelimit``).
 """
 
 from __future__ import annotations
@@ -173,6 +175,8 @@ class ZoomClient:
             )
             status = response.status_code
             self.last_date = response.headers.get("Date") or self.last_date
+            if self.pacer is not None:
+                self.pacer.after_response(method, path, status, response.headers)
             if status < 400:
                 return self._decode(response)
             self.log.debug("response body: %s", redact(response.text[:500]))
@@ -195,7 +199,10 @@ class ZoomClient:
                 ):
                     raise err
                 rate_limited += 1
-                self.sleep(min(wait, self.max_wait))
+                if self.pacer is not None:  # it holds this category for every thread (Retry-After, jitter)
+                    self.pacer.before_request(method, path)
+                else:
+                    self.sleep(min(wait, self.max_wait))
                 continue
             if status >= 500:
                 if idempotent and failures < self.max_retries:
