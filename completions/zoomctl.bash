@@ -5,11 +5,11 @@ _zoomctl() {
         w="${COMP_WORDS[i]}"
         case "$w" in -*) continue ;; esac
         case "$cmdpath/$w" in
-            "/auth"|"/auth/login"|"/auth/logout"|"/auth/status"|"/auth/token"|"/bookings"|"/bookings/cancel"|"/bookings/create"|"/bookings/list"|"/bookings/open"|"/bookings/purge"|"/bookings/reschedule"|"/bookings/show"|"/bookings/sync"|"/classes"|"/classes/add"|"/classes/list"|"/classes/online"|"/classes/remove"|"/classes/sessions"|"/classes/sessions/add"|"/classes/sessions/cancel"|"/classes/sessions/list"|"/classes/show"|"/clients"|"/clients/add"|"/clients/list"|"/company"|"/company/create"|"/company/list"|"/company/show"|"/company/use"|"/completion"|"/config"|"/config/get"|"/config/list"|"/config/set"|"/demo"|"/feature"|"/feature/disable"|"/feature/enable"|"/feature/status"|"/providers"|"/providers/add"|"/providers/assign"|"/providers/list"|"/providers/remove"|"/providers/show"|"/sandbox"|"/sandbox/serve"|"/services"|"/services/add"|"/services/list"|"/services/online"|"/services/remove"|"/services/show"|"/zoom"|"/zoom/users") cmdpath="$cmdpath/$w" ;;
+            "/auth"|"/auth/login"|"/auth/logout"|"/auth/status"|"/auth/token"|"/bookings"|"/bookings/cancel"|"/bookings/create"|"/bookings/list"|"/bookings/open"|"/bookings/purge"|"/bookings/reschedule"|"/bookings/show"|"/bookings/sync"|"/classes"|"/classes/add"|"/classes/list"|"/classes/online"|"/classes/remove"|"/classes/sessions"|"/classes/sessions/add"|"/classes/sessions/cancel"|"/classes/sessions/list"|"/classes/show"|"/clients"|"/clients/add"|"/clients/list"|"/company"|"/company/create"|"/company/list"|"/company/show"|"/company/use"|"/completion"|"/config"|"/config/get"|"/config/list"|"/config/set"|"/demo"|"/feature"|"/feature/disable"|"/feature/enable"|"/feature/status"|"/providers"|"/providers/add"|"/providers/assign"|"/providers/list"|"/providers/remove"|"/providers/show"|"/sandbox"|"/sandbox/serve"|"/services"|"/services/add"|"/services/list"|"/services/online"|"/services/remove"|"/services/show"|"/webhooks"|"/webhooks/events"|"/webhooks/listen"|"/webhooks/secret"|"/webhooks/secret/delete"|"/webhooks/secret/set"|"/zoom"|"/zoom/users") cmdpath="$cmdpath/$w" ;;
         esac
     done
     case "$cmdpath" in
-        "") words="auth bookings classes clients company completion config demo feature providers sandbox services zoom --company --db --debug --no-input --profile --quiet --version -q" ;;
+        "") words="auth bookings classes clients company completion config demo feature providers sandbox services webhooks zoom --company --db --debug --no-input --profile --quiet --version -q" ;;
         "/auth") words="login logout status token" ;;
         "/auth/login") words="--account-id --client-id --client-secret-stdin --insecure-storage --json --no-browser --public --server-to-server --shared-access --timeout" ;;
         "/auth/logout") words="--delete-future-meetings --json --yes -y" ;;
@@ -66,6 +66,12 @@ _zoomctl() {
         "/services/online") words="--json --off --on" ;;
         "/services/remove") words="--json" ;;
         "/services/show") words="--json" ;;
+        "/webhooks") words="events listen secret" ;;
+        "/webhooks/events") words="--event --json --since" ;;
+        "/webhooks/listen") words="--host --json --path --port --secret-stdin" ;;
+        "/webhooks/secret") words="delete set" ;;
+        "/webhooks/secret/delete") words="" ;;
+        "/webhooks/secret/set") words="" ;;
         "/zoom") words="users" ;;
         "/zoom/users") words="--json --status" ;;
     esac

@@ -24,6 +24,7 @@ from zoomctl.cli import (
     providers,
     sandbox,
     services,
+    webhooks,
     zoom_users,
 )
 from zoomctl.cli.options import given
@@ -64,6 +65,7 @@ cli.add_typer(bookings.app, name="bookings")
 cli.add_typer(zoom_users.app, name="zoom")
 cli.add_typer(config_cmd.app, name="config")
 cli.add_typer(sandbox.app, name="sandbox")
+cli.add_typer(webhooks.app, name="webhooks")
 cli.command("demo")(demo.demo)
 cli.command("completion")(completion.completion)
 

@@ -158,4 +158,33 @@ MIGRATIONS: list[str] = [
     CREATE INDEX bookings_session ON bookings (class_session_id);
     CREATE INDEX class_sessions_class ON class_sessions (class_id, starts_at);
     """,
+    # N: Zoom webhooks (the events received; what Zoom said about each meeting; who joined)
+    """
+    CREATE TABLE webhook_events (
+        id INTEGER PRIMARY KEY,
+        body_sha256 TEXT NOT NULL UNIQUE,
+        event TEXT NOT NULL,
+        event_ts INTEGER,
+        received_at TEXT NOT NULL,
+        body TEXT NOT NULL,
+        company_id INTEGER REFERENCES companies(id) ON DELETE SET NULL,
+        status TEXT NOT NULL DEFAULT 'received',
+        outcome TEXT
+    );
+    CREATE INDEX webhook_events_received ON webhook_events (received_at);
+    ALTER TABLE meetings ADD COLUMN deleted_in_zoom_at TEXT;
+    ALTER TABLE meetings ADD COLUMN zoom_start_time TEXT;
+    ALTER TABLE meetings ADD COLUMN host_started_at TEXT;
+    ALTER TABLE meetings ADD COLUMN ended_at TEXT;
+    CREATE TABLE meeting_joins (
+        id INTEGER PRIMARY KEY,
+        meeting_id INTEGER NOT NULL REFERENCES meetings(id) ON DELETE CASCADE,
+        booking_id INTEGER REFERENCES bookings(id) ON DELETE CASCADE,
+        participant_key TEXT NOT NULL,
+        joined_at TEXT NOT NULL,
+        left_at TEXT,
+        UNIQUE (meeting_id, participant_key, joined_at)
+    );
+    CREATE INDEX meeting_joins_booking ON meeting_joins (booking_id);
+    """,
 ]
