@@ -68,7 +68,7 @@ _zoomctl() {
         "/services/show") words="--json" ;;
         "/webhooks") words="events listen secret" ;;
         "/webhooks/events") words="--event --json --since" ;;
-        "/webhooks/listen") words="--host --json --path --port --secret-stdin" ;;
+        "/webhooks/listen") words="--host --json --path --port --repair --secret-stdin" ;;
         "/webhooks/secret") words="delete set" ;;
         "/webhooks/secret/delete") words="" ;;
         "/webhooks/secret/set") words="" ;;

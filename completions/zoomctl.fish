@@ -196,6 +196,7 @@ complete -c zoomctl -n "__zoomctl_at '/webhooks/listen'" -l host
 complete -c zoomctl -n "__zoomctl_at '/webhooks/listen'" -l json
 complete -c zoomctl -n "__zoomctl_at '/webhooks/listen'" -l path
 complete -c zoomctl -n "__zoomctl_at '/webhooks/listen'" -l port
+complete -c zoomctl -n "__zoomctl_at '/webhooks/listen'" -l repair
 complete -c zoomctl -n "__zoomctl_at '/webhooks/listen'" -l secret-stdin
 complete -c zoomctl -n "__zoomctl_at '/webhooks/secret'" -a delete -d 'Remove the secret token from the keyring.'
 complete -c zoomctl -n "__zoomctl_at '/webhooks/secret'" -a set -d 'Keep the secret token of your Zoom app (its Feature page)...'

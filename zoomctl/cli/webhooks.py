@@ -23,6 +23,9 @@ def listen(
     ] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", metavar="PORT", help="Port; 0 picks a free one.")] = DEFAULT_PORT,
     path: Annotated[str, typer.Option("--path", metavar="PATH", help="The URL path Zoom posts to.")] = "/zoom/events",
+    repair: Annotated[
+        bool, typer.Option("--repair", help="Recreate a meeting deleted in Zoom at once (else: `bookings sync`).")
+    ] = False,
     secret_stdin: Annotated[
         bool, typer.Option("--secret-stdin", help="Read the secret token from standard input.")
     ] = False,
@@ -73,6 +76,8 @@ def listen(
             secret=secret,
             open_store=lambda: Store(db_path),
             report=report,
+            after=_Repairs(a, report) if repair else None,
+            access=a.access,
         )
     except OSError as exc:
         where = f"{_shown(host)}:{port}"
@@ -99,6 +104,37 @@ def listen(
         raise typer.Exit(ExitCode.INTERRUPTED) from None
 
 
+class _Repairs:
+    """With --repair: after a meeting.deleted, recreate the bookings' meeting at once (as `bookings sync`)."""
+
+    def __init__(self, a, report):
+        self.a, self.report = a, report
+
+    def __call__(self, processed) -> None:
+        from zoomctl.core import bookings, companies, meetings, webhooks
+        from zoomctl.errors import ZoomctlError
+
+        if processed.event != "meeting.deleted" or processed.status != "processed" or not processed.company:
+            return
+        a, ok = self.a, False
+        try:
+            ids = webhooks.bookings_to_repair(a.store, processed.event_id)
+            company = companies.get(a.store, processed.company)
+            targets = [b for b in (bookings.get(a.store, company, i) for i in ids) if b.online]
+            if targets:
+                with a.zoom(company) as zoom:
+                    outcome = meetings.sync(a.store, company, zoom, targets)
+                done = ", ".join(f"{i.action} {i.zoom_meeting_id}" for i in outcome.value)
+                if outcome.error is not None:
+                    raise outcome.error
+                self.report({"kind": "repaired", "id": processed.event_id, "bookings": ids, "result": done})
+            ok = True
+        except ZoomctlError as exc:
+            self.report({"kind": "repair_failed", "id": processed.event_id, "error": exc.message})
+        finally:
+            a.finish(ok=ok)
+
+
 def _line(record: dict[str, Any]) -> str:
     kind = record["kind"]
     at = record["at"]
@@ -110,6 +146,12 @@ def _line(record: dict[str, Any]) -> str:
         return f"{at} duplicate {record['event']} (already stored; nothing changed)"
     if kind == "received":
         return f"{at} received {record['event']} #{record['id']}"
+    if kind == "repaired":
+        return (
+            f"{at} event #{record['id']}: recreated the meeting of booking(s) {record['bookings']}: {record['result']}"
+        )
+    if kind == "repair_failed":
+        return f"{at} event #{record['id']}: could not recreate the meeting ({record['error']}); run `bookings sync`"
     if kind == "failed":
         return f"{at} event #{record['id']} failed: {record['error']} (kept; processed again at the next start)"
     company = record.get("company") or "no connected company"

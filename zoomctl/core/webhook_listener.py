@@ -33,7 +33,9 @@ class Listener:
         open_store: Callable[[], Store],
         report: Report,
         after: Callable[[webhooks.Processed], None] | None = None,
+        access: Any = None,
     ):
+        self.access = access
         self.path = path
         self.secret = secret
         self.open_store = open_store
@@ -92,7 +94,7 @@ class Listener:
                 return
             try:
                 with _transaction(self.open_store) as store:
-                    processed = webhooks.process(store, event_id)
+                    processed = webhooks.process(store, event_id, self.access)
                 self.report({"kind": "processed", **processed.as_json()})
                 if self.after is not None:
                     self.after(processed)
@@ -101,8 +103,14 @@ class Listener:
 
 
 class _transaction:
+    """One write transaction, taken up front (BEGIN IMMEDIATE): the request threads and the
+    worker write at the same time, and a read transaction could not become a write one."""
+
     def __init__(self, open_store: Callable[[], Store]):
         self.store = open_store()
+        conn = self.store.conn
+        conn.execute("COMMIT")
+        conn.execute("BEGIN IMMEDIATE")
 
     def __enter__(self) -> Store:
         return self.store

@@ -135,8 +135,10 @@ def pending(store: Store) -> list[int]:
     return [int(r[0]) for r in store.all("SELECT id FROM webhook_events WHERE status = 'received' ORDER BY id")]
 
 
-def process(store: Store, event_id: int) -> Processed:
-    """Apply what a stored event says to the workspace, once; returns what it did."""
+def process(store: Store, event_id: int, access: Any = None) -> Processed:
+    """Apply what a stored event says to the workspace, once; returns what it did.
+
+    ``access`` (a ZoomAccess) reaches the token store, for ``app_deauthorized``."""
     row = repo.event(store, event_id)
     if row is None:
         raise LookupError(event_id)
@@ -150,10 +152,20 @@ def process(store: Store, event_id: int) -> Processed:
     elif handler is None:
         status, outcome = "ignored", "not an event zoomctl acts on"
     else:
-        status, outcome = handler(store, company_id, payload)
+        status, outcome = handler(Context(store, company_id, payload, data.get("event_ts"), access))
     repo.set_outcome(store, event_id, company_id, status, outcome)
     slug = _slug(store, company_id)
     return Processed(event_id, row["event"], slug, status, outcome)
+
+
+def bookings_to_repair(store: Store, event_id: int) -> list[int]:
+    """The booked bookings whose meeting a processed ``meeting.deleted`` marked deleted."""
+    row = repo.event(store, event_id)
+    obj = (json.loads(row["body"]).get("payload") or {}).get("object") if row is not None else None
+    meeting_id = _int(obj.get("id")) if isinstance(obj, dict) else None
+    if meeting_id is None or row["company_id"] is None:
+        return []
+    return repo.bookings_of_deleted_meeting(store, row["company_id"], meeting_id)
 
 
 def _slug(store: Store, company_id: int | None) -> str | None:
@@ -189,7 +201,195 @@ def list_events(store: Store, since: str | None = None, name: str | None = None)
     return repo.events(store, since, name)
 
 
-_HANDLERS: dict[str, Any] = {}
+@dataclass
+class Context:
+    store: Store
+    company_id: int
+    payload: dict[str, Any]
+    event_ts: Any
+    access: Any
+
+    @property
+    def object(self) -> dict[str, Any]:
+        obj = self.payload.get("object")
+        return obj if isinstance(obj, dict) else {}
+
+    def time(self, *values: Any) -> str:
+        """The first of ``values`` that is a Zoom time, as the workspace stores times; else the event's time."""
+        from datetime import UTC, datetime
+
+        from zoomctl.timefmt import to_db
+
+        for value in values:
+            if isinstance(value, str) and value:
+                try:
+                    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+                except ValueError:
+                    continue
+                return to_db(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
+        if isinstance(self.event_ts, int) and not isinstance(self.event_ts, bool):
+            return to_db(datetime.fromtimestamp(self.event_ts / 1000, UTC))
+        return now_db()
+
+    def meetings(self) -> list[dict[str, Any]]:
+        meeting_id = _int(self.object.get("id"))
+        if meeting_id is None:
+            return []
+        return [m for m in repo.meetings_with_zoom_id(self.store, meeting_id) if m["company_id"] == self.company_id]
+
+
+Result = tuple[str, str]
+
+
+def _deauthorized(ctx: Context) -> Result:
+    """The app was removed in Zoom: the connection needs a reconnect and its tokens are gone."""
+    from zoomctl.core import connection as conn
+    from zoomctl.errors import ZoomctlError
+    from zoomctl.models import ConnectionStatus, TokenLocation
+    from zoomctl.store import companies as company_repo
+    from zoomctl.store import events
+
+    store, payload = ctx.store, ctx.payload
+    row = company_repo.connection(store, ctx.company_id)
+    if row is None:
+        return "ignored", "the company has no stored Zoom connection"
+    at = ctx.time(payload.get("deauthorization_time"))
+    company_repo.set_connection_status(
+        store, ctx.company_id, ConnectionStatus.RECONNECT_REQUIRED, f"the Zoom app was removed in Zoom at {at}"
+    )
+    notes = ["connection needs a reconnect"]
+    if ctx.access is not None and row["token_location"]:
+        slug = _slug(store, ctx.company_id) or ""
+        try:
+            conn.store_at(ctx.access, TokenLocation.parse(row["token_location"])).delete(
+                conn.token_key(ctx.access.profile, slug)
+            )
+            notes.append("tokens deleted")
+        except ZoomctlError as exc:
+            notes.append(f"the tokens could not be deleted ({exc.message})")
+    retention = payload.get("user_data_retention")
+    if retention == "false":
+        changed = repo.forget_zoom_user(store, ctx.company_id, payload.get("user_id"))
+        notes.append(f"Zoom user data removed (connection user, {changed} provider mapping(s))")
+    events.record(store, ctx.company_id, "zoom.app_deauthorized", str(payload.get("account_id") or "-"))
+    return "processed", "; ".join(notes)
+
+
+def _deleted(ctx: Context) -> Result:
+    found = [m for m in ctx.meetings() if m["status"] == "created"]
+    if not found:
+        return "ignored", "no meeting of a booking here (or zoomctl deleted it itself)"
+    at = ctx.time()
+    for meeting in found:
+        repo.mark_deleted_in_zoom(ctx.store, meeting["id"], at)
+    return "processed", "meeting marked deleted in Zoom; `bookings sync` recreates it"
+
+
+def _updated(ctx: Context) -> Result:
+    start = ctx.object.get("start_time")
+    found = ctx.meetings()
+    if not found or not isinstance(start, str) or not start:
+        return "ignored", "no start time change of a meeting here"
+    new_start = ctx.time(start)
+    notes = []
+    for meeting in found:
+        booked = repo.booking_starts(ctx.store, meeting)
+        drift = None if new_start == booked else new_start
+        repo.set_zoom_start(ctx.store, meeting["id"], drift)
+        notes.append(f"drift: Zoom says {new_start}, the booking {booked}" if drift else "start agrees again")
+    return "processed", "; ".join(notes)
+
+
+def _started(ctx: Context) -> Result:
+    found = ctx.meetings()
+    if not found:
+        return "ignored", "no meeting of a booking here"
+    at = ctx.time(ctx.object.get("start_time"))
+    for meeting in found:
+        repo.set_host_started(ctx.store, meeting["id"], at)
+    return "processed", f"host started at {at}"
+
+
+def _ended(ctx: Context) -> Result:
+    found = ctx.meetings()
+    if not found:
+        return "ignored", "no meeting of a booking here"
+    at = ctx.time(ctx.object.get("end_time"))
+    for meeting in found:
+        repo.set_ended(ctx.store, meeting["id"], at)
+        _recount(ctx.store, meeting["id"])
+    return "processed", f"meeting ended at {at}"
+
+
+def _participant(ctx: Context, joined: bool) -> Result:
+    found = ctx.meetings()
+    person = ctx.object.get("participant")
+    if not found or not isinstance(person, dict):
+        return "ignored", "no meeting of a booking here"
+    meeting = found[0]
+    host = ctx.object.get("host_id")
+    if host and host in (person.get("id"), person.get("user_id")) and not person.get("registrant_id"):
+        return "processed", "the host"
+    key = str(
+        person.get("participant_uuid") or person.get("id") or person.get("user_id") or person.get("email") or "?"
+    )[:200]
+    if joined:
+        booking_id = _booking_of(ctx.store, meeting, person)
+        at = ctx.time(person.get("join_time"))
+        repo.add_join(ctx.store, meeting["id"], booking_id, key, at)
+        if booking_id is None:
+            return "processed", "a participant who is not a client of a booking joined"
+        _recount(ctx.store, meeting["id"])
+        return "processed", f"booking {booking_id}: client joined at {at}"
+    at = ctx.time(person.get("leave_time"))
+    booking_id = repo.end_join(ctx.store, meeting["id"], key, at)
+    if booking_id is None:
+        return "processed", "a participant who is not a client of a booking left"
+    _recount(ctx.store, meeting["id"])
+    return "processed", f"booking {booking_id}: client left at {at}"
+
+
+def _booking_of(store: Store, meeting: dict[str, Any], person: dict[str, Any]) -> int | None:
+    """Whose booking a participant is: by registrant id (class attendees), else by email, else the
+    one client of a one-to-one meeting (Zoom may send an empty email)."""
+    registrant = person.get("registrant_id")
+    if isinstance(registrant, str) and registrant:
+        found = repo.booking_of_registrant(store, meeting["id"], registrant)
+        if found is not None:
+            return found
+    email = person.get("email")
+    if isinstance(email, str) and email.strip():
+        found = repo.booking_of_email(store, meeting, email.strip().lower())
+        if found is not None:
+            return found
+    if meeting["booking_id"] is not None:
+        return int(meeting["booking_id"])
+    return None
+
+
+def _recount(store: Store, meeting_id: int) -> None:
+    """Each booking's first join and minutes attended, from its joins (several joins summed)."""
+    from zoomctl.timefmt import from_db
+
+    totals: dict[int, tuple[str, int]] = {}
+    for join in repo.joins_of_meeting(store, meeting_id):
+        first, seconds = totals.get(join["booking_id"], (join["joined_at"], 0))
+        if join["left_at"] is not None:
+            seconds += max(0, int((from_db(join["left_at"]) - from_db(join["joined_at"])).total_seconds()))
+        totals[join["booking_id"]] = (min(first, join["joined_at"]), seconds)
+    for booking_id, (first, seconds) in totals.items():
+        repo.save_attendance(store, booking_id, first, seconds)
+
+
+_HANDLERS: dict[str, Any] = {
+    "app_deauthorized": _deauthorized,
+    "meeting.deleted": _deleted,
+    "meeting.updated": _updated,
+    "meeting.started": _started,
+    "meeting.ended": _ended,
+    "meeting.participant_joined": lambda ctx: _participant(ctx, True),
+    "meeting.participant_left": lambda ctx: _participant(ctx, False),
+}
 
 
 # ------------------------------------------------------------------ the secret token
@@ -269,3 +469,27 @@ def check_event_name(name: str) -> str:
             f"--event {name[:40]!r} is not a Zoom event name", hint="give a name such as meeting.deleted"
         )
     return name
+
+
+def doctor_warnings(store: Store, company: Any) -> list[str]:
+    """What `doctor` warns about from webhook events: a connection removed in Zoom, meetings Zoom
+    deleted (not recreated yet), meetings whose start Zoom moved (drift). Each a warning line."""
+    from zoomctl.models import ConnectionStatus
+    from zoomctl.store import companies as company_repo
+
+    warnings = []
+    row = company_repo.connection(store, company.id)
+    if row is not None and row["status"] == ConnectionStatus.RECONNECT_REQUIRED:
+        warnings.append(f"the Zoom connection needs a reconnect: {row['status_reason']} (run `zoomctl auth login`)")
+    for m in repo.meetings_needing_attention(store, company.id, now_db()):
+        if m["status"] == "deleted":
+            warnings.append(
+                f"Zoom meeting {m['zoom_meeting_id']} was deleted in Zoom at {m['deleted_in_zoom_at']}:"
+                " run `zoomctl bookings sync --all` to recreate it"
+            )
+        else:
+            warnings.append(
+                f"Zoom meeting {m['zoom_meeting_id']} starts at {m['zoom_start_time']} in Zoom but its booking at"
+                f" {m['starts_at']}: move it back in Zoom, or reschedule the booking"
+            )
+    return warnings

@@ -186,5 +186,10 @@ MIGRATIONS: list[str] = [
         UNIQUE (meeting_id, participant_key, joined_at)
     );
     CREATE INDEX meeting_joins_booking ON meeting_joins (booking_id);
+    CREATE TABLE booking_attendance (
+        booking_id INTEGER PRIMARY KEY REFERENCES bookings(id) ON DELETE CASCADE,
+        client_joined_at TEXT,
+        attended_seconds INTEGER NOT NULL DEFAULT 0
+    );
     """,
 ]
