@@ -67,6 +67,16 @@ RateOption = Annotated[
 ]
 
 
+SHOWN = [
+    *DETAIL,
+    Column("host_started_at", "Host started"),
+    Column("client_joined_at", "Client joined"),
+    Column("attended_minutes", "Minutes attended"),
+    Column("no_show", "No-show"),
+    Column("drift", "Zoom start (drift)"),
+]
+
+
 def _row(booking) -> dict:
     data = booking.as_json()
     data["what"] = data["service"] or data["class"]
@@ -325,10 +335,14 @@ def show(
 ) -> None:
     """Show one booking with its links. Example: zoomctl bookings show 12"""
     from zoomctl.core import bookings as core
+    from zoomctl.core import webhooks
 
     a = app_of(ctx)
     booking = core.get(a.store, a.company(), booking_id)
-    a.ui.result(booking.as_json(), as_json=as_json, text=lambda: a.ui.record(_row(booking), DETAIL))
+    seen = webhooks.attendance(a.store, booking.id)  # what Zoom's webhook events said
+    a.ui.result(
+        {**booking.as_json(), **seen}, as_json=as_json, text=lambda: a.ui.record({**_row(booking), **seen}, SHOWN)
+    )
 
 
 @app.command("cancel")

@@ -493,3 +493,8 @@ def doctor_warnings(store: Store, company: Any) -> list[str]:
                 f" {m['starts_at']}: move it back in Zoom, or reschedule the booking"
             )
     return warnings
+
+
+def attendance(store: Store, booking_id: int) -> dict[str, Any]:
+    """host_started_at, client_joined_at, attended_minutes, no_show, drift of a booking."""
+    return repo.attendance(store, booking_id)

@@ -209,3 +209,18 @@ def meetings_needing_attention(store: Store, company_id: int, now: str) -> list[
             (company_id, now),
         )
     ]
+
+
+def attendance(store: Store, booking_id: int) -> dict[str, Any]:
+    """The report's attendance and drift fields for one booking (`bookings show`)."""
+    from zoomctl.store.report import attendance_fields
+
+    row = store.one(
+        "SELECT b.starts_at, b.status AS booking_status, m.status AS m_status, m.host_started_at,"
+        " m.ended_at AS m_ended_at, m.zoom_start_time, ba.client_joined_at, ba.attended_seconds"
+        " FROM bookings b LEFT JOIN meetings m ON m.booking_id = b.id"
+        " OR (b.class_session_id IS NOT NULL AND m.class_session_id = b.class_session_id)"
+        " LEFT JOIN booking_attendance ba ON ba.booking_id = b.id WHERE b.id = ?",
+        (booking_id,),
+    )
+    return attendance_fields(row)

@@ -101,6 +101,7 @@ def test_a_new_start_in_zoom_is_drift_and_never_moves_the_booking(zc, studio, sb
     listener.post(event("meeting.updated", payload(sb, moved, old_object=meeting_object(sb, mid))))
     assert "drift" in listener.processed()["outcome"]
     assert meeting_row(isolated, mid)["zoom_start_time"] == "2031-03-01T10:00:00Z"
+    assert show(booking["id"])["drift"] == "2031-03-01T10:00:00Z"
     assert zc("bookings", "show", str(booking["id"]), "--json").json()["starts_at"] == "2031-03-01T08:30:00Z"
     back = meeting_object(sb, mid, start_time="2031-03-01T08:30:00Z")
     listener.post(event("meeting.updated", payload(sb, back)))
@@ -142,6 +143,11 @@ def test_attendance_of_a_one_to_one_meeting_sums_joins_and_matches_an_empty_emai
     assert got == {"booking_id": booking["id"], "client_joined_at": "2031-03-01T08:31:00Z", "attended_seconds": 1500}
     row = meeting_row(isolated, mid)
     assert row["host_started_at"] == "2031-03-01T08:29:00Z" and row["ended_at"] == "2031-03-01T09:00:00Z"
+    shown = show(booking["id"])
+    assert shown["host_started_at"] == "2031-03-01T08:29:00Z" and shown["client_joined_at"] == "2031-03-01T08:31:00Z"
+    assert (shown["attended_minutes"], shown["no_show"], shown["drift"]) == (25, False, None)
+    text = zoomctl_process(zoomctl_executable(), {}, "bookings", "show", str(booking["id"])).stdout
+    assert "Minutes attended" in text and "25" in text
 
 
 def test_class_attendance_two_join_one_is_a_no_show(zc, studio, sb, isolated, listener):
@@ -175,6 +181,16 @@ def test_class_attendance_two_join_one_is_a_no_show(zc, studio, sb, isolated, li
     assert attendance(isolated, by_email["a@example.com"])["attended_seconds"] == 45 * 60
     assert attendance(isolated, by_email["b@example.com"])["client_joined_at"] == "2031-03-03T08:35:00Z"
     assert attendance(isolated, by_email["c@example.com"]) is None
+    from zoomctl.store.report import ReportFilter, report_rows
+
+    with default_workspace(isolated) as store:
+        report = {r["client_email"]: r for r in report_rows(store, 1, "Europe/Berlin")}
+        no_shows = [r["client_email"] for r in report_rows(store, 1, "Europe/Berlin", ReportFilter(no_shows=True))]
+    assert no_shows == ["c@example.com"]
+    assert [report[e]["no_show"] for e in ("a@example.com", "b@example.com", "c@example.com")] == [False, False, True]
+    assert [report[e]["attended_minutes"] for e in ("a@example.com", "b@example.com", "c@example.com")] == [45, 40, 0]
+    assert report["a@example.com"]["host_started_at"] == "2031-03-03T08:30:00Z"
+    assert show(by_email["c@example.com"])["no_show"] is True
 
 
 def test_deauthorization_then_reconnect(zc, studio, sb, isolated, listener, monkeypatch):
