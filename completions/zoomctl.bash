@@ -59,7 +59,7 @@ _zoomctl() {
         "/providers/remove") words="--force --json" ;;
         "/providers/show") words="--json" ;;
         "/sandbox") words="serve" ;;
-        "/sandbox/serve") words="--accounts --auto-approve --fault --host --json --no-rate-limit-headers --port --shared-access --state --token-ttl --users --verbose -v" ;;
+        "/sandbox/serve") words="--accounts --auto-approve --fault --host --json --no-rate-limit-headers --port --shared-access --state --token-ttl --users --verbose --webhook-secret --webhook-url -v" ;;
         "/services") words="add list online remove show" ;;
         "/services/add") words="--duration --json --provider" ;;
         "/services/list") words="--json" ;;

@@ -171,6 +171,8 @@ complete -c zoomctl -n "__zoomctl_at '/sandbox/serve'" -l state
 complete -c zoomctl -n "__zoomctl_at '/sandbox/serve'" -l token-ttl
 complete -c zoomctl -n "__zoomctl_at '/sandbox/serve'" -l users
 complete -c zoomctl -n "__zoomctl_at '/sandbox/serve'" -l verbose
+complete -c zoomctl -n "__zoomctl_at '/sandbox/serve'" -l webhook-secret
+complete -c zoomctl -n "__zoomctl_at '/sandbox/serve'" -l webhook-url
 complete -c zoomctl -n "__zoomctl_at '/sandbox/serve'" -s v
 complete -c zoomctl -n "__zoomctl_at '/services'" -a add -d 'Add a service (not online until `services online NAME...'
 complete -c zoomctl -n "__zoomctl_at '/services'" -a list -d 'List services.'

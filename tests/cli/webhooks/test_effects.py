@@ -27,7 +27,7 @@ def book(zc, *args):
 
 def meeting_object(sb, zoom_meeting_id: int, **extra) -> dict:
     with sb.world.lock:
-        m = dict(sb.world.meetings[zoom_meeting_id]) if zoom_meeting_id in sb.world.meetings else {}
+        m = dict(sb.world.meetings[str(zoom_meeting_id)])
     obj = {"id": zoom_meeting_id, "uuid": m.get("uuid", "u=="), "host_id": m.get("host_id", "h"), "type": 2}
     obj.update(extra)
     return obj
@@ -50,8 +50,8 @@ def meeting_row(isolated, zoom_meeting_id):
 def test_meeting_deleted_in_zoom_is_marked_and_sync_recreates_it(zc, studio, sb, isolated, listener):
     booking = book(zc, *LESSON, "--start", "2031-03-01T09:30")
     mid = booking["meeting"]["zoom_meeting_id"]
-    sb.delete_meeting(mid)
     body = event("meeting.deleted", payload(sb, meeting_object(sb, mid)))
+    sb.delete_meeting(mid)
     assert listener.post(body).status_code == 200
     done = listener.processed()
     assert (done["company"], done["status"]) == (studio.company, "processed")
@@ -72,8 +72,9 @@ def test_with_repair_the_listener_recreates_the_meeting_at_once(zc, studio, sb, 
     mid = booking["meeting"]["zoom_meeting_id"]
     running = RunningListener("--repair")
     try:
+        deleted = event("meeting.deleted", payload(sb, meeting_object(sb, mid)))
         sb.delete_meeting(mid)
-        running.post(event("meeting.deleted", payload(sb, meeting_object(sb, mid))))
+        running.post(deleted)
         running.processed()
         repaired = running.next("repaired", timeout=30)
         assert repaired["bookings"] == [booking["id"]]
@@ -87,9 +88,10 @@ def test_with_repair_the_listener_recreates_the_meeting_at_once(zc, studio, sb, 
 def test_a_meeting_deleted_by_zoomctl_itself_is_left_alone(zc, studio, sb, isolated, listener):
     booking = book(zc, *LESSON, "--start", "2031-03-01T09:30")
     mid = booking["meeting"]["zoom_meeting_id"]
+    deleted = event("meeting.deleted", payload(sb, meeting_object(sb, mid)))
     assert zc("bookings", "cancel", str(booking["id"])).exit_code == 0
     before = meeting_row(isolated, mid)
-    listener.post(event("meeting.deleted", payload(sb, meeting_object(sb, mid))))
+    listener.post(deleted)
     assert listener.processed()["status"] == "ignored"
     assert meeting_row(isolated, mid) == before
 
