@@ -5,11 +5,11 @@ _zoomctl() {
         w="${COMP_WORDS[i]}"
         case "$w" in -*) continue ;; esac
         case "$cmdpath/$w" in
-            "/apply"|"/auth"|"/auth/login"|"/auth/logout"|"/auth/status"|"/auth/token"|"/bookings"|"/bookings/cancel"|"/bookings/create"|"/bookings/list"|"/bookings/open"|"/bookings/purge"|"/bookings/reschedule"|"/bookings/show"|"/bookings/sync"|"/classes"|"/classes/add"|"/classes/list"|"/classes/online"|"/classes/remove"|"/classes/sessions"|"/classes/sessions/add"|"/classes/sessions/cancel"|"/classes/sessions/list"|"/classes/show"|"/clients"|"/clients/add"|"/clients/list"|"/company"|"/company/create"|"/company/list"|"/company/show"|"/company/use"|"/completion"|"/config"|"/config/get"|"/config/list"|"/config/set"|"/demo"|"/doctor"|"/export"|"/feature"|"/feature/disable"|"/feature/enable"|"/feature/status"|"/providers"|"/providers/add"|"/providers/assign"|"/providers/list"|"/providers/remove"|"/providers/show"|"/report"|"/sandbox"|"/sandbox/serve"|"/services"|"/services/add"|"/services/list"|"/services/online"|"/services/remove"|"/services/show"|"/templates"|"/templates/list"|"/templates/render"|"/templates/reset"|"/templates/set"|"/templates/show"|"/templates/variables"|"/zoom"|"/zoom/users") cmdpath="$cmdpath/$w" ;;
+            "/apply"|"/auth"|"/auth/login"|"/auth/logout"|"/auth/status"|"/auth/token"|"/bookings"|"/bookings/cancel"|"/bookings/create"|"/bookings/list"|"/bookings/open"|"/bookings/purge"|"/bookings/reschedule"|"/bookings/show"|"/bookings/sync"|"/classes"|"/classes/add"|"/classes/list"|"/classes/online"|"/classes/remove"|"/classes/sessions"|"/classes/sessions/add"|"/classes/sessions/cancel"|"/classes/sessions/list"|"/classes/show"|"/clients"|"/clients/add"|"/clients/list"|"/company"|"/company/create"|"/company/list"|"/company/show"|"/company/use"|"/completion"|"/config"|"/config/get"|"/config/list"|"/config/set"|"/demo"|"/doctor"|"/export"|"/feature"|"/feature/disable"|"/feature/enable"|"/feature/status"|"/providers"|"/providers/add"|"/providers/assign"|"/providers/list"|"/providers/remove"|"/providers/show"|"/report"|"/sandbox"|"/sandbox/serve"|"/services"|"/services/add"|"/services/list"|"/services/online"|"/services/remove"|"/services/show"|"/templates"|"/templates/list"|"/templates/render"|"/templates/reset"|"/templates/set"|"/templates/show"|"/templates/variables"|"/webhooks"|"/webhooks/events"|"/webhooks/listen"|"/webhooks/secret"|"/webhooks/secret/delete"|"/webhooks/secret/set"|"/zoom"|"/zoom/users") cmdpath="$cmdpath/$w" ;;
         esac
     done
     case "$cmdpath" in
-        "") words="apply auth bookings classes clients company completion config demo doctor export feature providers report sandbox services templates zoom --company --db --debug --no-input --profile --quiet --version -q" ;;
+        "") words="apply auth bookings classes clients company completion config demo doctor export feature providers report sandbox services templates webhooks zoom --company --db --debug --no-input --profile --quiet --version -q" ;;
         "/apply") words="--detailed-exitcode --dry-run --json --prune --yes -y" ;;
         "/auth") words="login logout status token" ;;
         "/auth/login") words="--account-id --client-id --client-secret-stdin --insecure-storage --json --no-browser --public --server-to-server --shared-access --timeout" ;;
@@ -61,9 +61,9 @@ _zoomctl() {
         "/providers/list") words="--json" ;;
         "/providers/remove") words="--force --json" ;;
         "/providers/show") words="--json" ;;
-        "/report") words="--class --client --csv --from --include-test --json --meeting-status --output --provider --service --status --to -o" ;;
+        "/report") words="--class --client --csv --from --include-test --json --meeting-status --no-shows --output --provider --service --status --to -o" ;;
         "/sandbox") words="serve" ;;
-        "/sandbox/serve") words="--accounts --auto-approve --fault --host --json --no-rate-limit-headers --port --shared-access --state --token-ttl --users --verbose -v" ;;
+        "/sandbox/serve") words="--accounts --auto-approve --fault --host --json --no-rate-limit-headers --port --shared-access --state --token-ttl --users --verbose --webhook-secret --webhook-url -v" ;;
         "/services") words="add list online remove show" ;;
         "/services/add") words="--duration --json --provider" ;;
         "/services/list") words="--json" ;;
@@ -77,6 +77,12 @@ _zoomctl() {
         "/templates/set") words="--channel --file --json --provider --service --subject" ;;
         "/templates/show") words="--channel --json --provider --service" ;;
         "/templates/variables") words="--json" ;;
+        "/webhooks") words="events listen secret" ;;
+        "/webhooks/events") words="--event --json --since" ;;
+        "/webhooks/listen") words="--host --json --path --port --repair --secret-stdin" ;;
+        "/webhooks/secret") words="delete set" ;;
+        "/webhooks/secret/delete") words="" ;;
+        "/webhooks/secret/set") words="" ;;
         "/zoom") words="users" ;;
         "/zoom/users") words="--json --status" ;;
     esac

@@ -91,6 +91,11 @@ class App:
             keyring_timeout=os.environ.get(env.KEYRING_TIMEOUT),
         )
 
+    @property
+    def webhook_secret_env(self) -> str | None:
+        """The webhook secret token from the environment, if set there."""
+        return os.environ.get(env.WEBHOOK_SECRET) or None
+
     def zoom_factory(self, company: Company, rate: float | None = None) -> ZoomFactory:
         """Zoom clients for the company, made on demand; their warnings go to the UI."""
         from zoomctl.core import connection

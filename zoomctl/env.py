@@ -26,6 +26,8 @@ ZOOM_TOKEN = "ZOOMCTL_ZOOM_TOKEN"
 #: Server-to-Server OAuth: all three together
 ZOOM_ACCOUNT_ID = "ZOOMCTL_ZOOM_ACCOUNT_ID"
 ZOOM_CLIENT_SECRET = "ZOOMCTL_ZOOM_CLIENT_SECRET"
+#: the Zoom app's webhook secret token, for `zoomctl webhooks listen`
+WEBHOOK_SECRET = "ZOOMCTL_WEBHOOK_SECRET"
 
 #: the setting each variable sets (``zoomctl config list`` names its source)
 SETTINGS: dict[str, str] = {

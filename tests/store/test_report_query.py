@@ -227,6 +227,11 @@ def test_service_row_values(world, isolated):
         "booking_status": "booked",
         "meeting_status": "created",
         "last_error": None,
+        "host_started_at": None,
+        "client_joined_at": None,
+        "attended_minutes": None,
+        "no_show": False,
+        "drift": None,
     }
 
 

@@ -76,6 +76,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "Make the workspace match a setup file: validate all of it, show the plan (create / update / delete), check"
         " the mapped Zoom users when connected, then apply it in one transaction.",
     ),
+    "webhooks": ("webhooks", "app", "Receive Zoom webhook events and list what they did."),
     "zoom": ("zoom_users", "app", "The connected Zoom account (read-only)."),
     "config": ("config_cmd", "app", "Read and write settings (config.toml; never secrets)."),
     "sandbox": ("sandbox", "app", "A local Zoom emulator (OAuth server + API) for demos, tests and CI."),

@@ -51,6 +51,11 @@ DETAIL = [
     Column("last_error", "Last error"),
     Column("client_link", "Client link"),
     Column("provider_link", "Provider link"),
+    Column("host_started_at", "Host started"),
+    Column("client_joined_at", "Client joined"),
+    Column("attended_minutes", "Minutes attended"),
+    Column("no_show", "No-show"),
+    Column("drift", "Zoom start (drift)"),
 ]
 SYNC_COLUMNS = [
     Column("bookings", "Bookings"),
@@ -69,6 +74,16 @@ RateOption = Annotated[
         max=100,
         help="At most N Zoom calls per second (default: as fast as the account's limits allow).",
     ),
+]
+
+
+SHOWN = [
+    *DETAIL,
+    Column("host_started_at", "Host started"),
+    Column("client_joined_at", "Client joined"),
+    Column("attended_minutes", "Minutes attended"),
+    Column("no_show", "No-show"),
+    Column("drift", "Zoom start (drift)"),
 ]
 
 

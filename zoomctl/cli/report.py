@@ -44,6 +44,10 @@ def report(
         typer.Option("--meeting-status", metavar="STATUS", help="created, pending, failed or deleted (the link's)."),
     ] = None,
     include_test: Annotated[bool, typer.Option("--include-test", help="Show test bookings too.")] = False,
+    no_shows: Annotated[
+        bool,
+        typer.Option("--no-shows", help="Only booked clients who never joined a meeting that has ended (webhooks)."),
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="A JSON array (the fields are in the README).")] = False,
     as_csv: Annotated[bool, typer.Option("--csv", help="CSV with a header row, safe for spreadsheets.")] = False,
     output: Annotated[
@@ -83,6 +87,7 @@ def report(
         status=status,
         meeting_status=meeting_status,
         include_test=include_test,
+        no_shows=no_shows,
     )
     target = _target(output) if output is not None else None
     rows, summary = core.report(a.store, company, where)

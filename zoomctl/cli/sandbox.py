@@ -46,6 +46,14 @@ def serve(
         list[str] | None,
         typer.Option("--fault", metavar="SPEC", help="Inject a fault, e.g. meetingCreate:1:status=500 (repeatable)."),
     ] = None,
+    webhook_url: Annotated[
+        str | None,
+        typer.Option("--webhook-url", metavar="URL", help="Deliver Zoom's webhook events here (validated first)."),
+    ] = None,
+    webhook_secret: Annotated[
+        str | None,
+        typer.Option("--webhook-secret", metavar="SECRET", help="The secret token deliveries are signed with."),
+    ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log every request on stderr.")] = False,
     as_json: JsonOption = False,
 ) -> None:
@@ -82,6 +90,8 @@ def serve(
         auto_approve_shared_access=shared_access,
         faults=list(fault or []),
         log_requests=verbose,
+        webhook_url=webhook_url,
+        webhook_secret=webhook_secret,
     )
     try:
         options.check()
@@ -129,6 +139,8 @@ def serve(
                 f"--auto-approve {auto_approve}: no active user with that email in the sandbox",
                 hint=f"use one of: {', '.join(active)}",
             )
+    if webhook_url and not sandbox.webhooks.validated:
+        a.ui.warn(f"{_shown(webhook_url)} did not answer endpoint.url_validation: no webhook events are delivered")
     if host not in ("127.0.0.1", "::1", "localhost"):
         a.ui.warn(f"listening on {host}: anyone who can reach it can use the admin endpoint /_sandbox")
     info = describe(sandbox)

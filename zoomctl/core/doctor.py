@@ -142,6 +142,19 @@ def meetings_pending(store: Store, company: Company, now: str) -> Check:
     )
 
 
+def zoom_events(store: Store, company: Company) -> Check:
+    """What Zoom's webhook events said (`zoomctl webhooks listen`): meetings deleted in Zoom and not
+    recreated yet, and meetings whose start Zoom moved away from their booking's (drift)."""
+    from zoomctl.core import webhooks
+
+    title = "Zoom's events agree with the bookings"
+    found = [w for w in webhooks.doctor_warnings(store, company) if not w.startswith("the Zoom connection")]
+    if not found:
+        return Check("zoom-events", title, OK, "no meeting deleted or moved in Zoom (from webhook events)")
+    fix = SYNC_ALL if any("deleted in Zoom" in w for w in found) else None
+    return Check("zoom-events", title, WARN, "; ".join(found), fix)
+
+
 def daily_limit(store: Store, company: Company, today: datetime) -> Check:
     title = f"Zoom's daily limit ({DAILY_LIMIT} meeting creates/updates per host)"
     midnight = today.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
@@ -481,6 +494,7 @@ def diagnose(
         nothing_online(store, company),
         meetings_pending(store, company, to_db(now)),
         zoom_checks["meetings-missing"],
+        zoom_events(store, company),
         daily_limit(store, company, now),
         zoom_checks["clock-skew"],
     ]

@@ -114,6 +114,7 @@ def build_filter(
     status: str = "all",
     meeting_status: str | None = None,
     include_test: bool = False,
+    no_shows: bool = False,
     now: datetime | None = None,
 ) -> ReportFilter:
     """The report's filter from the command line's words: names resolved to ids, dates read
@@ -139,6 +140,7 @@ def build_filter(
         status=status,
         meeting_status=meeting_status,
         include_test=include_test,
+        no_shows=no_shows,
     )
 
 

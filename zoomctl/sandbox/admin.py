@@ -22,7 +22,14 @@ server binds 127.0.0.1 by default, so only local processes reach it. JSON in, JS
                             ``{"type": "user_downgraded", "user": …}`` (to Basic),
                             ``{"type": "user_upgraded", "user": …}`` (to Licensed),
                             ``{"type": "user_deactivated" | "user_activated", "user": …}``,
-                            ``{"type": "meeting_deleted", "meeting_id": N}``
+                            ``{"type": "meeting_deleted", "meeting_id": N}``; playing a meeting:
+                            ``{"type": "meeting_started" | "meeting_ended", "meeting_id": N, "at": ISO?}``,
+                            ``{"type": "participant_joined" | "participant_left", "meeting_id": N,
+                            "registrant": EMAIL_OR_ID | "name": NAME, "email": E?, "empty_email": bool?,
+                            "at": ISO?}``; with a webhook subscribed, each is delivered as Zoom's event
+                            (app_uninstalled as app_deauthorized, meeting_deleted as meeting.deleted)
+``GET  /_sandbox/webhook``  the event subscription: ``{"url", "validated", "deliveries": [...]}``
+``POST /_sandbox/webhook``  ``{"url": URL|null, "secret": S}``: subscribe (validated at once)
 ``GET  /_sandbox/accounts`` the Zoom accounts (``{"accounts": [{id, name, owner_email, s2s_app}]}``)
 ``POST /_sandbox/accounts`` seed one more account: ``{"users": N}`` (default 5) → ``{"account":
                             {…}, "users": [...], "app": {S2S credentials}}``; the user-level and
@@ -80,6 +87,12 @@ def handle(sb: Sandbox, call: Call, tail: str) -> Reply:
             return _accounts(sb, call, body)
         if route == ("POST", "events"):
             return json_reply(200, sb.event(**body))
+        if tail.strip("/") == "webhook":
+            if call.method == "POST":
+                return json_reply(200, sb.webhooks.configure(body.get("url"), body.get("secret")))
+            if call.method != "GET":
+                return _bad("method not allowed", 405)
+            return json_reply(200, sb.webhooks.status())
         if tail.strip("/") == "config":
             if call.method == "POST":
                 sb.configure(**body)

@@ -39,6 +39,9 @@ class SandboxOptions:
     daily_meeting_limit: int = DAILY_MEETING_LIMIT
     faults: list[str] = field(default_factory=list)
     log_requests: bool = False
+    #: the event subscription (see ``zoomctl.sandbox.webhooks``): validated at start
+    webhook_url: str | None = None
+    webhook_secret: str | None = None
 
     def check(self) -> None:
         """Refuse values a sandbox cannot start with (``OptionError`` names the option)."""
@@ -54,6 +57,14 @@ class SandboxOptions:
             )
         if not 0 <= self.port <= 65535:
             raise OptionError("port", self.port, "give 0 (any free port) to 65535")
+        if self.webhook_url is not None and not self.webhook_url.startswith(("http://", "https://")):
+            raise OptionError(
+                "webhook_url", self.webhook_url, "give an http:// or https:// URL", problem="is not a URL"
+            )
+        if self.webhook_url is not None and not self.webhook_secret:
+            raise OptionError(
+                "webhook_url", self.webhook_url, "give the secret token with --webhook-secret", problem="has no secret"
+            )
         if self.host != "localhost":
             try:
                 ipaddress.ip_address(self.host)

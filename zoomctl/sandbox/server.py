@@ -40,6 +40,7 @@ from zoomctl.sandbox.replies import (
     json_reply,
     oauth_error,
 )
+from zoomctl.sandbox.webhooks import WebhookSender
 from zoomctl.sandbox.world import World
 
 __all__ = ["Sandbox", "describe"]
@@ -91,6 +92,7 @@ class Sandbox:
         self._stats_lock = threading.Lock()
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
+        self.webhooks = WebhookSender()
 
     # ------------------------------------------------------------------ lifecycle
     def start(self) -> Sandbox:
@@ -111,6 +113,8 @@ class Sandbox:
             target=server.serve_forever, kwargs={"poll_interval": 0.02}, name=f"zoomctl-sandbox-{port}", daemon=True
         )
         self._thread.start()
+        if self.options.webhook_url:
+            self.webhooks.configure(self.options.webhook_url, self.options.webhook_secret)
         return self
 
     def stop(self) -> None:
@@ -208,12 +212,37 @@ class Sandbox:
 
     # ------------------------------------------------------------------ events
     def event(self, type: str, **details) -> dict:  # noqa: A002 - the event's JSON field
-        """Something happens on the Zoom side (see ``admin.py`` for the types)."""
+        """Something happens on the Zoom side (see ``admin.py`` for the types); the webhook
+        event it makes is delivered after the world's lock is released."""
+        outgoing: list[tuple[str, dict]] = []
+        result = self._event(type, details, outgoing)
+        result["webhook"] = [name for name, payload in outgoing if self.webhooks.send(name, payload)]
+        return result
+
+    def _event(self, type: str, details: dict, outgoing: list) -> dict:  # noqa: A002
         world = self.world
         with world.transaction():
+            if type in PLAYED:
+                return self._play(type, details, outgoing)
             if type == "app_uninstalled":
                 app = self._app_key(details.get("app"))
-                return {"type": type, "grants_ended": world.uninstall_app(app, details.get("user"))}
+                user = world.find_user(details["user"]) if details.get("user") else None
+                ended = world.uninstall_app(app, details.get("user"))
+                owner = user or next(iter(world.users.values()))
+                outgoing.append(
+                    (
+                        "app_deauthorized",
+                        {
+                            "account_id": owner["account_id"],
+                            "user_id": owner["id"],
+                            "signature": secrets_token(),
+                            "deauthorization_time": world.clock.now().strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+                            "client_id": world.apps[app]["client_id"],
+                            "user_data_retention": str(details.get("user_data_retention", "false")).lower(),
+                        },
+                    )
+                )
+                return {"type": type, "grants_ended": ended}
             if type == "user_deleted":
                 return {"type": type, "user": world.delete_user(_need(details, "user"))["id"]}
             if type in ("user_downgraded", "user_upgraded"):
@@ -226,8 +255,59 @@ class Sandbox:
                 return {"type": type, "user": user["id"], "status": user["status"]}
             if type == "meeting_deleted":
                 meeting = world.delete_meeting(_need(details, "meeting_id"))
+                outgoing.append(("meeting.deleted", self._meeting_payload(meeting)))
                 return {"type": type, "meeting_id": meeting["id"]}
         raise ValueError(f"unknown event type {type!r}")
+
+    def _meeting_payload(self, meeting: dict, **extra) -> dict:
+        from zoomctl.sandbox.world import iso
+
+        host = self.world.users.get(meeting.get("host_id"), {})
+        obj = {
+            "id": meeting["id"],
+            "uuid": meeting.get("uuid") or f"{meeting['id']}==",
+            "host_id": meeting.get("host_id"),
+            "topic": meeting.get("topic"),
+            "type": meeting.get("type", 2),
+            "start_time": iso(meeting["start_time"]) if meeting.get("start_time") is not None else None,
+            "duration": meeting.get("duration"),
+            "timezone": meeting.get("timezone"),
+            **extra,
+        }
+        return {"account_id": host.get("account_id"), "object": obj}
+
+    def _play(self, type: str, details: dict, outgoing: list) -> dict:  # noqa: A002
+        """A meeting played: the host starts it, someone joins or leaves, it ends."""
+        meeting = self.world.meetings.get(str(_need(details, "meeting_id")))
+        if meeting is None:
+            raise KeyError(f"no meeting {details['meeting_id']}")
+        now = self.world.clock.now().strftime("%Y-%m-%dT%H:%M:%SZ")
+        at = details.get("at") or now
+        if type == "meeting_started":
+            outgoing.append(("meeting.started", self._meeting_payload(meeting, start_time=at)))
+            return {"type": type, "meeting_id": meeting["id"]}
+        if type == "meeting_ended":
+            outgoing.append(("meeting.ended", self._meeting_payload(meeting, end_time=at)))
+            return {"type": type, "meeting_id": meeting["id"]}
+        who = _need(details, "registrant" if "registrant" in details else "name")
+        person: dict = {"user_name": who, "email": "" if details.get("empty_email") else details.get("email", "")}
+        if "registrant" in details:  # joined with their personal registrant link
+            registrant = next((r for r in meeting["registrants"] if who in (r["id"], r["email"])), None)
+            if registrant is None:
+                raise KeyError(f"no registrant {who!r} in meeting {meeting['id']}")
+            person.update(registrant_id=registrant["id"], user_name=registrant.get("first_name") or who)
+            if not details.get("empty_email"):
+                person["email"] = registrant["email"]
+        person["participant_uuid"] = f"p-{meeting['id']}-{who}"
+        person["id"] = ""
+        if type == "participant_joined":
+            person["join_time"] = at
+            name = "meeting.participant_joined"
+        else:
+            person["leave_time"] = at
+            name = "meeting.participant_left"
+        outgoing.append((name, self._meeting_payload(meeting, participant=person)))
+        return {"type": type, "meeting_id": meeting["id"]}
 
     def add_account(self, users: int = 5) -> dict:
         """Seed one more Zoom account; returns it, its users and its S2S app's credentials."""
@@ -399,6 +479,15 @@ class Sandbox:
             reply.headers.update(headers)
             return reply
         return json_reply(status, {"code": code, "message": message}, headers)
+
+
+PLAYED = ("meeting_started", "participant_joined", "participant_left", "meeting_ended")
+
+
+def secrets_token() -> str:
+    import secrets
+
+    return secrets.token_urlsafe(16)
 
 
 def _need(details: dict, name: str):

@@ -174,4 +174,38 @@ MIGRATIONS: list[str] = [
     CREATE UNIQUE INDEX template_overrides_level ON template_overrides
         (company_id, kind, channel, COALESCE(service_id, 0), COALESCE(provider_id, 0));
     """,
+    # 4: Zoom webhooks (the events received; what Zoom said about each meeting; who joined)
+    """
+    CREATE TABLE webhook_events (
+        id INTEGER PRIMARY KEY,
+        body_sha256 TEXT NOT NULL UNIQUE,
+        event TEXT NOT NULL,
+        event_ts INTEGER,
+        received_at TEXT NOT NULL,
+        body TEXT NOT NULL,
+        company_id INTEGER REFERENCES companies(id) ON DELETE SET NULL,
+        status TEXT NOT NULL DEFAULT 'received',
+        outcome TEXT
+    );
+    CREATE INDEX webhook_events_received ON webhook_events (received_at);
+    ALTER TABLE meetings ADD COLUMN deleted_in_zoom_at TEXT;
+    ALTER TABLE meetings ADD COLUMN zoom_start_time TEXT;
+    ALTER TABLE meetings ADD COLUMN host_started_at TEXT;
+    ALTER TABLE meetings ADD COLUMN ended_at TEXT;
+    CREATE TABLE meeting_joins (
+        id INTEGER PRIMARY KEY,
+        meeting_id INTEGER NOT NULL REFERENCES meetings(id) ON DELETE CASCADE,
+        booking_id INTEGER REFERENCES bookings(id) ON DELETE CASCADE,
+        participant_key TEXT NOT NULL,
+        joined_at TEXT NOT NULL,
+        left_at TEXT,
+        UNIQUE (meeting_id, participant_key, joined_at)
+    );
+    CREATE INDEX meeting_joins_booking ON meeting_joins (booking_id);
+    CREATE TABLE booking_attendance (
+        booking_id INTEGER PRIMARY KEY REFERENCES bookings(id) ON DELETE CASCADE,
+        client_joined_at TEXT,
+        attended_seconds INTEGER NOT NULL DEFAULT 0
+    );
+    """,
 ]

@@ -49,6 +49,12 @@ FIELDS: tuple[str, ...] = (
     "booking_status",
     "meeting_status",
     "last_error",
+    # attendance and drift, from Zoom's webhook events (`zoomctl webhooks listen`)
+    "host_started_at",
+    "client_joined_at",
+    "attended_minutes",
+    "no_show",
+    "drift",
 )
 
 BOOKING_STATUSES = ("booked", "cancelled", "all")
@@ -66,7 +72,9 @@ SELECT b.id AS booking_id, b.starts_at, b.class_session_id AS session_id, b.stat
             WHEN m.host_zoom_user_id = p.zoom_user_id THEN p.zoom_user_email
             ELSE (SELECT MIN(hp.zoom_user_email) FROM providers hp
                   WHERE hp.company_id = b.company_id AND hp.zoom_user_id = m.host_zoom_user_id)
-       END AS zoom_host_email
+       END AS zoom_host_email,
+       m.host_started_at, m.ended_at AS m_ended_at, m.zoom_start_time,
+       ba.client_joined_at, ba.attended_seconds
 FROM bookings b
 JOIN clients c ON c.id = b.client_id
 JOIN providers p ON p.id = b.provider_id
@@ -75,10 +83,13 @@ LEFT JOIN class_sessions cs ON cs.id = b.class_session_id
 LEFT JOIN classes cl ON cl.id = cs.class_id
 LEFT JOIN meetings m ON m.booking_id = b.id OR m.class_session_id = b.class_session_id
 LEFT JOIN registrants r ON r.booking_id = b.id
+LEFT JOIN booking_attendance ba ON ba.booking_id = b.id
 WHERE 1 = 1"""
 # An online booking; one booking asked for by its id (`bookings show`) is shown whatever it is.
 _ONLINE = " AND (m.id IS NOT NULL OR s.online = 1 OR cl.online = 1)"
 _ORDER = " ORDER BY b.starts_at, b.id"
+#: the meeting ended and the client never joined (the same rule as ``_report_row``'s no_show)
+NO_SHOW_SQL = "(m.ended_at IS NOT NULL AND ba.client_joined_at IS NULL)"
 
 
 @dataclass(frozen=True)
@@ -96,6 +107,7 @@ class ReportFilter:
     meeting_status: str | None = None  # created | pending | failed | deleted | cancelled
     include_test: bool = False
     booking_id: int | None = None  # one booking (`bookings show`)
+    no_shows: bool = False  # only booked bookings whose meeting ended without their client
 
     def __post_init__(self) -> None:
         for moment in (self.starts_from, self.starts_to):
@@ -152,6 +164,8 @@ def report_sql(company_id: int, where: ReportFilter) -> tuple[str, list[Any]]:
         clauses.append((" AND b.status = ?", (where.status,)))
     if where.meeting_status is not None:
         clauses.append((f" AND {LINK_STATUS_SQL} = ?", (where.meeting_status,)))
+    if where.no_shows:
+        clauses.append((f" AND {NO_SHOW_SQL} AND b.status = ?", ("booked",)))
     if not where.include_test:
         clauses.append((" AND b.is_test = ?", (0,)))
     sql = _SELECT + "".join(fragment for fragment, _ in clauses) + _ORDER
@@ -203,6 +217,25 @@ def _report_row(row: Any, starts_local: Callable[[str], str]) -> dict[str, Any]:
         "booking_status": row["booking_status"],
         "meeting_status": row["meeting_status"],
         "last_error": row["last_error"],
+        **attendance_fields(row),
+    }
+
+
+def attendance_fields(row: Any) -> dict[str, Any]:
+    """host_started_at, client_joined_at, attended_minutes, no_show, drift of a row carrying
+    ``host_started_at, m_ended_at, zoom_start_time, client_joined_at, attended_seconds, starts_at,
+    m_status, booking_status`` (None where Zoom has said nothing yet)."""
+    seconds = row["attended_seconds"]
+    ended = row["m_ended_at"] is not None
+    drift = row["zoom_start_time"]
+    if drift == row["starts_at"] or row["m_status"] != "created":
+        drift = None
+    return {
+        "host_started_at": row["host_started_at"],
+        "client_joined_at": row["client_joined_at"],
+        "attended_minutes": round(seconds / 60) if seconds is not None else (0 if ended else None),
+        "no_show": (ended and row["client_joined_at"] is None) if row["booking_status"] == "booked" else None,
+        "drift": drift,
     }
 
 

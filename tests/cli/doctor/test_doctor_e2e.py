@@ -30,6 +30,7 @@ CHECK_IDS = [
     "nothing-online",
     "meetings-pending",
     "meetings-missing",
+    "zoom-events",
     "daily-limit",
     "clock-skew",
 ]
@@ -76,10 +77,10 @@ def test_text_output_one_line_per_check_and_the_fix_under_it(zx, studio):
     assert re.match(r"^zoomctl \S+ · Python \d+\.\d+\.\d+ · .+ · keyring: .+$", lines[0])
     assert lines[1] == "company: acme-yoga"
     marks = [line.split()[0] for line in lines[2:] if not line.startswith(" ")][:-1]
-    assert marks.count("ok") == 13 and marks.count("warn") == 1 and len(marks) == len(CHECK_IDS)
+    assert marks.count("ok") == 14 and marks.count("warn") == 1 and len(marks) == len(CHECK_IDS)
     warn = next(i for i, line in enumerate(lines) if line.startswith("warn "))
     assert lines[warn + 1].startswith("     fix: zoomctl auth logout")
-    assert lines[-1] == "1 warn, 13 ok"
+    assert lines[-1] == "1 warn, 14 ok"
     assert "✓" not in run.stdout  # no terminal: plain words
 
 
