@@ -399,3 +399,9 @@ def test_an_override_may_name_a_service_only_in_the_workspace(zc, setup, tmp_pat
         refused_.stderr
     )
     assert dump(db) == before
+
+
+def test_the_override_of_a_removed_service_is_not_exported(zc, overrides):
+    assert zc("services", "remove", "Private lesson").exit_code == 0
+    text = export(zc)
+    assert text.count("[[templates]]") == 2 and "Private lesson" not in text

@@ -368,7 +368,11 @@ def _template(
     for key, known in (("service", services), ("provider", providers)):
         name = values[key]
         if name is not None and not name.strip():
-            r.problem(where, f"'{key}' is empty (leave it out for every {key})", r.lines.of("templates", index, key))
+            r.problem(
+                where,
+                f"'{key}' is empty (leave it out for the text of every {key})",
+                r.lines.of("templates", index, key),
+            )
             return None
         names[key] = known.get(name.casefold(), name) if name is not None else None
     if (
