@@ -287,3 +287,121 @@ def test_an_unknown_zoom_user_is_refused_and_nothing_is_written(zc, setup, tmp_p
     path.write_text(text.replace("duration = 60", "duration = 90"), encoding="utf-8")
     result = fails_cleanly(ExitCode.CONFLICT, "apply", str(path))
     assert "no active Zoom user nobody@example.com" in result.stderr
+
+
+@pytest.fixture
+def overrides(zc, setup):
+    """Template overrides at every level: the company's, a service's, a provider's, both; e-mail and SMS."""
+    for kind, flags, text in (
+        ("client-confirmation", ("--subject", "Booked: [service]"), "Hello [client_name],\nsee you."),
+        ("client-confirmation", ("--subject", "Lesson", "--service", "Private lesson"), "Join [online_meeting_link]"),
+        ("client-reminder", ("--channel", "sms", "--provider", "Dana"), "Soon: [online_meeting_link]"),
+        (
+            "client-reminder",
+            ("--channel", "sms", "--provider", "Alex", "--service", "Private lesson"),
+            "Alex: [client_name]",
+        ),
+    ):
+        result = zc("templates", "set", kind, "-", *flags, input=text)
+        assert result.exit_code == 0, result.stderr
+    return setup
+
+
+def test_export_writes_every_override_in_a_stable_order(zc, overrides):
+    text = export(zc)
+    blocks = text.split("\n[[templates]]\n")[1:]
+    assert len(blocks) == 4
+    assert blocks[0].startswith('kind = "client-confirmation"\nchannel = "email"\nsubject = "Booked: [service]"')
+    assert 'body = "Hello [client_name],\\nsee you."' in blocks[0]
+    assert 'service = "Private lesson"' in blocks[1] and "provider" not in blocks[1]
+    # a level without a service (or provider) comes before those with one
+    assert blocks[2].startswith('kind = "client-reminder"\nchannel = "sms"\nprovider = "Dana Smith"\n')
+    assert blocks[3].startswith('kind = "client-reminder"\nchannel = "sms"\nservice = "Private lesson"\n')
+    assert 'provider = "Alex Kim"' in blocks[3] and "subject" not in blocks[3]
+
+
+def test_round_trip_with_overrides_is_byte_for_byte(zc, overrides, tmp_path):
+    first = export(zc)
+    (tmp_path / "setup.toml").write_text(first, encoding="utf-8")
+    other = tmp_path / "other.db"
+    result = zc("--db", str(other), "apply", str(tmp_path / "setup.toml"), "--json")
+    assert result.exit_code == 0, result.stderr
+    assert [c["kind"] for c in result.json()["changes"]].count("template") == 4
+    assert export(zc, "--db", str(other), "--company", "acme-yoga") == first
+    again = zc("--db", str(other), "apply", str(tmp_path / "setup.toml"), "--dry-run", "--detailed-exitcode")
+    assert again.exit_code == ExitCode.OK, again.stdout + again.stderr
+
+
+def test_overrides_are_created_updated_and_idempotent(zc, setup, tmp_path, db):
+    path = tmp_path / "setup.toml"
+    body = '\n[[templates]]\nkind = "provider-confirmation"\nchannel = "sms"\nprovider = "dana smith"\nbody = "{}"\n'
+    path.write_text(export(zc) + body.format("New: [client_name]"), encoding="utf-8")
+    created = zc("apply", str(path), "--json")
+    assert created.exit_code == 0, created.stderr
+    assert created.json()["changes"] == [
+        {
+            "action": "create",
+            "kind": "template",
+            "name": "provider-confirmation sms for provider 'Dana Smith'",
+            "changes": {"body": [None, "New: [client_name]"]},
+        }
+    ]
+    shown = zc("templates", "show", "provider-confirmation", "--channel", "sms", "--provider", "Dana", "--json")
+    assert shown.json()["body"] == "New: [client_name]" and shown.json()["source"] == "provider"
+    before = dump(db)
+    assert zc("apply", str(path), "--json").json()["changes"] == []
+    assert dump(db) == before
+    path.write_text(export(zc).replace("New: [client_name]", "Changed: [client_name]"), encoding="utf-8")
+    drift = zc("apply", str(path), "--dry-run", "--detailed-exitcode", "--json")
+    assert drift.exit_code == ExitCode.CHANGES_PENDING
+    assert drift.json()["changes"][0]["changes"] == {"body": ["New: [client_name]", "Changed: [client_name]"]}
+    assert dump(db) == before
+    assert zc("apply", str(path)).exit_code == 0
+    assert "Changed: [client_name]" in export(zc)
+
+
+def test_prune_deletes_an_override_the_file_omits(zc, overrides, tmp_path, db):
+    path = tmp_path / "setup.toml"
+    text = export(zc)
+    kept, dropped = text.rsplit("\n[[templates]]\n", 1)
+    assert 'provider = "Alex Kim"' in dropped
+    path.write_text(kept, encoding="utf-8")
+    assert zc("apply", str(path), "--dry-run", "--detailed-exitcode").exit_code == ExitCode.OK  # not without --prune
+    result = zc("apply", str(path), "--prune", "--yes", "--json")
+    assert result.exit_code == 0, result.stderr
+    assert result.json()["changes"] == [
+        {
+            "action": "delete",
+            "kind": "template",
+            "name": "client-reminder sms for service 'Private lesson' with provider 'Alex Kim'",
+            "changes": {},
+        }
+    ]
+    assert export(zc) == kept
+    assert rows(db, "SELECT COUNT(*) FROM template_overrides")[0][0] == 3
+
+
+def test_an_override_may_name_a_service_only_in_the_workspace(zc, setup, tmp_path, db, fails_cleanly):
+    assert zc("services", "add", "Intro call", "--duration", "30").exit_code == 0
+    path = tmp_path / "setup.toml"
+    text = export(zc).replace('[[services]]\nname = "Intro call"\nduration = 30\nonline = false\nproviders = []\n', "")
+    assert "Intro call" not in text
+    text += '\n[[templates]]\nkind = "client-reminder"\nchannel = "sms"\nservice = "Intro call"\nbody = "Hi"\n'
+    path.write_text(text, encoding="utf-8")
+    result = zc("apply", str(path), "--json")
+    assert result.exit_code == 0, result.stderr
+    assert result.json()["changes"][0]["name"] == "client-reminder sms for service 'Intro call'"
+    # pruning would remove the service, so then the file must name it
+    before = dump(db)
+    refused_ = fails_cleanly(ExitCode.INVALID_INPUT, "apply", str(path), "--prune", "--yes")
+    line = text.splitlines().index('service = "Intro call"') + 1
+    assert f"{path}:{line}: [[templates]] #1 'client-reminder': 'service': no service 'Intro call' in the file" in (
+        refused_.stderr
+    )
+    assert dump(db) == before
+
+
+def test_the_override_of_a_removed_service_is_not_exported(zc, overrides):
+    assert zc("services", "remove", "Private lesson").exit_code == 0
+    text = export(zc)
+    assert text.count("[[templates]]") == 2 and "Private lesson" not in text

@@ -32,6 +32,7 @@ from zoomctl.models import CatalogKind, Company, SessionStatus
 from zoomctl.store import catalog as catalog_repo
 from zoomctl.store import companies as company_repo
 from zoomctl.store import events
+from zoomctl.store import templates as template_repo
 from zoomctl.store.db import Store
 from zoomctl.timefmt import from_db, now_db, to_db
 
@@ -91,6 +92,33 @@ class ClassSpec:
 
 
 @dataclass
+class TemplateSpec:
+    kind: str
+    channel: str
+    service: str | None  # a name, as the file spells it when the file names it
+    provider: str | None
+    subject: str | None
+    body: str
+    where: str  # for messages: its table and the lines of its service and provider keys
+    lines: dict[str, int | None] = field(default_factory=dict)
+
+    @property
+    def level(self) -> tuple[str, str, str | None, str | None]:
+        fold = lambda v: v.casefold() if v is not None else None  # noqa: E731
+        return (self.kind, self.channel, fold(self.service), fold(self.provider))
+
+    @property
+    def order(self) -> tuple:
+        """kind, channel, then service and provider (the company's own first)."""
+        return (self.kind, self.channel, self.level[2] or "", self.level[3] or "")
+
+    @property
+    def label(self) -> str:
+        names = [f"{what} '{name}'" for what, name in (("service", self.service), ("provider", self.provider)) if name]
+        return f"{self.kind} {self.channel}" + (" for " + " with ".join(names) if names else "")
+
+
+@dataclass
 class Setup:
     name: str
     slug: str
@@ -99,7 +127,7 @@ class Setup:
     providers: list[ProviderSpec] = field(default_factory=list)
     services: list[ServiceSpec] = field(default_factory=list)
     classes: list[ClassSpec] = field(default_factory=list)
-    templates: list[dict[str, str]] = field(default_factory=list)
+    templates: list[TemplateSpec] = field(default_factory=list)
 
 
 class _Lines:
@@ -298,22 +326,79 @@ def _check(r: _Reader, data: dict, now: datetime) -> Setup:
         sessions = _sessions(r, item, where, index, setup.timezone, provider_keys, duration, now)
         if name and duration and capacity:
             setup.classes.append(ClassSpec(name, duration, capacity, online, sessions))
+    service_keys = {x.name.casefold(): x.name for x in setup.services}
+    levels: set[tuple] = set()
     for index, item in _array(r, data, "templates"):
-        where = f"[[templates]] #{index + 1}"
-        r.keys("templates", item, where, index)
-        for key in item:
-            if key in _KEYS["templates"]:
-                r.typed(item, key, str, where, "templates", index)
-        setup.templates.append(item)
-    if setup.templates and not r.problems:
-        r.problem(
-            "[[templates]]",
-            "template overrides cannot be applied by this version yet (no template store in the workspace)",
-            r.lines.of("templates", 0),
-        )
+        spec = _template(r, item, index, provider_keys, service_keys)
+        if spec is None:
+            continue
+        if spec.level in levels:
+            r.problem(
+                _template_where(index, item),
+                "a second override of the same kind, channel and level",
+                r.lines.of("templates", index),
+            )
+            continue
+        levels.add(spec.level)
+        setup.templates.append(spec)
+    setup.templates.sort(key=lambda t: t.order)
     if r.problems:
         raise SetupFileError(r.sorted_problems(), r.path)
     return setup
+
+
+def _template_where(index: int, item: dict) -> str:
+    kind = item.get("kind")
+    return f"[[templates]] #{index + 1}" + (f" {textcheck.shown(kind)}" if isinstance(kind, str) else "")
+
+
+def _template(
+    r: _Reader, item: dict, index: int, providers: dict[str, str], services: dict[str, str]
+) -> TemplateSpec | None:
+    """One [[templates]] table, its text checked by the templates engine; None when refused."""
+    from zoomctl.core import templates, templates_parse
+
+    where = _template_where(index, item)
+    if not r.keys("templates", item, where, index):
+        return None
+    values = {key: r.typed(item, key, str, where, "templates", index) for key in _KEYS["templates"]}
+    kind = r.checked(templates.parse_kind, values["kind"], where, "kind", "templates", index)
+    channel = r.checked(templates.parse_channel, values["channel"], where, "channel", "templates", index)
+    names: dict[str, str | None] = {}
+    for key, known in (("service", services), ("provider", providers)):
+        name = values[key]
+        if name is not None and not name.strip():
+            r.problem(
+                where,
+                f"'{key}' is empty (leave it out for the text of every {key})",
+                r.lines.of("templates", index, key),
+            )
+            return None
+        names[key] = known.get(name.casefold(), name) if name is not None else None
+    if (
+        kind is None
+        or channel is None
+        or values["body"] is None
+        or any(v is None and k in item for k, v in values.items())
+    ):
+        return None
+    try:
+        templates.validate_template(templates.Template(values["body"], values["subject"]), channel)
+    except InvalidInput as exc:
+        part = getattr(exc, "part", None) or ("subject" if "subject" in exc.message else "body")
+        hint = f"; {exc.hint}" if isinstance(exc, templates_parse.TemplateSyntaxError) else ""
+        r.problem(where, f"'{part}': {exc.message}{hint}", r.lines.of("templates", index, part))
+        return None
+    return TemplateSpec(
+        kind.value,
+        channel.value,
+        names["service"],
+        names["provider"],
+        values["subject"],
+        values["body"],
+        where,
+        {key: r.lines.of("templates", index, key) for key in ("service", "provider")},
+    )
 
 
 def _where(table: str, index: int, item: dict) -> str:
@@ -465,10 +550,29 @@ def export(store: Store, company: Company) -> str:
         if sessions:
             entry["sessions"] = sessions
         classes.append(entry)
+    active = {
+        "service": {x.id for x in catalog_repo.services(store, company.id)},
+        "provider": {x.id for x in catalog_repo.providers(store, company.id)},
+    }
+    overrides = []
+    for o in template_repo.overrides(store, company.id):
+        if (o.service_id is not None and o.service_id not in active["service"]) or (
+            o.provider_id is not None and o.provider_id not in active["provider"]
+        ):
+            continue  # the override of a removed service or provider is history, not setup
+        entry = {"kind": o.kind, "channel": o.channel, "service": o.service, "provider": o.provider}
+        entry |= {"subject": o.subject, "body": o.body}
+        overrides.append({k: v for k, v in entry.items() if v is not None})
+    overrides.sort(key=lambda t: (t["kind"], t["channel"], *(t.get(k, "").casefold() for k in ("service", "provider"))))
     # every table as a [table] or [[table]] header of its own (tomli-w would inline short ones,
     # so a longer name would change the layout): tomli-w writes each table's values
     chunks = [tomli_w.dumps({"format": doc["format"]}), "\n[company]\n" + tomli_w.dumps(doc["company"])]
-    for key, entries in (("providers", providers), ("services", services), ("classes", classes)):
+    for key, entries in (
+        ("providers", providers),
+        ("services", services),
+        ("classes", classes),
+        ("templates", overrides),
+    ):
         for entry in entries:
             sessions = entry.pop("sessions", [])
             chunks.append(f"\n[[{key}]]\n" + tomli_w.dumps(entry))
@@ -480,7 +584,7 @@ def export(store: Store, company: Company) -> str:
 @dataclass
 class Change:
     action: str  # create | update | delete
-    kind: str  # company | provider | service | class | session
+    kind: str  # company | provider | service | class | session | template
     name: str
     changes: dict[str, list[Any]] = field(default_factory=dict)  # field: [old, new]
     apply: Callable[[Store], None] | None = field(default=None, repr=False)
@@ -610,6 +714,7 @@ def plan(store: Store, setup: Setup, path: str, *, prune: bool = False, zoom_use
     _plan_providers(store, existing, setup, changes, company_of, mapped, prune)
     _plan_services(store, existing, setup, changes, company_of, prune)
     _plan_classes(store, existing, setup, changes, company_of, prune)
+    _plan_templates(store, existing, setup, changes, company_of, prune, path)
     return out
 
 
@@ -858,6 +963,75 @@ def _plan_classes(store, existing, setup, changes, company_of, prune) -> None:
                 events.record(s, company_of(s).id, "class.remove", have.name)
 
             changes.append(Change("delete", "class", have.name, {}, delete))
+
+
+def _plan_templates(store, existing, setup, changes, company_of, prune, path) -> None:
+    """Overrides by level; a service or provider the file does not name must be in the workspace
+    (and is not when pruning, which would remove it)."""
+    workspace: dict[str, set[str]] = {"service": set(), "provider": set()}
+    if existing is not None and not prune:
+        workspace["service"] = {x.name.casefold() for x in catalog_repo.services(store, existing.id)}
+        workspace["provider"] = {x.name.casefold() for x in catalog_repo.providers(store, existing.id)}
+    named = {
+        "service": {x.name.casefold() for x in setup.services},
+        "provider": {x.name.casefold() for x in setup.providers},
+    }
+    problems = []
+    for spec in setup.templates:
+        for what in ("service", "provider"):
+            name = getattr(spec, what)
+            if name is not None and name.casefold() not in named[what] | workspace[what]:
+                line = spec.lines.get(what)
+                place = f"{path}:{line}" if line else path
+                scope = "the file" if prune else "the file or the workspace"
+                problems.append(f"{place}: {spec.where}: '{what}': no {what} {textcheck.shown(name)} in {scope}")
+    if problems:
+        raise SetupFileError(problems, path)
+    current = {}
+    if existing is not None:
+        for o in template_repo.overrides(store, existing.id):
+            fold = (
+                o.kind,
+                o.channel,
+                o.service.casefold() if o.service else None,
+                o.provider.casefold() if o.provider else None,
+            )
+            current[fold] = o
+    for spec in setup.templates:
+        have = current.pop(spec.level, None)
+        if have is not None:
+            diff = _diff({"subject": have.subject, "body": have.body}, {"subject": spec.subject, "body": spec.body})
+            if not diff:
+                continue
+        action = "create" if have is None else "update"
+
+        def save(s: Store, spec=spec) -> None:
+            company = company_of(s)
+            ids = _level_ids(s, company, spec.service, spec.provider)
+            template_repo.save(s, company.id, spec.kind, spec.channel, *ids, spec.subject, spec.body)
+            events.record(s, company.id, "template.set", spec.kind, channel=spec.channel, level=spec.label)
+
+        details = _fields(subject=spec.subject, body=spec.body) if have is None else diff
+        changes.append(Change(action, "template", spec.label, details, save))
+    if prune:
+        for o in current.values():
+            label = TemplateSpec(o.kind, o.channel, o.service, o.provider, o.subject, o.body, "").label
+
+            def delete(s: Store, o=o, label=label) -> None:
+                company = company_of(s)
+                template_repo.delete(s, company.id, o.kind, o.channel, o.service_id, o.provider_id)
+                events.record(s, company.id, "template.reset", o.kind, channel=o.channel, level=label)
+
+            changes.append(Change("delete", "template", label, {}, delete))
+
+
+def _level_ids(s: Store, company: Company, service: str | None, provider: str | None) -> tuple[int | None, int | None]:
+    services = {x.name.casefold(): x.id for x in catalog_repo.services(s, company.id)}
+    providers = {x.name.casefold(): x.id for x in catalog_repo.providers(s, company.id)}
+    return (
+        services[service.casefold()] if service is not None else None,
+        providers[provider.casefold()] if provider is not None else None,
+    )
 
 
 def _prune_sessions(class_name: str, sessions, changes: list[Change], company_of) -> None:
