@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from zoomctl import textcheck
 from zoomctl.core import catalog, validate
 from zoomctl.core.calendar import ensure_free
 from zoomctl.core.meetings import (  # delete_future_meetings: for `auth logout --delete-future-meetings`
@@ -77,16 +78,13 @@ def list_bookings(
 ) -> list[Booking]:
     booking_status = link_status = None
     if status is not None:
+        names = [*BookingStatus, *LINK_STATUSES]
+        hint = f"use one of {', '.join(names)} (the last three are the link's)"
+        textcheck.choice(status, "status", [str(n) for n in names], hint=hint)
         if status in {s.value for s in BookingStatus}:
             booking_status = BookingStatus(status)
-        elif status in LINK_STATUSES:
-            link_status = MeetingStatus(status)
         else:
-            names = [*BookingStatus, *LINK_STATUSES]
-            raise InvalidInput(
-                f"unknown status '{status}'",
-                hint=f"use one of {', '.join(names)} (the last three are the link's)",
-            )
+            link_status = MeetingStatus(status)
     found = repo.bookings(
         store,
         company.id,
@@ -226,7 +224,7 @@ def read_attendees(text: str) -> list[Attendee]:
             continue
         email, _, name = line.partition(",")
         try:
-            out.append(Attendee(validate.email(email), name.strip() or None))
+            out.append(Attendee(validate.email(email), validate.name(name, "client") if name.strip() else None))
         except InvalidInput as exc:
             exc.message = f"line {number}: {exc.message}"
             raise

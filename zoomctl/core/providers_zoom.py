@@ -12,8 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from zoomctl import env
-from zoomctl.core import catalog, validate
+from zoomctl import env, textcheck
+from zoomctl.core import catalog
 from zoomctl.core.connection import ZoomAccess
 from zoomctl.errors import Conflict, InvalidInput, NotFound
 from zoomctl.models import Company, Provider
@@ -22,6 +22,7 @@ from zoomctl.store import catalog as catalog_repo
 from zoomctl.store import companies as company_repo
 from zoomctl.store import events
 from zoomctl.store.db import Store
+from zoomctl.textcheck import shown
 from zoomctl.timefmt import now_db
 
 USER_TYPES = {1: "Basic", 2: "Licensed", 4: "No meeting license", 99: "None"}
@@ -66,8 +67,7 @@ class ZoomUser:
 
 def list_users(zoom: ZoomFactory, status: str = "active") -> list[ZoomUser]:
     """Every user of the connected account with this status (all pages)."""
-    if status not in USER_STATUSES:
-        raise InvalidInput(f"unknown user status '{status}'", hint=f"use one of {', '.join(USER_STATUSES)}")
+    textcheck.choice(status, "user status", list(USER_STATUSES))
     from zoomctl.zoom.errors import ZoomPermissionDenied
 
     with zoom() as z:
@@ -188,11 +188,9 @@ def assign(
     from zoomctl.zoom.errors import ZoomNotFound, ZoomPermissionDenied
 
     provider = catalog.provider(store, company, provider_ref)
-    ref = user_ref.strip()
-    if not ref:
+    if not user_ref.strip():
         raise InvalidInput("no Zoom user given", hint="pass --zoom-user EMAIL, ID or me")
-    if "@" in ref:
-        ref = validate.email(ref)
+    ref = textcheck.zoom_user_ref(user_ref)
     with zoom() as z:
         g = grant(store, company, access)
         if not g.may_act_for(ref):
@@ -201,7 +199,7 @@ def assign(
             data = z.get_user(ref)
         except ZoomNotFound:
             raise NotFound(
-                f"no Zoom user '{ref}' in the connected Zoom account",
+                f"no Zoom user {shown(ref)} in the connected Zoom account",
                 hint="see `zoomctl zoom users` (add --status pending for invited users)",
             ) from None
         except ZoomPermissionDenied:
