@@ -20,6 +20,7 @@ from zoomctl.core.calendar import ensure_free
 from zoomctl.core.meetings import (  # delete_future_meetings: for `auth logout --delete-future-meetings`
     Engine,
     MeetingError,
+    RegistrantsLeftOut,
     daily_message,
     delete_future_meetings,
     failure_error,
@@ -362,7 +363,7 @@ def _link_class(
         store.checkpoint()
         return link_error(
             exc,
-            ids,
+            exc.missing if isinstance(exc, RegistrantsLeftOut) else ids,
             host=provider.zoom_user_email or provider.name,
             doing="register the attendee(s)" if row.status == MeetingStatus.CREATED else "create the meeting",
         )
@@ -386,7 +387,7 @@ def cancel(store: Store, company: Company, booking_id: int, zoom: ZoomFactory) -
         repo.set_meeting_status(store, row.id, MeetingStatus.DELETED, None)
     elif booking.kind == "class" and reg is not None and reg.status != RegistrantStatus.CANCELLED:
         if (
-            reg.status == RegistrantStatus.CREATED
+            reg.status in (RegistrantStatus.CREATED, RegistrantStatus.FAILED)  # failed: Zoom may have it
             and row is not None
             and row.status == MeetingStatus.CREATED
             and row.zoom_meeting_id

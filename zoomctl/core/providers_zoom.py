@@ -72,7 +72,11 @@ def list_users(zoom: ZoomFactory, status: str = "active") -> list[ZoomUser]:
 
     with zoom() as z:
         try:
-            return [ZoomUser.from_zoom(u, status) for u in z.iter_users(status=status)]
+            seen: dict[str, ZoomUser] = {}  # a page can repeat users (the account changed while paging)
+            for data in z.iter_users(status=status):
+                user = ZoomUser.from_zoom(data, status)
+                seen.setdefault(user.id, user)
+            return list(seen.values())
         except ZoomPermissionDenied as exc:
             raise Conflict(
                 f"this Zoom authorization may not list the account's users ({exc.zoom_message or exc.message})",
