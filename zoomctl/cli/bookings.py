@@ -29,7 +29,7 @@ COLUMNS = [
     Column("client_email", "Client"),
     Column("starts_local", "Starts"),
     Column("status", "Status"),
-    Column("link", "Link"),
+    Column("link", "Link state"),
     Column("is_test", "Test"),
 ]
 DETAIL = [
@@ -45,7 +45,7 @@ DETAIL = [
     Column("ends_at", "Ends (UTC)"),
     Column("status", "Status"),
     Column("is_test", "Test"),
-    Column("link", "Link"),
+    Column("link", "Link state"),
     Column("zoom_meeting_id", "Zoom meeting"),
     Column("last_error", "Last error"),
     Column("client_link", "Client link"),
@@ -76,7 +76,7 @@ def _row(booking) -> dict:
         error = booking.registration.last_error
     elif booking.meeting is not None:
         error = booking.meeting.last_error
-    data["last_error"] = error
+    data["last_error"] = error or booking.no_link_reason
     data["zoom_meeting_id"] = booking.meeting.zoom_meeting_id if booking.meeting else None
     return data
 
@@ -86,11 +86,11 @@ def _show_created(a, bookings, several: bool) -> None:
         if not a.ui.out_is_tty:  # tab-separated lines: nothing is cut, the link stays in its column
             a.ui.table(
                 [_row(b) for b in bookings],
-                [*COLUMNS[:6], Column("link", "Link"), Column("client_link", "Client link")],
+                [*COLUMNS[:6], Column("link", "Link state"), Column("client_link", "Client link")],
             )
             return
         # a terminal table would cut long links to fit: print each one whole on a line of its own
-        a.ui.table([_row(b) for b in bookings], [*COLUMNS[:6], Column("link", "Link")])
+        a.ui.table([_row(b) for b in bookings], [*COLUMNS[:6], Column("link", "Link state")])
         _link_lines(a, bookings)
         return
     booking = bookings[0]
@@ -102,7 +102,7 @@ def _show_created(a, bookings, several: bool) -> None:
         Column("starts_local", "Starts"),
     ]
     if booking.meeting is not None:
-        fields.append(Column("link", "Link"))
+        fields.append(Column("link", "Link state"))
         if booking.client_link:
             fields.append(Column("client_link", "Client link"))
         if booking.provider_link:
@@ -210,7 +210,7 @@ def _create_test(a, company, flags: _CreateFlags, test: bool, count: int, start_
         a.ui.success(
             f"made {len(made)} test booking(s)" + (f", {linked} of {online} with a Zoom meeting" if online else "")
         )
-        a.ui.table([_row(b) for b in made], [*COLUMNS[:6], Column("link", "Link")])
+        a.ui.table([_row(b) for b in made], [*COLUMNS[:6], Column("link", "Link state")])
 
     a.ui.conclude(
         outcome, lambda made: a.ui.result([b.as_json() for b in made], as_json=as_json, text=lambda: text(made))

@@ -209,6 +209,12 @@ def _open_in_browser(url: str) -> bool:
         return False
 
 
+PASTE_TIMEOUT_HINT = (
+    "run `zoomctl auth login --no-browser` again and paste the final address sooner "
+    "(or give it more time with --timeout)"
+)
+
+
 def _wait_for_code(listener, state: str, timeout: float, paste: bool, on_bad_paste=lambda exc: None) -> str:
     """The code from the loopback callback, or (with ``paste``) from an address pasted on stdin."""
     if not paste:
@@ -252,13 +258,15 @@ def _wait_for_code(listener, state: str, timeout: float, paste: bool, on_bad_pas
             from zoomctl.zoom.errors import LoginFailed
 
             raise LoginFailed(
-                f"no answer from the browser within {timeout:.0f} s", "run `zoomctl auth login` again", reason="timeout"
+                f"no answer from the browser within {timeout:.0f} s", PASTE_TIMEOUT_HINT, reason="timeout"
             ) from None
         if kind == "code":
             return value
         if kind == "pasted-error":  # a wrong paste: say so, and keep waiting for a right one
             on_bad_paste(value)
             continue
+        if getattr(value, "reason", None) == "timeout":  # --no-browser was given: do not suggest it
+            value.hint = PASTE_TIMEOUT_HINT
         raise value
 
 

@@ -37,6 +37,7 @@ from zoomctl.models import (
     Provider,
     RegistrantStatus,
     SessionStatus,
+    no_link_reason,
 )
 from zoomctl.store import bookings as repo
 from zoomctl.store import catalog as catalog_repo
@@ -64,7 +65,19 @@ LINK_STATUSES = (MeetingStatus.PENDING, MeetingStatus.CREATED, MeetingStatus.FAI
 
 def view(booking: Booking, company: Company) -> Booking:
     booking.starts_local = local(booking.starts_at, company.timezone)
+    without_meeting = booking.status == BookingStatus.BOOKED and booking.online and booking.meeting is None
+    booking.no_link_reason = no_link_reason(without_meeting, company.online_meetings_enabled)
     return booking
+
+
+def feature_off_warning(company: Company, online: bool) -> list[str]:
+    """The word on stderr when an online-meeting service or class is booked with the feature off."""
+    if not online or company.online_meetings_enabled:
+        return []
+    return [
+        f'no Zoom link was made: "Online video meetings" is off for {company.slug} '
+        f"(`zoomctl feature enable`, then `zoomctl bookings sync --all`, makes the links)"
+    ]
 
 
 def get(store: Store, company: Company, booking_id: int) -> Booking:
@@ -206,7 +219,7 @@ def create_one(
         with zoom_client as z:
             outcome = Engine(store, company, z).create([row])
         error = failure_error(outcome)
-    return Outcome(get(store, company, booking_id), error)
+    return Outcome(get(store, company, booking_id), error, feature_off_warning(company, service.online))
 
 
 # -------------------------------------------------------------------------------- classes
@@ -341,7 +354,7 @@ def create_class_bookings(
         store.checkpoint()
         with zoom_client as z:
             error = _link_class(store, company, z, row, ids, provider, fresh)
-    return Outcome([get(store, company, bid) for bid in ids], error)
+    return Outcome([get(store, company, bid) for bid in ids], error, feature_off_warning(company, cls.online))
 
 
 def _link_class(

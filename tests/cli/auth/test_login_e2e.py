@@ -227,6 +227,8 @@ def test_login_times_out_cleanly(zx, company, sb, config_dir):
     assert time.monotonic() - started < 10
     assert run.exit_code == ExitCode.AUTH_REQUIRED
     assert "error: no answer from the browser within 1 s" in run.stderr and "--timeout" in run.stderr
+    fix = next(line for line in run.stderr.splitlines() if line.startswith("  fix: "))
+    assert "use --no-browser" not in fix and "login --no-browser` again" in fix  # given: not suggested as new
     assert _port_closed(port)
     assert not token_file(config_dir).exists()
 
