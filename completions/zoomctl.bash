@@ -11,7 +11,7 @@ _zoomctl() {
     case "$cmdpath" in
         "") words="auth bookings classes clients company completion config demo feature providers sandbox services zoom --company --db --debug --no-input --profile --quiet --version -q" ;;
         "/auth") words="login logout status token" ;;
-        "/auth/login") words="--account-id --client-id --client-secret-stdin --insecure-storage --json --no-browser --public --server-to-server --shared-access --timeout" ;;
+        "/auth/login") words="--account-id --client-id --client-secret-stdin --insecure-storage --json --no-browser --public --server-to-server --shared-access --timeout --yes -y" ;;
         "/auth/logout") words="--delete-future-meetings --json --yes -y" ;;
         "/auth/status") words="--json --offline" ;;
         "/auth/token") words="" ;;

@@ -13,7 +13,7 @@ from support import API, JOIN_ORIGIN, meeting_answer, parts
 from zoomctl.core import bookings, catalog, companies, meetings, providers_zoom
 from zoomctl.core.connection import ZoomAccess
 from zoomctl.core.meetings import MeetingError
-from zoomctl.errors import Conflict
+from zoomctl.errors import AuthRequired, Conflict
 from zoomctl.exit_codes import ExitCode
 from zoomctl.models import CatalogKind
 from zoomctl.store import bookings as repo
@@ -461,7 +461,7 @@ def user_level_login(store, acme):
 
 
 def test_a_grant_for_itself_only_is_refused_for_another_user(store, acme, zoom_client, checked, user_level_login):
-    with pytest.raises(Conflict) as refused:
+    with pytest.raises(AuthRequired) as refused:
         providers_zoom.assign(store, acme, ACCESS, "Dana", "other@zoom.example", lambda: zoom_client)
     assert "can act only for me@zoom.example" in refused.value.message
     assert "--shared-access" in refused.value.hint and "Server-to-Server" in refused.value.hint
@@ -485,8 +485,9 @@ def test_a_permission_refusal_from_zoom_gets_the_same_explanation(store, acme, z
         status_code=403,
         json={"code": 200, "message": "No permission."},
     )
-    with pytest.raises(Conflict, match="can act only for"):
+    with pytest.raises(AuthRequired, match="can act only for") as refused:
         providers_zoom.assign(store, acme, ACCESS, "Dana", "other@zoom.example", lambda: zoom_client)
+    assert refused.value.exit_code == ExitCode.AUTH_REQUIRED  # a limit of the authorization, not a conflict
 
 
 def test_the_request_check_is_not_a_rubber_stamp(spec):

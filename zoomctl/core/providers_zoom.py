@@ -15,7 +15,7 @@ from typing import Any
 from zoomctl import env, textcheck
 from zoomctl.core import catalog
 from zoomctl.core.connection import ZoomAccess
-from zoomctl.errors import Conflict, InvalidInput, NotFound
+from zoomctl.errors import AuthRequired, Conflict, InvalidInput, NotFound
 from zoomctl.models import Company, Provider
 from zoomctl.store import bookings as bookings_repo
 from zoomctl.store import catalog as catalog_repo
@@ -78,7 +78,7 @@ def list_users(zoom: ZoomFactory, status: str = "active") -> list[ZoomUser]:
                 seen.setdefault(user.id, user)
             return list(seen.values())
         except ZoomPermissionDenied as exc:
-            raise Conflict(
+            raise AuthRequired(
                 f"this Zoom authorization may not list the account's users ({exc.zoom_message or exc.message})",
                 hint="`zoomctl auth logout`, then `zoomctl auth login --shared-access` (tick the box), or connect "
                 "an admin-managed or Server-to-Server app; `providers assign P --zoom-user me` works meanwhile",
@@ -113,9 +113,10 @@ def grant(store: Store, company: Company, access: ZoomAccess) -> Grant:
     return Grant(bool(row["can_act_for_others"]), row.get("user_id"), row.get("user_email"), f"the {row['kind']} login")
 
 
-def _only_self(g: Grant, who: str) -> Conflict:
+def _only_self(g: Grant, who: str) -> AuthRequired:
+    """A permission limit of the authorization: a reconnect with more rights lifts it (exit 7)."""
     me = g.user_email or "the user who authorized zoomctl"
-    return Conflict(
+    return AuthRequired(
         f"the Zoom connection can act only for {me}, not for {who} (no shared access permissions and no admin scopes)",
         hint=f"have {who} give {me} scheduling privilege in Zoom, then `zoomctl auth logout` and "
         "`zoomctl auth login --shared-access`; or connect an admin-managed or Server-to-Server app",
@@ -158,6 +159,20 @@ def _check_user(user: ZoomUser) -> list[str]:
     if user.type == 1:
         return [f"{user.email} is a Basic Zoom user: meetings end after 40 minutes, and classes need a licensed host"]
     return []
+
+
+def _not_active_user(z, ref: str) -> ZoomUser | None:
+    """The account's inactive or pending user ``ref`` (an id or email), if the listing shows one."""
+    from zoomctl.zoom.errors import ZoomAPIError
+
+    for status in ("inactive", "pending"):
+        try:
+            for data in z.iter_users(status=status):
+                if ref.lower() in (str(data.get("id", "")).lower(), str(data.get("email", "")).lower()):
+                    return ZoomUser.from_zoom(data, status)
+        except ZoomAPIError:
+            return None
+    return None
 
 
 def _save(store: Store, company: Company, provider: Provider, user: ZoomUser | None) -> bool:
@@ -207,6 +222,10 @@ def assign(
                 hint="see `zoomctl zoom users` (add --status pending for invited users)",
             ) from None
         except ZoomPermissionDenied:
+            # with shared access, Zoom refuses an inactive user as if the right were missing
+            inactive = _not_active_user(z, ref) if g.can_act_for_others else None
+            if inactive is not None:
+                _check_user(inactive)
             raise _only_self(g, ref) from None
     user = ZoomUser.from_zoom(data)
     if not g.may_act_for(user.id) and not g.may_act_for(user.email):
@@ -260,7 +279,13 @@ def assign_all_by_email(store: Store, company: Company, access: ZoomAccess, zoom
                 except ZoomNotFound:
                     user = None
                 except ZoomPermissionDenied:
-                    out.append(Assignment(provider, None, "refused", reason=_only_self(g, provider.email).message))
+                    inactive = _not_active_user(z, provider.email) if g.can_act_for_others else None
+                    reason = (
+                        f"Zoom user {inactive.email} is {inactive.status}, not active"
+                        if inactive
+                        else _only_self(g, provider.email).message
+                    )
+                    out.append(Assignment(provider, inactive, "refused", reason=reason))
                     continue
             if user is None or (user.status and user.status != "active"):
                 out.append(Assignment(provider, None, "no match", reason="no active Zoom user has this email"))
