@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import io
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from zoomctl.ui import UI
 
 
@@ -53,3 +56,17 @@ def test_json_escapes_control_characters_and_keeps_the_value():
     UI(stdout=out).json({"name": HOSTILE, "lines": "a\nb"})
     assert not _has_raw_control(out.getvalue())
     assert json.loads(out.getvalue()) == {"name": HOSTILE, "lines": "a\nb"}
+
+
+@settings(max_examples=200, deadline=None, database=None)
+@given(st.recursive(st.none() | st.booleans() | st.integers() | st.text(), lambda inner: st.lists(inner, max_size=3)))
+def test_json_text_is_the_same_value_with_no_raw_control_character(data):
+    import json
+
+    from zoomctl.textcheck import is_control
+    from zoomctl.ui import json_text
+
+    for indent in (None, 2):
+        text = json_text({"v": data}, indent=indent)
+        assert json.loads(text) == {"v": data}
+        assert not any(is_control(ch) for ch in text.replace("\n", ""))
