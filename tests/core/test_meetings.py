@@ -485,6 +485,9 @@ def test_a_permission_refusal_from_zoom_gets_the_same_explanation(store, acme, z
         status_code=403,
         json={"code": 200, "message": "No permission."},
     )
+    checked.add_response(  # is it an inactive user? the listings show none
+        method="GET", url=url("/users"), json={"next_page_token": "", "users": []}, is_reusable=True
+    )
     with pytest.raises(AuthRequired, match="can act only for") as refused:
         providers_zoom.assign(store, acme, ACCESS, "Dana", "other@zoom.example", lambda: zoom_client)
     assert refused.value.exit_code == ExitCode.AUTH_REQUIRED  # a limit of the authorization, not a conflict

@@ -15,7 +15,7 @@ from typing import Any
 from zoomctl import env, textcheck
 from zoomctl.core import catalog
 from zoomctl.core.connection import ZoomAccess
-from zoomctl.errors import AuthRequired, Conflict, InvalidInput, NotFound
+from zoomctl.errors import AuthRequired, Conflict, InvalidInput, NotFound, ZoomctlError
 from zoomctl.models import Company, Provider
 from zoomctl.store import bookings as bookings_repo
 from zoomctl.store import catalog as catalog_repo
@@ -162,15 +162,14 @@ def _check_user(user: ZoomUser) -> list[str]:
 
 
 def _not_active_user(z, ref: str) -> ZoomUser | None:
-    """The account's inactive or pending user ``ref`` (an id or email), if the listing shows one."""
-    from zoomctl.zoom.errors import ZoomAPIError
-
+    """The account's inactive or pending user ``ref`` (an id or email), if the listing shows one
+    (a listing that fails only leaves the explanation as it was)."""
     for status in ("inactive", "pending"):
         try:
             for data in z.iter_users(status=status):
                 if ref.lower() in (str(data.get("id", "")).lower(), str(data.get("email", "")).lower()):
                     return ZoomUser.from_zoom(data, status)
-        except ZoomAPIError:
+        except ZoomctlError:
             return None
     return None
 
