@@ -130,7 +130,7 @@ def create(
     ] = None,
     client_name: Annotated[str | None, typer.Option("--client-name", help="The client's name (one client).")] = None,
     start: Annotated[
-        str | None, typer.Option("--start", help="Start in the company's time zone, e.g. 2026-12-01T09:30.")
+        str | None, typer.Option("--start", help="Start in the company's time zone, e.g. 2031-12-01T09:30.")
     ] = None,
     class_ref: Annotated[str | None, typer.Option("--class", help="A group class (name or id).")] = None,
     session_id: Annotated[int | None, typer.Option("--session", metavar="ID", help="The class session's id.")] = None,
@@ -154,7 +154,7 @@ def create(
 
     \b
     Examples:
-      zoomctl bookings create --service "Private lesson" --provider Dana --client pat@example.com --start 2026-12-01T09:30
+      zoomctl bookings create --service "Private lesson" --provider Dana --client pat@example.com --start 2031-12-01T09:30
       zoomctl bookings create --class "Morning yoga" --session 12 --client a@example.com --client b@example.com
       zoomctl bookings create --test --count 50 --service "Private lesson"
     """
@@ -363,7 +363,7 @@ def reschedule(
     """Move a booking; its Zoom meeting moves too and the links stay the same.
 
     A class booking moves its whole session: every attendee keeps their link.
-    Example: zoomctl bookings reschedule 12 --start 2026-12-02T10:00
+    Example: zoomctl bookings reschedule 12 --start 2031-12-02T10:00
     """
     from zoomctl.core import bookings as core
 
