@@ -12,7 +12,7 @@ _zoomctl() {
         "") words="apply auth bookings classes clients company completion config demo doctor export feature providers report sandbox services templates webhooks zoom --company --db --debug --no-input --profile --quiet --version -q" ;;
         "/apply") words="--detailed-exitcode --dry-run --json --prune --yes -y" ;;
         "/auth") words="login logout status token" ;;
-        "/auth/login") words="--account-id --client-id --client-secret-stdin --insecure-storage --json --no-browser --public --server-to-server --shared-access --timeout" ;;
+        "/auth/login") words="--account-id --client-id --client-secret-stdin --insecure-storage --json --no-browser --public --server-to-server --shared-access --timeout --yes -y" ;;
         "/auth/logout") words="--delete-future-meetings --json --yes -y" ;;
         "/auth/status") words="--json --offline" ;;
         "/auth/token") words="" ;;

@@ -56,6 +56,8 @@ complete -c zoomctl -n "__zoomctl_at '/auth/login'" -l public
 complete -c zoomctl -n "__zoomctl_at '/auth/login'" -l server-to-server
 complete -c zoomctl -n "__zoomctl_at '/auth/login'" -l shared-access
 complete -c zoomctl -n "__zoomctl_at '/auth/login'" -l timeout
+complete -c zoomctl -n "__zoomctl_at '/auth/login'" -l yes
+complete -c zoomctl -n "__zoomctl_at '/auth/login'" -s y
 complete -c zoomctl -n "__zoomctl_at '/auth/logout'" -l delete-future-meetings
 complete -c zoomctl -n "__zoomctl_at '/auth/logout'" -l json
 complete -c zoomctl -n "__zoomctl_at '/auth/logout'" -l yes

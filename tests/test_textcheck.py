@@ -350,3 +350,25 @@ def test_whole_numbers_round_trip(value):
         assert not ok
     else:
         assert ok and result == value and type(result) is int
+
+
+# ---- choice: a status, a shell ------------------------------------------------------------
+CHOICES = ["bash", "zsh", "fish"]
+
+
+@settings(max_examples=200, deadline=None, database=None)
+@given(st.text(max_size=300))
+def test_choice_gives_back_a_listed_value_or_refuses_with_a_short_quote(value):
+    try:
+        out = textcheck.choice(value, "shell", CHOICES)
+    except InvalidInput as exc:
+        assert value not in CHOICES
+        assert not any(textcheck.is_control(ch) for ch in exc.message + (exc.hint or ""))
+        assert len(exc.message) < 200
+    else:
+        assert out == value and out in CHOICES
+
+
+@pytest.mark.parametrize("choice", CHOICES)
+def test_choice_takes_each_listed_value(choice):
+    assert textcheck.choice(choice, "shell", CHOICES) == choice

@@ -215,6 +215,7 @@ class Booking(Model):
     meeting: MeetingLink | None = None
     registration: Registration | None = None
     starts_local: str | None = None
+    no_link_reason: str | None = None  # why a booked online booking has no meeting (set with the company)
 
     @property
     def link_status(self) -> str | None:
@@ -274,7 +275,20 @@ class Booking(Model):
             "registrant": registrant,
             "client_link": self.client_link,
             "provider_link": self.provider_link,
+            "no_link_reason": self.no_link_reason,
         }
+
+
+# Why a booked booking of an online-meeting service or class has no meeting: shown by
+# `bookings show` (no_link_reason) and by the report's last_error column alike.
+FEATURE_OFF_REASON = 'no Zoom link: "Online video meetings" is off for the company'
+NOT_SYNCED_REASON = "no Zoom link yet: run `zoomctl bookings sync`"
+
+
+def no_link_reason(booked_online_without_meeting: bool, feature_on: bool) -> str | None:
+    if not booked_online_without_meeting:
+        return None
+    return NOT_SYNCED_REASON if feature_on else FEATURE_OFF_REASON
 
 
 def host_start_page(join_url: str | None, meeting_id: int | None) -> str | None:

@@ -186,6 +186,14 @@ def zoom_user_ref(value: str) -> str:
     return value
 
 
+def choice(value: str, what: str, choices: list[str], *, hint: str | None = None) -> str:
+    """One of ``choices`` (a status, a shell), as typed; refused as "unknown ``what``" otherwise."""
+    line(value, f"the {what}", limit=MAX_REF)
+    if value not in choices:
+        raise InvalidInput(f"unknown {what} {shown(value)}", hint=hint or f"use one of {', '.join(choices)}")
+    return value
+
+
 # ---- email addresses ---------------------------------------------------------------------
 def email(value: str, what: str = "the email address") -> str:
     """An email address (an RFC 5322 addr-spec read by the standard library's parser, within

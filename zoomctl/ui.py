@@ -1,7 +1,9 @@
-"""All terminal output: data on stdout, messages on stderr.
+r"""All terminal output: data on stdout, messages on stderr.
 
 Tables are rich tables on a terminal and tab-separated lines elsewhere; ``--json`` prints
-stable JSON. Text that came from Zoom or a user is never interpreted as markup.
+stable JSON. Text that came from Zoom or a user is never interpreted as markup, and its control
+characters (escape sequences, direction overrides) are written visibly escaped: in cells,
+records, lines and messages through ``textcheck.visible``, in JSON as ``\uXXXX`` escapes.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 from zoomctl.errors import StdoutClosed, ZoomctlError
+from zoomctl.textcheck import is_control, visible
 
 if TYPE_CHECKING:
     from zoomctl.core.outcome import Outcome
@@ -32,9 +35,7 @@ class Column:
 
     def cell(self, row: dict[str, Any]) -> str:
         value = row.get(self.key)
-        if self.fmt is not None:
-            return self.fmt(value)
-        return plain(value)
+        return visible(self.fmt(value) if self.fmt is not None else plain(value))
 
 
 def plain(value: Any) -> str:
@@ -119,11 +120,11 @@ class UI:
 
     def json(self, data: Any, *, one_line: bool = False) -> None:
         indent = None if one_line else 2
-        self.write(json.dumps(data, indent=indent, ensure_ascii=False, default=str) + "\n")
+        self.write(json_text(data, indent=indent) + "\n")
 
     def line(self, text: str) -> None:
-        """One line of data, exactly as given (a URL, a token, a value)."""
-        self.write(text + "\n")
+        """One line of data (a URL, a token, a value), control characters escaped visibly."""
+        self.write(visible(text) + "\n")
 
     def table(
         self,
@@ -141,8 +142,8 @@ class UI:
             self.info(empty)
             return
         if not self.out_is_tty:
-            for row in rows:
-                self.line("\t".join(c.cell(row) for c in columns))
+            for row in rows:  # each cell is escaped: the tabs between them are the only ones
+                self.write("\t".join(c.cell(row) for c in columns) + "\n")
             return
         from rich.table import Table
         from rich.text import Text
@@ -228,7 +229,7 @@ class UI:
         writer.writeheader()
         for row in rows:
             writer.writerow({k: "" if row.get(k) is None else row.get(k) for k in keys})
-        self.write(buf.getvalue())
+        self.write(visible(buf.getvalue(), multiline=True) if self.out_is_tty else buf.getvalue())
 
     # ---- messages (stderr) ---------------------------------------------------------
     def _message(self, prefix: str, style: str, text: str) -> None:
@@ -237,7 +238,7 @@ class UI:
         message = Text()
         if prefix:
             message.append(prefix, style=style)
-        message.append(text)
+        message.append(visible(text, multiline=True))
         self.err.print(message)
 
     def info(self, text: str) -> None:
@@ -295,6 +296,15 @@ class UI:
 
 CHECK_MARKS = {"ok": "✓", "warn": "!", "fail": "✗", "skip": "-"}
 CHECK_STYLES = {"ok": "green", "warn": "yellow", "fail": "red bold", "skip": "dim"}
+
+
+def json_text(data: Any, *, indent: int | None = None) -> str:
+    """``data`` as JSON with every control character escaped (``json`` itself leaves DEL, C1
+    and direction overrides raw): the same value for a parser, nothing a terminal acts on."""
+    text = json.dumps(data, indent=indent, ensure_ascii=False, default=str)
+    if not any(is_control(ch) and ch != "\n" for ch in text):
+        return text
+    return "".join(f"\\u{ord(ch):04x}" if is_control(ch) and ch != "\n" else ch for ch in text)
 
 
 def _isatty(stream: TextIO) -> bool:

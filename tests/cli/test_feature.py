@@ -59,3 +59,45 @@ def test_without_a_company(zc, fails_cleanly):
 
 def test_unknown_company(zc, company, fails_cleanly):
     fails_cleanly(ExitCode.NOT_FOUND, "--company", "nope", "feature", "enable")
+
+
+def test_booking_an_online_service_with_the_feature_off_says_why_there_is_no_link(zc, catalog, db):
+    from support import workspace
+
+    from zoomctl.core import companies
+    from zoomctl.store.report import ReportFilter, report_rows
+
+    assert zc("services", "online", "Private lesson", "--on").exit_code == 0
+    assert zc("feature", "disable").exit_code == 0
+    made = zc(
+        "bookings", "create", "--service", "Private lesson", "--provider", "Dana", "--client", "pat@example.com",
+        "--start", "2099-06-01T11:00", "--json",
+    )  # fmt: skip
+    assert made.exit_code == 0, made.stderr
+    assert 'warning: no Zoom link was made: "Online video meetings" is off for acme-yoga' in made.stderr
+    assert made.json()["meeting"] is None
+    reason = made.json()["no_link_reason"]
+    assert reason and "Online video meetings" in reason and "off" in reason
+
+    shown = zc("bookings", "show", "1", "--json")
+    assert shown.json()["no_link_reason"] == reason
+    text = zc("bookings", "show", "1").stdout
+    assert f"Last error:    {reason}" in text or any(
+        line.startswith("Last error:") and line.endswith(reason) for line in text.splitlines()
+    )
+    with workspace(db) as store:
+        acme = companies.get(store, "acme-yoga")
+        (row,) = report_rows(store, acme.id, acme.timezone, ReportFilter(include_test=True))
+    assert row["last_error"] == reason  # the report row says the same
+
+    assert zc("feature", "enable").exit_code == 0  # switched on: the reason is now the missing sync
+    assert "bookings sync" in zc("bookings", "show", "1", "--json").json()["no_link_reason"]
+
+
+def test_booking_an_offline_service_has_no_reason_and_no_warning(zc, catalog):
+    made = zc(
+        "bookings", "create", "--service", "Private lesson", "--provider", "Dana", "--client", "pat@example.com",
+        "--start", "2099-06-01T11:00", "--json",
+    )  # fmt: skip
+    assert made.exit_code == 0 and "warning" not in made.stderr
+    assert made.json()["no_link_reason"] is None

@@ -13,7 +13,7 @@ from support import API, JOIN_ORIGIN, meeting_answer, parts
 from zoomctl.core import bookings, catalog, companies, meetings, providers_zoom
 from zoomctl.core.connection import ZoomAccess
 from zoomctl.core.meetings import MeetingError
-from zoomctl.errors import Conflict
+from zoomctl.errors import AuthRequired, Conflict
 from zoomctl.exit_codes import ExitCode
 from zoomctl.models import CatalogKind
 from zoomctl.store import bookings as repo
@@ -426,6 +426,20 @@ def test_zoom_users_follows_every_page(zoom_client, checked):
     assert [r.url.params.get("next_page_token") for r in checked.get_requests()] == [None, "PAGE2"]
 
 
+def test_a_user_a_repeated_page_gives_again_is_listed_once(store, acme, zoom_client, checked):
+    dana = {"id": "U1", "email": "a@zoom.example", "display_name": "A Z", "type": 2, "status": "active"}
+    bo = {"id": "U2", "email": "b@zoom.example", "display_name": "B Z", "type": 2, "status": "active"}
+
+    def page(request):
+        second = request.url.params.get("next_page_token") == "PAGE2"
+        users = [dana, bo] if second else [dana]  # the account changed while paging: U1 again
+        return httpx.Response(200, json={"next_page_token": "" if second else "PAGE2", "page_size": 1, "users": users})
+
+    checked.add_callback(page, method="GET", url=url("/users"), is_reusable=True)
+    found = providers_zoom.list_users(lambda: zoom_client, "active")
+    assert [u.id for u in found] == ["U1", "U2"]
+
+
 @pytest.fixture
 def user_level_login(store, acme):
     company_repo.save_connection(
@@ -447,7 +461,7 @@ def user_level_login(store, acme):
 
 
 def test_a_grant_for_itself_only_is_refused_for_another_user(store, acme, zoom_client, checked, user_level_login):
-    with pytest.raises(Conflict) as refused:
+    with pytest.raises(AuthRequired) as refused:
         providers_zoom.assign(store, acme, ACCESS, "Dana", "other@zoom.example", lambda: zoom_client)
     assert "can act only for me@zoom.example" in refused.value.message
     assert "--shared-access" in refused.value.hint and "Server-to-Server" in refused.value.hint
@@ -471,8 +485,12 @@ def test_a_permission_refusal_from_zoom_gets_the_same_explanation(store, acme, z
         status_code=403,
         json={"code": 200, "message": "No permission."},
     )
-    with pytest.raises(Conflict, match="can act only for"):
+    checked.add_response(  # is it an inactive user? the listings show none
+        method="GET", url=url("/users"), json={"next_page_token": "", "users": []}, is_reusable=True
+    )
+    with pytest.raises(AuthRequired, match="can act only for") as refused:
         providers_zoom.assign(store, acme, ACCESS, "Dana", "other@zoom.example", lambda: zoom_client)
+    assert refused.value.exit_code == ExitCode.AUTH_REQUIRED  # a limit of the authorization, not a conflict
 
 
 def test_the_request_check_is_not_a_rubber_stamp(spec):
@@ -505,3 +523,69 @@ def test_by_email_without_the_right_to_list_users_looks_each_email_up(
     assert results["Nobody"].result == "no email"
     assert results["Dana Smith"].result == "refused" and "can act only for" in results["Dana Smith"].reason
     assert [r.url.path for r in checked.get_requests()] == ["/v2/users", "/v2/users/me@zoom.example"]
+
+
+# ------------------------------------------------------------ a batch answer that leaves people out
+def _answer_for_all_but(left_out: str, meeting_id: int):
+    def batch(request):
+        people = [p for p in body(request)["registrants"] if p["email"] != left_out]
+        return httpx.Response(
+            201,
+            json={
+                "registrants": [
+                    {"email": p["email"], "registrant_id": f"R{i}", "join_url": f"{JOIN_ORIGIN}/w/{meeting_id}?tk={i}"}
+                    for i, p in enumerate(people)
+                ]
+            },
+        )
+
+    return batch
+
+
+def test_only_the_attendees_zoom_answered_for_are_registered(store, acme, zoom_client, checked):
+    checked.add_response(method="POST", url=url(f"/users/{HOST}/meetings"), status_code=201, json=meeting_answer(6))
+    checked.add_callback(
+        _answer_for_all_but("b@example.com", 85746065006),
+        method="POST",
+        url=url("/meetings/85746065006/batch_registrants"),
+    )
+    made, error = _class(
+        store, acme, zoom_client, ("a@example.com", None), ("b@example.com", None), ("c@example.com", None)
+    )
+    a, b, c = made
+    assert a.client_link and c.client_link
+    assert b.client_link is None and b.registration.status == "failed"
+    assert isinstance(error, MeetingError) and error.exit_code == ExitCode.ZOOM_ERROR
+    assert f"booking(s) {b.id} saved" in error.message and "left out b@example.com" in error.message
+    assert "2 of 3" in error.message
+
+
+def test_sync_says_registered_only_for_those_zoom_answered_for_and_cancel_reaches_zoom(
+    store, acme, zoom_client, checked
+):
+    checked.add_response(method="POST", url=url(f"/users/{HOST}/meetings"), status_code=400, json={"code": 300})
+    checked.add_response(
+        method="GET", url=url(f"/users/{HOST}/meetings"), json={"next_page_token": "", "meetings": []}, is_reusable=True
+    )
+    made, error = _class(
+        store, acme, zoom_client, ("a@example.com", None), ("b@example.com", None), ("c@example.com", None)
+    )
+    assert error is not None and all(m.client_link is None for m in made)
+    checked.add_response(method="POST", url=url(f"/users/{HOST}/meetings"), status_code=201, json=meeting_answer(7))
+    checked.add_callback(
+        _answer_for_all_but("b@example.com", 85746065007),
+        method="POST",
+        url=url("/meetings/85746065007/batch_registrants"),
+    )
+    a, b, c = made
+    synced = meetings.sync(store, acme, zoom_client, [bookings.get(store, acme, m.id) for m in made])
+    by_action = {item.action: item.booking_ids for item in synced.value}
+    assert by_action.get("registered") == [a.id, c.id], synced.value
+    assert by_action.get("failed") == [b.id], synced.value
+    assert synced.error is not None and synced.error.exit_code == ExitCode.ZOOM_ERROR
+    assert f"booking(s) {b.id} saved" in synced.error.message
+
+    checked.add_response(method="PUT", url=url("/meetings/85746065007/registrants/status"), status_code=204)
+    cancelled = bookings.cancel(store, acme, b.id, lambda: zoom_client)
+    assert body(sent(checked, "PUT")[0]) == {"action": "cancel", "registrants": [{"email": "b@example.com"}]}
+    assert cancelled.status == "cancelled" and cancelled.registration.status == "cancelled"

@@ -55,6 +55,10 @@ def login(
             "--insecure-storage", help="Without a usable keyring, keep tokens in a 0600 file (warned on every use)."
         ),
     ] = False,
+    yes: Annotated[
+        bool,
+        typer.Option("--yes", "-y", help="Replace a connection made by another Zoom user without asking."),
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
     """Authorize Zoom for the current company (loopback OAuth with PKCE, or Server-to-Server).
@@ -117,6 +121,7 @@ def login(
             insecure_storage=insecure_storage,
             announce=announce,
             on_bad_paste=bad_paste,
+            confirm_replace=_confirmer(a, yes, asks_paste=no_browser),
         )
 
     def text() -> None:
@@ -249,3 +254,13 @@ def logout(
         auth.logout(a.store, company, a.access, before_forget=before_forget),
         lambda result: a.ui.result(result.as_json(), as_json=as_json, text=lambda: text(result)),
     )
+
+
+def _confirmer(a, yes: bool, *, asks_paste: bool):
+    """How a login by another Zoom user is confirmed: --yes, or a question on a terminal (not
+    while stdin may still carry a pasted address); None: it cannot be, and the login fails."""
+    if yes:
+        return lambda question: True
+    if a.can_prompt and not asks_paste:
+        return a.ui.confirm
+    return None

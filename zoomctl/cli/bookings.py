@@ -29,7 +29,7 @@ COLUMNS = [
     Column("client_email", "Client"),
     Column("starts_local", "Starts"),
     Column("status", "Status"),
-    Column("link", "Link"),
+    Column("link", "Link state"),
     Column("is_test", "Test"),
 ]
 DETAIL = [
@@ -45,7 +45,7 @@ DETAIL = [
     Column("ends_at", "Ends (UTC)"),
     Column("booking_status", "Status"),
     Column("is_test", "Test"),
-    Column("meeting_status", "Link"),
+    Column("meeting_status", "Link state"),
     Column("zoom_host_email", "Zoom host"),
     Column("zoom_meeting_id", "Zoom meeting"),
     Column("last_error", "Last error"),
@@ -96,7 +96,7 @@ def _row(booking) -> dict:
         error = booking.registration.last_error
     elif booking.meeting is not None:
         error = booking.meeting.last_error
-    data["last_error"] = error
+    data["last_error"] = error or booking.no_link_reason
     data["zoom_meeting_id"] = booking.meeting.zoom_meeting_id if booking.meeting else None
     return data
 
@@ -106,11 +106,11 @@ def _show_created(a, bookings, several: bool) -> None:
         if not a.ui.out_is_tty:  # tab-separated lines: nothing is cut, the link stays in its column
             a.ui.table(
                 [_row(b) for b in bookings],
-                [*COLUMNS[:6], Column("link", "Link"), Column("client_link", "Client link")],
+                [*COLUMNS[:6], Column("link", "Link state"), Column("client_link", "Client link")],
             )
             return
         # a terminal table would cut long links to fit: print each one whole on a line of its own
-        a.ui.table([_row(b) for b in bookings], [*COLUMNS[:6], Column("link", "Link")])
+        a.ui.table([_row(b) for b in bookings], [*COLUMNS[:6], Column("link", "Link state")])
         _link_lines(a, bookings)
         return
     booking = bookings[0]
@@ -122,7 +122,7 @@ def _show_created(a, bookings, several: bool) -> None:
         Column("starts_local", "Starts"),
     ]
     if booking.meeting is not None:
-        fields.append(Column("link", "Link"))
+        fields.append(Column("link", "Link state"))
         if booking.client_link:
             fields.append(Column("client_link", "Client link"))
         if booking.provider_link:
@@ -150,7 +150,7 @@ def create(
     ] = None,
     client_name: Annotated[str | None, typer.Option("--client-name", help="The client's name (one client).")] = None,
     start: Annotated[
-        str | None, typer.Option("--start", help="Start in the company's time zone, e.g. 2026-12-01T09:30.")
+        str | None, typer.Option("--start", help="Start in the company's time zone, e.g. 2031-12-01T09:30.")
     ] = None,
     class_ref: Annotated[str | None, typer.Option("--class", help="A group class (name or id).")] = None,
     session_id: Annotated[int | None, typer.Option("--session", metavar="ID", help="The class session's id.")] = None,
@@ -174,7 +174,7 @@ def create(
 
     \b
     Examples:
-      zoomctl bookings create --service "Private lesson" --provider Dana --client pat@example.com --start 2026-12-01T09:30
+      zoomctl bookings create --service "Private lesson" --provider Dana --client pat@example.com --start 2031-12-01T09:30
       zoomctl bookings create --class "Morning yoga" --session 12 --client a@example.com --client b@example.com
       zoomctl bookings create --test --count 50 --service "Private lesson"
     """
@@ -230,7 +230,7 @@ def _create_test(a, company, flags: _CreateFlags, test: bool, count: int, start_
         a.ui.success(
             f"made {len(made)} test booking(s)" + (f", {linked} of {online} with a Zoom meeting" if online else "")
         )
-        a.ui.table([_row(b) for b in made], [*COLUMNS[:6], Column("link", "Link")])
+        a.ui.table([_row(b) for b in made], [*COLUMNS[:6], Column("link", "Link state")])
 
     a.ui.conclude(
         outcome, lambda made: a.ui.result([b.as_json() for b in made], as_json=as_json, text=lambda: text(made))
@@ -387,7 +387,7 @@ def reschedule(
     """Move a booking; its Zoom meeting moves too and the links stay the same.
 
     A class booking moves its whole session: every attendee keeps their link.
-    Example: zoomctl bookings reschedule 12 --start 2026-12-02T10:00
+    Example: zoomctl bookings reschedule 12 --start 2031-12-02T10:00
     """
     from zoomctl.core import bookings as core
 

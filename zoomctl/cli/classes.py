@@ -116,13 +116,13 @@ def _session_row(session, tz: str) -> dict:
 def session_add(
     ctx: typer.Context,
     class_ref: Annotated[str, typer.Argument(metavar="CLASS", help="Class name or id.")],
-    start: Annotated[str, typer.Option("--start", help="Start, in the company's time zone: 2026-12-01T09:30.")],
+    start: Annotated[str, typer.Option("--start", help="Start, in the company's time zone: 2031-12-01T09:30.")],
     provider: Annotated[str, typer.Option("--provider", help="The provider who teaches it.")],
     as_json: JsonOption = False,
 ) -> None:
     """Add a dated session of a class.
 
-    Example: zoomctl classes sessions add "Morning yoga" --start 2026-12-01T09:30 --provider Dana
+    Example: zoomctl classes sessions add "Morning yoga" --start 2031-12-01T09:30 --provider Dana
     """
     from zoomctl.core import catalog
 

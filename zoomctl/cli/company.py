@@ -85,7 +85,7 @@ def show(
     from zoomctl.core import companies
 
     a = app_of(ctx)
-    company = companies.get(a.store, ref) if ref else a.company()
+    company = companies.get(a.store, ref) if ref is not None else a.company()
     a.ui.record(
         company.as_json(), [Column("id", "id"), *COLUMNS, Column("created_at", "Created (UTC)")], as_json=as_json
     )

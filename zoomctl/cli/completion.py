@@ -21,9 +21,8 @@ def completion(
       zoomctl completion zsh > "${fpath[1]}/_zoomctl"
       zoomctl completion fish > ~/.config/fish/completions/zoomctl.fish
     """
+    from zoomctl import textcheck
     from zoomctl.core.completion_scripts import SHELLS, render, tree_from_click
-    from zoomctl.errors import InvalidInput
 
-    if shell not in SHELLS:
-        raise InvalidInput(f"no completion for the shell '{shell}'", hint=f"choose one of: {', '.join(SHELLS)}")
+    textcheck.choice(shell, "shell", list(SHELLS), hint=f"choose one of: {', '.join(SHELLS)}")
     app_of(ctx).ui.write(render(shell, tree_from_click(ctx.find_root().command)))

@@ -160,6 +160,7 @@ def login_oauth(
     announce: Callable[[str, bool], None],
     launch: Callable[[str], bool] | None = None,
     on_bad_paste: Callable[[ZoomctlError], None] = lambda exc: None,
+    confirm_replace: ConfirmReplace | None = None,
 ) -> LoginResult:
     """Authorization code + PKCE through a loopback redirect on 127.0.0.1.
 
@@ -184,7 +185,9 @@ def login_oauth(
         redirect_uri = listener.redirect_uri
     oauth = OAuthClient(conn.http_client(), oauth_url, request.client_id, request.client_secret)
     tokens = oauth.exchange_code(code, redirect_uri, verifier)
-    return _finish_login(store, company, access, oauth, tokens, tokens_at, kind="oauth", request=request)
+    return _finish_login(
+        store, company, access, oauth, tokens, tokens_at, kind="oauth", request=request, confirm_replace=confirm_replace
+    )
 
 
 def login_s2s(
@@ -207,6 +210,12 @@ def _open_in_browser(url: str) -> bool:
         return webbrowser.open(url, new=1)
     except webbrowser.Error:
         return False
+
+
+PASTE_TIMEOUT_HINT = (
+    "run `zoomctl auth login --no-browser` again and paste the final address sooner "
+    "(or give it more time with --timeout)"
+)
 
 
 def _wait_for_code(listener, state: str, timeout: float, paste: bool, on_bad_paste=lambda exc: None) -> str:
@@ -252,13 +261,15 @@ def _wait_for_code(listener, state: str, timeout: float, paste: bool, on_bad_pas
             from zoomctl.zoom.errors import LoginFailed
 
             raise LoginFailed(
-                f"no answer from the browser within {timeout:.0f} s", "run `zoomctl auth login` again", reason="timeout"
+                f"no answer from the browser within {timeout:.0f} s", PASTE_TIMEOUT_HINT, reason="timeout"
             ) from None
         if kind == "code":
             return value
         if kind == "pasted-error":  # a wrong paste: say so, and keep waiting for a right one
             on_bad_paste(value)
             continue
+        if getattr(value, "reason", None) == "timeout":  # --no-browser was given: do not suggest it
+            value.hint = PASTE_TIMEOUT_HINT
         raise value
 
 
@@ -272,35 +283,27 @@ def _finish_login(
     *,
     kind: str,
     request: LoginRequest,
+    confirm_replace: ConfirmReplace | None = None,
 ) -> LoginResult:
-    from zoomctl.zoom.client import ZoomClient
-    from zoomctl.zoom.errors import ZoomAPIError
+    """Check the new grant, then make it the company's connection. A grant that is not kept
+    (another account, a replacement not confirmed, any failure) is revoked at Zoom; so is the
+    grant the new one replaces, unless Zoom holds both as one (the same user of the same app)."""
     from zoomctl.zoom.session import TokenManager
     from zoomctl.zoom.tokens import MemoryTokenStore
 
-    api_url, account_id = access.api_url, request.account_id
     scratch = MemoryTokenStore()
     scratch.save("new", tokens)
-    manager = TokenManager(scratch, "new", oauth, s2s_account_id=account_id if kind == "s2s" else None)
-    with ZoomClient(api_url, manager, conn.http_client()) as zoom:
-        try:
-            me = zoom.get_user("me")
-        except ZoomAPIError:
-            if kind != "s2s":
-                raise
-            me = {}  # a Server-to-Server app may have no "me"; the account id is known
-        account_id = me.get("account_id") or account_id
-        existing = company_repo.connection(store, company.id)
-        if existing and existing.get("account_id") and account_id and existing["account_id"] != account_id:
-            raise Conflict(
-                f"{company.slug} is already connected to another Zoom account ({existing['account_id']}, "
-                f"{existing.get('user_email') or 'unknown user'}); a company connects one Zoom account",
-                hint="run `zoomctl auth logout` first, then log in with the other account",
-            )
-        can_act = probe_can_act_for_others(zoom, me.get("id"))
-
+    manager = TokenManager(scratch, "new", oauth, s2s_account_id=request.account_id if kind == "s2s" else None)
     key = conn.token_key(access.profile, company.slug)
-    tokens_at.save(key, manager.token_set())  # the newest pair (the probe may have refreshed)
+    existing = company_repo.connection(store, company.id)
+    try:
+        me, account_id, can_act = _check_new_grant(store, company, access, manager, kind, request, confirm_replace)
+        previous = _replaced_grant(access, key, existing, oauth.client_id, me.get("id"), kind)
+        tokens_at.save(key, manager.token_set())  # the newest pair (the probe may have refreshed)
+    except BaseException:
+        if kind != "s2s":
+            _revoke_quietly(oauth, manager.token_set())
+        raise
     if request.client_secret:
         tokens_at.save_client_secret(oauth.client_id, request.client_secret)
     location = conn.location_of(tokens_at)
@@ -309,7 +312,7 @@ def _finish_login(
         company.id,
         kind=kind,
         oauth_url=access.oauth_url,
-        api_url=api_url,
+        api_url=access.api_url,
         client_id=oauth.client_id,
         account_id=account_id,
         user_id=me.get("id"),
@@ -332,6 +335,8 @@ def _finish_login(
         can_act_for_others=can_act,
         token_location=location.kind,
     )
+    if previous is not None:  # the connection it replaced is written over: end its grant at Zoom
+        _revoke_quietly(*previous)
     return LoginResult(
         company=company.slug,
         kind=kind,
@@ -343,6 +348,98 @@ def _finish_login(
         token_location=location,
         replaced=existing is not None,
     )
+
+
+ConfirmReplace = Callable[[str], bool]  # asked before another user's login replaces the connection
+
+
+def _check_new_grant(
+    store: Store,
+    company: Company,
+    access: ZoomAccess,
+    manager,
+    kind: str,
+    request: LoginRequest,
+    confirm_replace: ConfirmReplace | None,
+) -> tuple[dict[str, Any], str | None, bool]:
+    """Who the new grant is, its account and whether it may act for others; refuses another
+    Zoom account, and another user of the same account unless ``confirm_replace`` says yes."""
+    from zoomctl.zoom.client import ZoomClient
+    from zoomctl.zoom.errors import ZoomAPIError
+
+    with ZoomClient(access.api_url, manager, conn.http_client()) as zoom:
+        try:
+            me = zoom.get_user("me")
+        except ZoomAPIError:
+            if kind != "s2s":
+                raise
+            me = {}  # a Server-to-Server app may have no "me"; the account id is known
+        account_id = me.get("account_id") or request.account_id
+        existing = company_repo.connection(store, company.id)
+        if existing and existing.get("account_id") and account_id and existing["account_id"] != account_id:
+            raise Conflict(
+                f"{company.slug} is already connected to another Zoom account ({existing['account_id']}, "
+                f"{existing.get('user_email') or 'unknown user'}); a company connects one Zoom account",
+                hint="run `zoomctl auth logout` first, then log in with the other account",
+            )
+        if existing and existing.get("user_id") and me.get("id") and existing["user_id"] != me["id"]:
+            _confirm_other_user(company, existing, me, confirm_replace)
+        return me, account_id, probe_can_act_for_others(zoom, me.get("id"))
+
+
+def _confirm_other_user(
+    company: Company, existing: dict[str, Any], me: dict[str, Any], confirm: ConfirmReplace | None
+) -> None:
+    was, now = existing.get("user_email") or existing["user_id"], me.get("email") or me["id"]
+    question = (
+        f"{company.slug} is connected to Zoom as {was}; replace the connection with {now}? "
+        f"Meetings made from now on are scheduled by {now}"
+    )
+    if confirm is None:
+        raise InvalidInput(
+            f"{company.slug} is connected to Zoom as {was}, not {now}: replacing the connection needs confirmation",
+            hint="run `zoomctl auth login` again with --yes to replace it (or sign in as the same user)",
+        )
+    if not confirm(question):
+        raise Conflict(
+            f"the connection as {was} is kept: the login as {now} was not confirmed",
+            hint="pass --yes to replace the connection without the question",
+        )
+
+
+def _replaced_grant(
+    access: ZoomAccess, key: str, existing: dict[str, Any] | None, client_id: str, user_id: str | None, kind: str
+) -> tuple[OAuthClient, TokenSet] | None:
+    """The app and tokens of the connection a new login replaces, when they are a grant of
+    their own at Zoom: not for the same user of the same app (Zoom holds one authorization
+    for them, and revoking the old token would end the new one too), not for Server-to-Server."""
+    from zoomctl.zoom.oauth import OAuthClient
+
+    if existing is None or existing.get("kind") == "s2s" or kind == "s2s":
+        return None
+    if existing.get("client_id") == client_id and existing.get("user_id") == user_id:
+        return None
+    try:
+        old_store = conn.store_at(access, TokenLocation.parse(existing["token_location"]))
+        tokens = old_store.load(key)
+        secret = old_store.load_client_secret(existing["client_id"]) if existing.get("client_id") else None
+    except (ZoomctlError, KeyError, ValueError):
+        return None
+    if tokens is None:
+        return None
+    return OAuthClient(conn.http_client(), existing["oauth_url"], existing.get("client_id") or "", secret), tokens
+
+
+def _revoke_quietly(oauth: OAuthClient, tokens: TokenSet | None) -> None:
+    """Revoke a grant zoomctl does not keep; a failure to revoke does not change the outcome."""
+    for token in (tokens.access_token, tokens.refresh_token) if tokens is not None else ():
+        if not token:
+            continue
+        try:
+            oauth.revoke(token)
+            return
+        except (ZoomctlError, OSError):
+            continue
 
 
 def probe_can_act_for_others(zoom, my_user_id: str | None) -> bool:

@@ -14,11 +14,13 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from zoomctl import textcheck
 from zoomctl.core import catalog, validate
 from zoomctl.core.calendar import ensure_free
 from zoomctl.core.meetings import (  # delete_future_meetings: for `auth logout --delete-future-meetings`
     Engine,
     MeetingError,
+    RegistrantsLeftOut,
     daily_message,
     delete_future_meetings,
     failure_error,
@@ -35,6 +37,7 @@ from zoomctl.models import (
     Provider,
     RegistrantStatus,
     SessionStatus,
+    no_link_reason,
 )
 from zoomctl.store import bookings as repo
 from zoomctl.store import catalog as catalog_repo
@@ -62,7 +65,19 @@ LINK_STATUSES = (MeetingStatus.PENDING, MeetingStatus.CREATED, MeetingStatus.FAI
 
 def view(booking: Booking, company: Company) -> Booking:
     booking.starts_local = local(booking.starts_at, company.timezone)
+    without_meeting = booking.status == BookingStatus.BOOKED and booking.online and booking.meeting is None
+    booking.no_link_reason = no_link_reason(without_meeting, company.online_meetings_enabled)
     return booking
+
+
+def feature_off_warning(company: Company, online: bool) -> list[str]:
+    """The word on stderr when an online-meeting service or class is booked with the feature off."""
+    if not online or company.online_meetings_enabled:
+        return []
+    return [
+        f'no Zoom link was made: "Online video meetings" is off for {company.slug} '
+        f"(`zoomctl feature enable`, then `zoomctl bookings sync --all`, makes the links)"
+    ]
 
 
 def get(store: Store, company: Company, booking_id: int) -> Booking:
@@ -77,16 +92,13 @@ def list_bookings(
 ) -> list[Booking]:
     booking_status = link_status = None
     if status is not None:
+        names = [*BookingStatus, *LINK_STATUSES]
+        hint = f"use one of {', '.join(names)} (the last three are the link's)"
+        textcheck.choice(status, "status", [str(n) for n in names], hint=hint)
         if status in {s.value for s in BookingStatus}:
             booking_status = BookingStatus(status)
-        elif status in LINK_STATUSES:
-            link_status = MeetingStatus(status)
         else:
-            names = [*BookingStatus, *LINK_STATUSES]
-            raise InvalidInput(
-                f"unknown status '{status}'",
-                hint=f"use one of {', '.join(names)} (the last three are the link's)",
-            )
+            link_status = MeetingStatus(status)
     found = repo.bookings(
         store,
         company.id,
@@ -207,7 +219,7 @@ def create_one(
         with zoom_client as z:
             outcome = Engine(store, company, z).create([row])
         error = failure_error(outcome)
-    return Outcome(get(store, company, booking_id), error)
+    return Outcome(get(store, company, booking_id), error, feature_off_warning(company, service.online))
 
 
 # -------------------------------------------------------------------------------- classes
@@ -226,7 +238,7 @@ def read_attendees(text: str) -> list[Attendee]:
             continue
         email, _, name = line.partition(",")
         try:
-            out.append(Attendee(validate.email(email), name.strip() or None))
+            out.append(Attendee(validate.email(email), validate.name(name, "client") if name.strip() else None))
         except InvalidInput as exc:
             exc.message = f"line {number}: {exc.message}"
             raise
@@ -342,7 +354,7 @@ def create_class_bookings(
         store.checkpoint()
         with zoom_client as z:
             error = _link_class(store, company, z, row, ids, provider, fresh)
-    return Outcome([get(store, company, bid) for bid in ids], error)
+    return Outcome([get(store, company, bid) for bid in ids], error, feature_off_warning(company, cls.online))
 
 
 def _link_class(
@@ -364,7 +376,7 @@ def _link_class(
         store.checkpoint()
         return link_error(
             exc,
-            ids,
+            exc.missing if isinstance(exc, RegistrantsLeftOut) else ids,
             host=provider.zoom_user_email or provider.name,
             doing="register the attendee(s)" if row.status == MeetingStatus.CREATED else "create the meeting",
         )
@@ -388,7 +400,7 @@ def cancel(store: Store, company: Company, booking_id: int, zoom: ZoomFactory) -
         repo.set_meeting_status(store, row.id, MeetingStatus.DELETED, None)
     elif booking.kind == "class" and reg is not None and reg.status != RegistrantStatus.CANCELLED:
         if (
-            reg.status == RegistrantStatus.CREATED
+            reg.status in (RegistrantStatus.CREATED, RegistrantStatus.FAILED)  # failed: Zoom may have it
             and row is not None
             and row.status == MeetingStatus.CREATED
             and row.zoom_meeting_id

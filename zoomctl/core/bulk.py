@@ -91,7 +91,7 @@ def create(
     The bookings are saved either way; when Zoom failed, the outcome's error says so."""
     if not 1 <= count <= MAX_COUNT:
         raise InvalidInput(f"--count {count} is out of range", hint=f"give 1 to {MAX_COUNT}")
-    first = validate.start_time(start, company.timezone) if start else default_start(company)
+    first = validate.start_time(start, company.timezone) if start is not None else default_start(company)
     service = catalog.service(store, company, service_ref)
     if service.providers:
         providers = [p for p in catalog.providers(store, company) if p.name in service.providers]

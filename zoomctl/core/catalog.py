@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from zoomctl import textcheck
 from zoomctl.core import validate
 from zoomctl.core.calendar import ensure_free
 from zoomctl.errors import Conflict, NotFound
@@ -15,6 +16,7 @@ from zoomctl.store import bookings as bookings_repo
 from zoomctl.store import catalog as repo
 from zoomctl.store import events
 from zoomctl.store.db import Store
+from zoomctl.textcheck import shown
 from zoomctl.timefmt import local, now_db, to_db
 
 PROVIDER, SERVICE, CLASS = CatalogKind.PROVIDER, CatalogKind.SERVICE, CatalogKind.CLASS
@@ -22,12 +24,13 @@ PROVIDER, SERVICE, CLASS = CatalogKind.PROVIDER, CatalogKind.SERVICE, CatalogKin
 
 def resolve(store: Store, company: Company, kind: CatalogKind, ref: str) -> int:
     """The id that an id or a name (or an unambiguous start of one) means."""
+    ref = textcheck.ref(ref, str(kind))
     rows = repo.candidates(store, kind, company.id, ref)
     if not rows:
-        raise NotFound(f"no {kind} '{ref}' in {company.slug}", hint=f"see `zoomctl {kind.plural} list`")
+        raise NotFound(f"no {kind} {shown(ref)} in {company.slug}", hint=f"see `zoomctl {kind.plural} list`")
     if len(rows) > 1:
         names = ", ".join(f"{r['name']} (id {r['id']})" for r in rows)
-        raise Conflict(f"'{ref}' could mean more than one {kind}: {names}", hint="give the full name or the id")
+        raise Conflict(f"{shown(ref)} could mean more than one {kind}: {names}", hint="give the full name or the id")
     return int(rows[0]["id"])
 
 
@@ -41,7 +44,7 @@ def _unique_name(store: Store, company: Company, kind: CatalogKind, name: str) -
 # ---- providers ---------------------------------------------------------------------------
 def add_provider(store: Store, company: Company, name: str, email: str | None) -> Provider:
     name = _unique_name(store, company, PROVIDER, name)
-    email = validate.email(email) if email else None
+    email = validate.email(email) if email is not None else None
     provider = repo.add_provider(store, company.id, name, email)
     events.record(store, company.id, "provider.add", name, email=email)
     return provider
@@ -165,7 +168,7 @@ def session(store: Store, company: Company, session_id: int) -> ClassSession:
 def sessions(
     store: Store, company: Company, class_ref: str | None, include_cancelled: bool = False
 ) -> list[ClassSession]:
-    class_id = resolve(store, company, CLASS, class_ref) if class_ref else None
+    class_id = resolve(store, company, CLASS, class_ref) if class_ref is not None else None
     return repo.sessions(store, company.id, class_id, include_cancelled)
 
 
@@ -203,8 +206,10 @@ def add_client(store: Store, company: Company, email: str, name: str | None) -> 
 
 
 def client_for_booking(store: Store, company: Company, email: str, name: str | None) -> Client:
-    """The client with this email, created on first booking."""
+    """The client with this email, created on first booking (a name given is checked either way)."""
     email = validate.email(email)
+    if name is not None:
+        name = validate.name(name, "client")
     existing = repo.client_by_email(store, company.id, email)
     if existing:
         return existing

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from zoomctl import textcheck
 from zoomctl.core import validate
 from zoomctl.errors import Conflict, NotFound
 from zoomctl.models import Company
 from zoomctl.store import companies as repo
 from zoomctl.store import events
 from zoomctl.store.db import Store
+from zoomctl.textcheck import shown
 
 
 def create(store: Store, name: str, timezone: str, slug: str | None = None) -> Company:
@@ -24,6 +26,7 @@ def create(store: Store, name: str, timezone: str, slug: str | None = None) -> C
 def get(store: Store, ref: str) -> Company:
     from zoomctl.store.catalog import MAX_ID, is_id
 
+    ref = textcheck.ref(ref, "company")
     company = None
     if is_id(ref):
         company = repo.by_id(store, int(ref)) if int(ref) <= MAX_ID else None
@@ -31,7 +34,7 @@ def get(store: Store, ref: str) -> Company:
         company = repo.by_slug(store, ref)
     if company is None:
         raise NotFound(
-            f"no company '{ref}'", hint="see `zoomctl company list`, or create one with `zoomctl company create`"
+            f"no company {shown(ref)}", hint="see `zoomctl company list`, or create one with `zoomctl company create`"
         )
     return company
 

@@ -63,6 +63,21 @@ class MeetingError(ZoomctlError):
         self.cause = cause
 
 
+class RegistrantsLeftOut(ZoomctlError):
+    """Zoom's answer to a registration left some attendees out: those are marked failed (a
+    sync asks again); ``added`` are the booking ids that got their link."""
+
+    exit_code = ExitCode.ZOOM_ERROR
+
+    def __init__(self, added: list[int], missing: list[int], emails: list[str]):
+        shown = ", ".join(emails[:3]) + (f" and {len(emails) - 3} more" if len(emails) > 3 else "")
+        super().__init__(
+            f"Zoom's answer registered {len(added)} of {len(added) + len(missing)} attendee(s) and left out {shown}",
+            hint="run `zoomctl bookings sync --all` to register them again",
+        )
+        self.added, self.missing = added, missing
+
+
 # ---------------------------------------------------------------------------------- plans
 @dataclass
 class Plan:
@@ -192,8 +207,10 @@ class RowOutcomes:
     def booking_ids(self, row_ids: Iterable[int]) -> list[int]:
         out: list[int] = []
         for rid in row_ids:
-            plan = self.plans.get(rid)
-            if plan:
+            plan, failure = self.plans.get(rid), self.failed.get(rid)
+            if isinstance(failure, RegistrantsLeftOut):  # the others of the session have their link
+                out.extend(failure.missing)
+            elif plan:
                 out.extend(plan.booking_ids)
         return sorted(set(out))
 
@@ -471,11 +488,19 @@ class Engine:
             if exc is failure:
                 raise
             raise exc from failure  # what stopped the batch, not the batch's wrapper
-        self._record_registrants(todo, answers)
-        return [reg.booking_id for reg, _e, _n in todo]
+        added = self._record_registrants(todo, answers)
+        left_out = [(reg, email) for reg, email, _name in todo if reg.booking_id not in added]
+        if left_out:
+            failure = RegistrantsLeftOut(added, [reg.booking_id for reg, _e in left_out], [e for _r, e in left_out])
+            for reg, _email in left_out:
+                repo.set_registrant_status(self.store, reg.id, RegistrantStatus.FAILED, "left out of Zoom's answer")
+            raise failure
+        return added
 
-    def _record_registrants(self, todo, answers: list[dict[str, Any]]) -> None:
+    def _record_registrants(self, todo, answers: list[dict[str, Any]]) -> list[int]:
+        """Save the links Zoom's answers hold; returns the booking ids that got one (only those)."""
         by_email = {str(a.get("email", "")).lower(): a for a in answers}
+        added = []
         for reg, email, _name in todo:
             answer = by_email.get(email.lower())
             if answer is None:
@@ -486,6 +511,8 @@ class Engine:
                 join_url = self._approve(reg.meeting_id, str(rid), email)
             if join_url:
                 repo.set_registrant_created(self.store, reg.id, str(rid) if rid else None, join_url)
+                added.append(reg.booking_id)
+        return added
 
     def _approve(self, meeting_row_id: int, registrant_id: str, email: str) -> str | None:
         """A registrant Zoom knows but holds without a link (cancelled before): approve, ask again."""
@@ -633,6 +660,8 @@ def link_error(
             cause=exc,
         )
     code = exc.exit_code if isinstance(exc, ZoomctlError) else ExitCode.ZOOM_ERROR
+    if isinstance(exc, RegistrantsLeftOut):
+        doing = "register the attendee(s)"
     more = f" ({count} meetings failed)" if count > 1 else ""
     target = f"`zoomctl bookings sync {ids[0]}`" if len(ids) == 1 else "`zoomctl bookings sync --all`"
     return MeetingError(
@@ -757,11 +786,13 @@ def sync(
                 advance(len(rows) - index)
                 break
             outcome.failed[row.id] = exc
-            items.append(
-                SyncItem(
-                    plan.booking_ids, plan.kind, "failed", current.zoom_meeting_id if current else None, _one_line(exc)
-                )
-            )
+            zoom_id = current.zoom_meeting_id if current else None
+            failed_ids = plan.booking_ids
+            if isinstance(exc, RegistrantsLeftOut):  # only those Zoom answered for are registered
+                failed_ids = exc.missing
+                if exc.added:
+                    items.append(SyncItem(exc.added, plan.kind, "registered", zoom_id))
+            items.append(SyncItem(failed_ids, plan.kind, "failed", zoom_id, _one_line(exc)))
         store.checkpoint()
         advance(1)
     store.checkpoint()

@@ -12,16 +12,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from zoomctl import env
-from zoomctl.core import catalog, validate
+from zoomctl import env, textcheck
+from zoomctl.core import catalog
 from zoomctl.core.connection import ZoomAccess
-from zoomctl.errors import Conflict, InvalidInput, NotFound
+from zoomctl.errors import AuthRequired, Conflict, InvalidInput, NotFound, ZoomctlError
 from zoomctl.models import Company, Provider
 from zoomctl.store import bookings as bookings_repo
 from zoomctl.store import catalog as catalog_repo
 from zoomctl.store import companies as company_repo
 from zoomctl.store import events
 from zoomctl.store.db import Store
+from zoomctl.textcheck import shown
 from zoomctl.timefmt import now_db
 
 USER_TYPES = {1: "Basic", 2: "Licensed", 4: "No meeting license", 99: "None"}
@@ -66,15 +67,18 @@ class ZoomUser:
 
 def list_users(zoom: ZoomFactory, status: str = "active") -> list[ZoomUser]:
     """Every user of the connected account with this status (all pages)."""
-    if status not in USER_STATUSES:
-        raise InvalidInput(f"unknown user status '{status}'", hint=f"use one of {', '.join(USER_STATUSES)}")
+    textcheck.choice(status, "user status", list(USER_STATUSES))
     from zoomctl.zoom.errors import ZoomPermissionDenied
 
     with zoom() as z:
         try:
-            return [ZoomUser.from_zoom(u, status) for u in z.iter_users(status=status)]
+            seen: dict[str, ZoomUser] = {}  # a page can repeat users (the account changed while paging)
+            for data in z.iter_users(status=status):
+                user = ZoomUser.from_zoom(data, status)
+                seen.setdefault(user.id, user)
+            return list(seen.values())
         except ZoomPermissionDenied as exc:
-            raise Conflict(
+            raise AuthRequired(
                 f"this Zoom authorization may not list the account's users ({exc.zoom_message or exc.message})",
                 hint="`zoomctl auth logout`, then `zoomctl auth login --shared-access` (tick the box), or connect "
                 "an admin-managed or Server-to-Server app; `providers assign P --zoom-user me` works meanwhile",
@@ -109,9 +113,10 @@ def grant(store: Store, company: Company, access: ZoomAccess) -> Grant:
     return Grant(bool(row["can_act_for_others"]), row.get("user_id"), row.get("user_email"), f"the {row['kind']} login")
 
 
-def _only_self(g: Grant, who: str) -> Conflict:
+def _only_self(g: Grant, who: str) -> AuthRequired:
+    """A permission limit of the authorization: a reconnect with more rights lifts it (exit 7)."""
     me = g.user_email or "the user who authorized zoomctl"
-    return Conflict(
+    return AuthRequired(
         f"the Zoom connection can act only for {me}, not for {who} (no shared access permissions and no admin scopes)",
         hint=f"have {who} give {me} scheduling privilege in Zoom, then `zoomctl auth logout` and "
         "`zoomctl auth login --shared-access`; or connect an admin-managed or Server-to-Server app",
@@ -156,6 +161,19 @@ def _check_user(user: ZoomUser) -> list[str]:
     return []
 
 
+def _not_active_user(z, ref: str) -> ZoomUser | None:
+    """The account's inactive or pending user ``ref`` (an id or email), if the listing shows one
+    (a listing that fails only leaves the explanation as it was)."""
+    for status in ("inactive", "pending"):
+        try:
+            for data in z.iter_users(status=status):
+                if ref.lower() in (str(data.get("id", "")).lower(), str(data.get("email", "")).lower()):
+                    return ZoomUser.from_zoom(data, status)
+        except ZoomctlError:
+            return None
+    return None
+
+
 def _save(store: Store, company: Company, provider: Provider, user: ZoomUser | None) -> bool:
     new = (user.id, user.email, user.type) if user else (None, None, None)
     if (provider.zoom_user_id, provider.zoom_user_email, provider.zoom_user_type) == new:
@@ -188,11 +206,9 @@ def assign(
     from zoomctl.zoom.errors import ZoomNotFound, ZoomPermissionDenied
 
     provider = catalog.provider(store, company, provider_ref)
-    ref = user_ref.strip()
-    if not ref:
+    if not user_ref.strip():
         raise InvalidInput("no Zoom user given", hint="pass --zoom-user EMAIL, ID or me")
-    if "@" in ref:
-        ref = validate.email(ref)
+    ref = textcheck.zoom_user_ref(user_ref)
     with zoom() as z:
         g = grant(store, company, access)
         if not g.may_act_for(ref):
@@ -201,10 +217,14 @@ def assign(
             data = z.get_user(ref)
         except ZoomNotFound:
             raise NotFound(
-                f"no Zoom user '{ref}' in the connected Zoom account",
+                f"no Zoom user {shown(ref)} in the connected Zoom account",
                 hint="see `zoomctl zoom users` (add --status pending for invited users)",
             ) from None
         except ZoomPermissionDenied:
+            # with shared access, Zoom refuses an inactive user as if the right were missing
+            inactive = _not_active_user(z, ref) if g.can_act_for_others else None
+            if inactive is not None:
+                _check_user(inactive)
             raise _only_self(g, ref) from None
     user = ZoomUser.from_zoom(data)
     if not g.may_act_for(user.id) and not g.may_act_for(user.email):
@@ -258,7 +278,13 @@ def assign_all_by_email(store: Store, company: Company, access: ZoomAccess, zoom
                 except ZoomNotFound:
                     user = None
                 except ZoomPermissionDenied:
-                    out.append(Assignment(provider, None, "refused", reason=_only_self(g, provider.email).message))
+                    inactive = _not_active_user(z, provider.email) if g.can_act_for_others else None
+                    reason = (
+                        f"Zoom user {inactive.email} is {inactive.status}, not active"
+                        if inactive
+                        else _only_self(g, provider.email).message
+                    )
+                    out.append(Assignment(provider, inactive, "refused", reason=reason))
                     continue
             if user is None or (user.status and user.status != "active"):
                 out.append(Assignment(provider, None, "no match", reason="no active Zoom user has this email"))

@@ -81,7 +81,7 @@ def start_time(value: str, tz_name: str, *, past_ok: bool = False) -> datetime:
     except ValueError:
         raise InvalidInput(
             f"cannot read {shown(value)} as a time",
-            hint="use ISO 8601 in the company's time zone, e.g. 2026-12-01T09:30 (or add an offset: +01:00, Z)",
+            hint=f"use ISO 8601 in the company's time zone, e.g. {_a_week_ahead()} (or add an offset: +01:00, Z)",
         ) from None
     naive = parsed if parsed.tzinfo is None else None
     zone = ZoneInfo(tz_name)
@@ -132,3 +132,10 @@ def _gap(naive: datetime, zone) -> tuple[datetime, datetime]:
             low = middle
     change = datetime.fromtimestamp(high, UTC).replace(tzinfo=None)
     return change + before, change + after
+
+
+def _a_week_ahead() -> str:
+    """An example start that is never in the past: a week from now at 09:30."""
+    from datetime import timedelta
+
+    return (utc_now() + timedelta(days=7)).strftime("%Y-%m-%dT09:30")

@@ -25,7 +25,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from zoomctl.models import host_start_page
+from zoomctl.models import FEATURE_OFF_REASON, NOT_SYNCED_REASON, host_start_page
 from zoomctl.store.bookings import LINK_STATUS_SQL
 from zoomctl.store.db import Store
 from zoomctl.timefmt import to_db
@@ -67,7 +67,9 @@ SELECT b.id AS booking_id, b.starts_at, b.class_session_id AS session_id, b.stat
        c.email AS client_email, c.name AS client_name,
        m.zoom_meeting_id, m.status AS m_status, m.join_url AS m_join_url, r.join_url AS r_join_url,
        {LINK_STATUS_SQL} AS meeting_status,
-       COALESCE(r.last_error, m.last_error) AS last_error,
+       COALESCE(r.last_error, m.last_error, CASE WHEN m.id IS NULL AND b.status = 'booked' THEN
+           CASE WHEN co.online_meetings_enabled = 1 THEN '{NOT_SYNCED_REASON}' ELSE '{FEATURE_OFF_REASON}' END
+       END) AS last_error,
        CASE WHEN m.host_zoom_user_id IS NULL THEN NULL
             WHEN m.host_zoom_user_id = p.zoom_user_id THEN p.zoom_user_email
             ELSE (SELECT MIN(hp.zoom_user_email) FROM providers hp
@@ -76,6 +78,7 @@ SELECT b.id AS booking_id, b.starts_at, b.class_session_id AS session_id, b.stat
        m.host_started_at, m.ended_at AS m_ended_at, m.zoom_start_time,
        ba.client_joined_at, ba.attended_seconds
 FROM bookings b
+JOIN companies co ON co.id = b.company_id
 JOIN clients c ON c.id = b.client_id
 JOIN providers p ON p.id = b.provider_id
 LEFT JOIN services s ON s.id = b.service_id

@@ -99,12 +99,52 @@ def test_zoom_users_explains_a_grant_that_acts_only_for_itself(zc, company, sand
     tokens = _user_level_token(sandbox_env)
     monkeypatch.setenv("ZOOMCTL_ZOOM_TOKEN", tokens)
     result = zc("zoom", "users")
-    assert result.exit_code == Codes.CONFLICT
+    assert result.exit_code == Codes.AUTH_REQUIRED
     assert "may not list the account's users" in result.stderr and "--shared-access" in result.stderr
 
 
-def _user_level_token(sb) -> str:
-    """A public-app grant without shared access, through the sandbox's auto-approve."""
+def test_with_shared_access_an_inactive_zoom_user_is_refused_for_what_it_is(zc, company, sandbox_env, monkeypatch):
+    from zoomctl.exit_codes import ExitCode as Codes
+
+    monkeypatch.setenv("ZOOMCTL_ZOOM_TOKEN", _user_level_token(sandbox_env, shared_access=True))
+    with sandbox_env.world.lock:
+        inactive = next(u for u in sandbox_env.world.users.values() if u["status"] == "inactive")["email"]
+    assert zc("providers", "add", "Kim Lee", "--email", "kim@example.com").exit_code == 0
+    result = zc("providers", "assign", "Kim Lee", "--zoom-user", inactive)
+    assert result.exit_code == Codes.CONFLICT, result.stderr
+    error, fix = result.stderr.splitlines()
+    assert f"Zoom user {inactive} is inactive, not active" in error and "shared access" not in error
+    assert "activate the user in Zoom" in fix and "choose an active one" in fix
+
+
+def test_an_invalid_email_for_the_zoom_user_exits_3_before_zoom_is_asked(zc, company, sandbox_env, monkeypatch):
+    from zoomctl.exit_codes import ExitCode as Codes
+
+    monkeypatch.setenv("ZOOMCTL_ZOOM_TOKEN", _user_level_token(sandbox_env))
+    assert zc("providers", "add", "Kim Lee").exit_code == 0
+    before = sandbox_env.stats()
+    result = zc("providers", "assign", "Kim Lee", "--zoom-user", "kim@@example.com")
+    assert result.exit_code == Codes.INVALID_INPUT, result.stderr
+    assert sandbox_env.stats() == before
+
+
+def test_a_permission_limit_of_the_authorization_exits_7(zc, company, sandbox_env, monkeypatch):
+    from zoomctl.exit_codes import ExitCode as Codes
+
+    monkeypatch.setenv("ZOOMCTL_ZOOM_TOKEN", _user_level_token(sandbox_env))  # acts for itself only
+    with sandbox_env.world.lock:
+        owner = sandbox_env.world.account["owner_id"]
+        other = next(u for u in sandbox_env.world.users.values() if u["status"] == "active" and u["id"] != owner)[
+            "email"
+        ]
+    assert zc("providers", "add", "Kim Lee").exit_code == 0
+    result = zc("providers", "assign", "Kim Lee", "--zoom-user", other)
+    assert result.exit_code == Codes.AUTH_REQUIRED, result.stderr
+    assert "--shared-access" in result.stderr
+
+
+def _user_level_token(sb, *, shared_access: bool = False) -> str:
+    """A public-app grant (without shared access unless asked), through the sandbox's auto-approve."""
     import base64
     import hashlib
     import secrets
@@ -114,7 +154,7 @@ def _user_level_token(sb) -> str:
 
     with sb.world.lock:
         owner = sb.world.users[sb.world.account["owner_id"]]["email"]
-    sb.configure(auto_approve=owner)
+    sb.configure(auto_approve=owner, auto_approve_shared_access=shared_access)
     verifier = secrets.token_urlsafe(48)
     challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
     client_id = sb.apps["public"]["client_id"]

@@ -22,7 +22,7 @@ import pytest
 from zoomctl.exit_codes import ExitCode
 from zoomctl.sandbox import Sandbox, SandboxOptions
 
-from .authkit import FILE, file_tokens, member, query_of, token_file, with_query
+from .authkit import FILE, file_tokens, member, query_of, refresh_token_works, sandbox_token, token_file, with_query
 
 pytestmark = pytest.mark.e2e
 
@@ -227,6 +227,8 @@ def test_login_times_out_cleanly(zx, company, sb, config_dir):
     assert time.monotonic() - started < 10
     assert run.exit_code == ExitCode.AUTH_REQUIRED
     assert "error: no answer from the browser within 1 s" in run.stderr and "--timeout" in run.stderr
+    fix = next(line for line in run.stderr.splitlines() if line.startswith("  fix: "))
+    assert "use --no-browser" not in fix and "login --no-browser` again" in fix  # given: not suggested as new
     assert _port_closed(port)
     assert not token_file(config_dir).exists()
 
@@ -341,17 +343,56 @@ def test_another_account_of_the_same_sandbox_is_refused(zi, zx, company, sb, log
     assert file_tokens(config_dir, KEY) == before
     status = zi("auth", "status", "--json").ok().json()
     assert (status["account_id"], status["user_email"]) == (first["account_id"], first["user_email"])
+    # the refused login's fresh grant is revoked at Zoom: only the kept one lives
+    assert _alive_grants(sb) == [_grant_of(sb, before["r"])]
+    assert refresh_token_works(sb, before["r"])
 
 
-def test_the_same_account_again_replaces_the_tokens(zi, zx, company, sb, login, config_dir):
+def _alive_grants(sb) -> list[str]:
+    with sb.world.lock:
+        return sorted(g["id"] for g in sb.world.grants.values() if g["alive"])
+
+
+def _grant_of(sb, refresh_token: str) -> str:
+    record = sandbox_token(sb, refresh_token)
+    assert record is not None
+    return record["grant"]
+
+
+def test_another_user_of_the_same_account_replaces_the_connection_with_yes(zi, zx, company, sb, login, config_dir):
     login(zx, "public", *FILE, user=member(sb, index=1)).ok()
     old = file_tokens(config_dir, KEY)
-    again = login(zx, "public", *FILE, user=member(sb, index=2)).ok().json()
+    again = login(zx, "public", *FILE, "--yes", user=member(sb, index=2)).ok().json()
     assert again["replaced"] is True
     new = file_tokens(config_dir, KEY)
     assert new["a"] != old["a"] and new["r"] != old["r"]
     status = zi("auth", "status", "--json").ok().json()
     assert status["user_email"] == member(sb, index=2)
+    # the replaced connection's grant is revoked at Zoom: only the new one lives
+    assert _alive_grants(sb) == [_grant_of(sb, new["r"])]
+    assert not refresh_token_works(sb, old["r"])
+
+
+def test_another_user_of_the_same_account_without_yes_is_refused_and_its_grant_revoked(
+    zi, zx, company, sb, login, config_dir
+):
+    first = login(zx, "public", *FILE, user=member(sb, index=1)).ok().json()
+    before = file_tokens(config_dir, KEY)
+    refused = login(zx, "public", *FILE, user=member(sb, index=2))  # --no-browser, no terminal: no question
+    assert refused.exit_code == ExitCode.INVALID_INPUT, refused.stderr
+    assert "Traceback" not in refused.stderr
+    assert f"connected to Zoom as {first['user_email']}, not {member(sb, index=2)}" in refused.stderr
+    assert "--yes" in refused.stderr
+    assert file_tokens(config_dir, KEY) == before
+    assert zi("auth", "status", "--json").ok().json()["user_email"] == first["user_email"]
+    assert _alive_grants(sb) == [_grant_of(sb, before["r"])]
+
+
+def test_the_same_user_again_keeps_one_grant(zi, zx, company, sb, login, config_dir):
+    login(zx, "public", *FILE, user=member(sb, index=1)).ok()
+    again = login(zx, "public", *FILE, user=member(sb, index=1)).ok().json()
+    assert again["replaced"] is True  # no question: the same user, the same app
+    assert refresh_token_works(sb, file_tokens(config_dir, KEY)["r"])
 
 
 # ---------------------------------------------------------------------------- opening a browser

@@ -491,6 +491,7 @@ def test_list_filters_and_json_fields(zc, studio, sb, isolated):
         "registrant",
         "client_link",
         "provider_link",
+        "no_link_reason",
     }
     assert [b["id"] for b in zc("bookings", "list", "--upcoming", "--json").json()] == [1, 2]
     assert [b["id"] for b in zc("bookings", "list", "--test", "--json").json()] == [2]
