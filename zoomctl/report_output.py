@@ -47,11 +47,15 @@ _JSON_LINE_BREAKS = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u20
 def write_json(rows: Rows, fields: Sequence[str], out: TextIO) -> int:
     """A JSON array, one object per line, written as the rows come."""
     encode = json.JSONEncoder(ensure_ascii=False, default=str).encode  # one encoder for all rows
+    order = tuple(fields)
     count = 0
     for row in rows:
         out.write(",\n" if count else "[\n")
-        text = encode({name: row.get(name) for name in fields})
-        out.write(text.translate(_JSON_LINE_BREAKS))
+        # a row already holding exactly the fields, in order (the report's), is encoded as it is
+        text = encode(row if tuple(row) == order else {name: row.get(name) for name in fields})
+        if "\x85" in text or "\u2028" in text or "\u2029" in text:
+            text = text.translate(_JSON_LINE_BREAKS)
+        out.write(text)
         count += 1
     out.write("\n]\n" if count else "[]\n")
     return count

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -249,8 +249,24 @@ def local_formatter(timezone: str) -> Callable[[str], str]:
 
     zone = ZoneInfo(timezone)
 
-    @lru_cache(maxsize=32)
-    def starts_local(text: str) -> str:
+    def exact(text: str) -> str:
         return datetime.fromisoformat(text).astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
+
+    @lru_cache(maxsize=4096)
+    def hour(prefix: str) -> tuple[timedelta, str] | None:
+        """The zone's offset and name through one UTC hour, or None when they change within it."""
+        first = datetime.fromisoformat(prefix + ":00:00+00:00").astimezone(zone)
+        last = (datetime.fromisoformat(prefix + ":59:59+00:00")).astimezone(zone)
+        if first.utcoffset() != last.utcoffset() or first.tzname() != last.tzname():
+            return None
+        return first.utcoffset() or timedelta(0), first.tzname() or ""
+
+    def starts_local(text: str) -> str:
+        known = hour(text[:13])
+        if known is None:
+            return exact(text)
+        offset, name = known
+        d = datetime.fromisoformat(text) + offset
+        return f"{d.year:04d}-{d.month:02d}-{d.day:02d} {d.hour:02d}:{d.minute:02d} {name}"
 
     return starts_local
