@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import sys
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from zoomctl import env
@@ -45,7 +44,8 @@ class App:
     @property
     def store(self) -> Store:
         if self._store is None:
-            self._store = Store(Path(self.settings.database.value or "workspace.db").expanduser())
+            db = self.settings.database
+            self._store = Store(db.value or "workspace.db", source=_source_label(db.source))
         return self._store
 
     def company(self) -> Company:
@@ -100,3 +100,14 @@ class App:
     def zoom(self, company: Company, rate: float | None = None) -> ZoomClient:
         """A Zoom API client for the company, on the credentials it uses (see core.connection)."""
         return self.zoom_factory(company, rate)()
+
+
+def _source_label(source: str) -> str:
+    """Where a setting came from, as a user would name it ("flag" -> --db, "profile x" -> config.toml)."""
+    if source == "flag":
+        return "--db"
+    if source.startswith("env "):
+        return source[4:]
+    if source.startswith("profile "):
+        return f"config.toml ({source})"
+    return source

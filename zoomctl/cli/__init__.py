@@ -95,7 +95,13 @@ def root(
         str | None, typer.Option("--company", metavar="COMPANY", envvar=env.COMPANY, help="Company slug or id.")
     ] = None,
     db: Annotated[
-        str | None, typer.Option("--db", metavar="FILE", envvar=env.DB, help="Workspace database file.")
+        str | None,
+        typer.Option(
+            "--db",
+            metavar="FILE|URL",
+            envvar=env.DB,
+            help="Workspace database: a SQLite file, or a postgresql:// URL for a shared workspace (no password in it).",
+        ),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only data and errors.")] = False,
     no_input: Annotated[bool, typer.Option("--no-input", help="Never prompt; fail and name the flag instead.")] = False,
@@ -125,7 +131,7 @@ def root(
     ctx.obj = invocation.app
 
 
-_FLAG_OF = {"profile": ("--profile", "NAME"), "company": ("--company", "COMPANY"), "database": ("--db", "FILE")}
+_FLAG_OF = {"profile": ("--profile", "NAME"), "company": ("--company", "COMPANY"), "database": ("--db", "FILE|URL")}
 
 
 def _check_flags(flags: dict[str, str | None]) -> None:
