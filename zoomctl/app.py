@@ -48,6 +48,14 @@ class App:
             self._store = Store(db.value or "workspace.db", source=_source_label(db.source))
         return self._store
 
+    def open_store(self, value: str | None = None, source: str = "--db", *, migrate: bool = True) -> Store:
+        """Another Store than the command's own: the workspace without migrating it (``db status``),
+        or a second workspace (``db copy --to``). The caller finishes it."""
+        if value is None:
+            db = self.settings.database
+            value, source = db.value or "workspace.db", _source_label(db.source)
+        return Store(value, source=source, upgrade_on_open=migrate)
+
     def company(self) -> Company:
         """The company this command acts on (--company, ZOOMCTL_COMPANY, or the profile's)."""
         from zoomctl.core import companies

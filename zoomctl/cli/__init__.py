@@ -19,6 +19,7 @@ from zoomctl.cli import (
     company,
     completion,
     config_cmd,
+    db,
     demo,
     feature,
     providers,
@@ -63,6 +64,7 @@ cli.add_typer(clients.app, name="clients")
 cli.add_typer(bookings.app, name="bookings")
 cli.add_typer(zoom_users.app, name="zoom")
 cli.add_typer(config_cmd.app, name="config")
+cli.add_typer(db.app, name="db")
 cli.add_typer(sandbox.app, name="sandbox")
 cli.command("demo")(demo.demo)
 cli.command("completion")(completion.completion)

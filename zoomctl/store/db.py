@@ -43,6 +43,7 @@ class Store:
         self.dialect: Dialect = dialect_for(self.location)
         self.upgrade_on_open = upgrade_on_open
         self._conn = None
+        self._raw = None
         self._deferred: list = []
 
     @property
@@ -90,6 +91,25 @@ class Store:
     def all(self, sql: str, params: tuple | dict = ()) -> list:
         return self.execute(sql, params).fetchall()
 
+    def execute_many(self, sql: str, rows: list) -> None:
+        try:
+            cursor = self.conn.cursor()
+            try:
+                cursor.executemany(self.dialect.sql(sql), rows)
+            finally:
+                cursor.close()
+        except Exception as exc:
+            if self.dialect.busy(exc):
+                raise busy_error(self.location) from exc
+            raise
+
+    @property
+    def raw_conn(self):
+        """A connection with no transaction open and no migration run (``db status``/``db upgrade``)."""
+        if self._raw is None:
+            self._raw = self.dialect.connect()
+        return self._raw
+
     def insert(self, sql: str, params: tuple | dict = ()) -> int:
         return self.dialect.new_id(self._run(self.dialect.insert_sql(sql), params))
 
@@ -116,6 +136,9 @@ class Store:
         self._deferred.append(write)
 
     def finish(self, commit: bool) -> None:
+        if self._raw is not None:
+            raw, self._raw = self._raw, None
+            raw.close()
         if self._conn is None:
             return
         conn, self._conn = self._conn, None

@@ -262,7 +262,11 @@ class PostgresDialect(Dialect):
         return [r[0] for r in rows]
 
     def after_copy(self, conn, table: str) -> None:
-        sequence = conn.execute("SELECT pg_get_serial_sequence(%s, 'id')", (table,)).fetchone()
+        sequence = conn.execute(
+            "SELECT pg_get_serial_sequence(%s, 'id') FROM information_schema.columns"
+            " WHERE table_schema = current_schema() AND table_name = %s AND column_name = 'id'",
+            (table, table),
+        ).fetchone()
         if sequence and sequence[0]:
             conn.execute(
                 f"SELECT setval(%s, COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)",  # noqa: S608
