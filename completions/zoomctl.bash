@@ -5,7 +5,7 @@ _zoomctl() {
         w="${COMP_WORDS[i]}"
         case "$w" in -*) continue ;; esac
         case "$cmdpath/$w" in
-            "/auth"|"/auth/login"|"/auth/logout"|"/auth/status"|"/auth/token"|"/bookings"|"/bookings/cancel"|"/bookings/create"|"/bookings/list"|"/bookings/open"|"/bookings/purge"|"/bookings/reschedule"|"/bookings/show"|"/bookings/sync"|"/classes"|"/classes/add"|"/classes/list"|"/classes/online"|"/classes/remove"|"/classes/sessions"|"/classes/sessions/add"|"/classes/sessions/cancel"|"/classes/sessions/list"|"/classes/show"|"/clients"|"/clients/add"|"/clients/list"|"/company"|"/company/create"|"/company/list"|"/company/show"|"/company/use"|"/completion"|"/config"|"/config/get"|"/config/list"|"/config/set"|"/db"|"/db/copy"|"/db/status"|"/db/upgrade"|"/demo"|"/feature"|"/feature/disable"|"/feature/enable"|"/feature/status"|"/providers"|"/providers/add"|"/providers/assign"|"/providers/list"|"/providers/remove"|"/providers/show"|"/sandbox"|"/sandbox/serve"|"/services"|"/services/add"|"/services/list"|"/services/online"|"/services/remove"|"/services/show"|"/zoom"|"/zoom/users") cmdpath="$cmdpath/$w" ;;
+            "/auth"|"/auth/login"|"/auth/logout"|"/auth/status"|"/auth/token"|"/bookings"|"/bookings/cancel"|"/bookings/create"|"/bookings/list"|"/bookings/open"|"/bookings/purge"|"/bookings/reschedule"|"/bookings/show"|"/bookings/sync"|"/classes"|"/classes/add"|"/classes/list"|"/classes/online"|"/classes/remove"|"/classes/sessions"|"/classes/sessions/add"|"/classes/sessions/cancel"|"/classes/sessions/list"|"/classes/show"|"/clients"|"/clients/add"|"/clients/list"|"/company"|"/company/create"|"/company/list"|"/company/show"|"/company/use"|"/completion"|"/config"|"/config/get"|"/config/list"|"/config/set"|"/db"|"/db/copy"|"/db/key"|"/db/key/export"|"/db/key/import"|"/db/key/new"|"/db/key/rotate"|"/db/status"|"/db/upgrade"|"/demo"|"/feature"|"/feature/disable"|"/feature/enable"|"/feature/status"|"/providers"|"/providers/add"|"/providers/assign"|"/providers/list"|"/providers/remove"|"/providers/show"|"/sandbox"|"/sandbox/serve"|"/services"|"/services/add"|"/services/list"|"/services/online"|"/services/remove"|"/services/show"|"/zoom"|"/zoom/users") cmdpath="$cmdpath/$w" ;;
         esac
     done
     case "$cmdpath" in
@@ -47,8 +47,13 @@ _zoomctl() {
         "/config/get") words="" ;;
         "/config/list") words="--json" ;;
         "/config/set") words="" ;;
-        "/db") words="copy status upgrade" ;;
+        "/db") words="copy key status upgrade" ;;
         "/db/copy") words="--json --to" ;;
+        "/db/key") words="export import new rotate" ;;
+        "/db/key/export") words="--json" ;;
+        "/db/key/import") words="--json" ;;
+        "/db/key/new") words="--json" ;;
+        "/db/key/rotate") words="--json" ;;
         "/db/status") words="--json" ;;
         "/db/upgrade") words="--json" ;;
         "/demo") words="--json --keep" ;;

@@ -118,3 +118,33 @@ def test_copy_refuses_a_workspace_that_is_not_empty(zc, company, db, pg_url):
 def test_copy_onto_itself_is_refused(zc, company, db):
     refused = zc("db", "copy", "--to", str(db))
     assert_clean_error(refused, ExitCode.CONFLICT)
+
+
+@pytest.mark.postgres
+def test_key_new_export_and_import_through_the_keyring(zc, pg_url, memory_keyring):
+    made = zc("--db", pg_url, "db", "key", "new", "--json")
+    assert made.exit_code == 0, made.stderr
+    exported = zc("--db", pg_url, "db", "key", "export")
+    assert exported.exit_code == 0 and exported.stdout.startswith("zwk1_")
+    assert zc("--db", pg_url, "db", "key", "export", "--json").json()["key_id"] == made.json()["key_id"]
+    again = zc("--db", pg_url, "db", "key", "new")
+    assert_clean_error(again, ExitCode.CONFLICT)
+    memory_keyring.entries.clear()  # another administrator's machine
+    missing = zc("--db", pg_url, "db", "key", "export")
+    assert_clean_error(missing, ExitCode.STORAGE)
+    imported = zc("--db", pg_url, "db", "key", "import", "--json", input=exported.stdout)
+    assert imported.exit_code == 0, imported.stderr
+    assert imported.json()["key_id"] == made.json()["key_id"]
+
+
+@pytest.mark.postgres
+def test_key_import_refuses_bad_input(zc, pg_url):
+    assert_clean_error(zc("--db", pg_url, "db", "key", "import", input=""), ExitCode.INVALID_INPUT)
+    mistyped = zc("--db", pg_url, "db", "key", "import", input="zwk1_" + "A" * 48)
+    assert_clean_error(mistyped, ExitCode.INVALID_INPUT)
+
+
+def test_key_commands_need_a_shared_workspace(zc, company):
+    refused = zc("db", "key", "export")
+    assert_clean_error(refused, ExitCode.CONFIG)
+    assert "local workspace" in refused.stderr

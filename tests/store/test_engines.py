@@ -263,16 +263,14 @@ def test_an_older_shared_schema_is_refused_until_db_upgrade(pg_url):
 
 
 def test_an_older_sqlite_file_keeps_migrating_on_open(tmp_path):
-    path = str(tmp_path / "w.db")
-    _set_version(path, len(MIGRATIONS))  # the whole schema, then pretend the last step is missing
     from zoomctl.store.db import Store
 
-    store = Store(path)
-    for statement in store.dialect.statements(MIGRATIONS[-1]):
-        name = statement.split()[2] if statement.upper().startswith("CREATE INDEX") else None
-        if name:
-            store.conn.execute(f"DROP INDEX {name}")
-    store.dialect.set_schema_version(store.conn, len(MIGRATIONS) - 1)
-    store.finish(commit=True)
+    path = str(tmp_path / "w.db")
+    raw = Store(path, upgrade_on_open=False)
+    for script in MIGRATIONS[:-1]:
+        for statement in raw.dialect.statements(script):
+            raw.conn.execute(statement)
+    raw.dialect.set_schema_version(raw.conn, len(MIGRATIONS) - 1)
+    raw.finish(commit=True)
     with workspace(path) as store:
         assert store.dialect.schema_version(store.conn) == len(MIGRATIONS)

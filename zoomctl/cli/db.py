@@ -101,3 +101,91 @@ def copy(
             [Column("table", "Table"), Column("rows", "Rows")],
         ),
     )
+
+
+key_app = typer.Typer(
+    help="The workspace key that encrypts a shared workspace's Zoom tokens: new, import, export, rotate.",
+    no_args_is_help=True,
+)
+app.add_typer(key_app, name="key")
+
+
+@key_app.command("new")
+def key_new(ctx: typer.Context, as_json: JsonOption = False) -> None:
+    """Make the first key of a shared workspace and keep it in your OS keyring.
+
+    Example: zoomctl --db postgresql://zoomctl@db.example.com/zoomctl db key new
+    """
+    from zoomctl.core import workspace_db
+
+    a = app_of(ctx)
+    data = workspace_db.key_new(a.store, a.workspace_keys())
+    a.ui.result(
+        data,
+        as_json=as_json,
+        success=f"made workspace key {data['key_id']} and kept it in the keyring",
+        text=lambda: a.ui.info("next: give it to the other administrators and CI with `zoomctl db key export`"),
+    )
+
+
+@key_app.command("import")
+def key_import(ctx: typer.Context, as_json: JsonOption = False) -> None:
+    """Keep the workspace key read from standard input in your OS keyring (never pass it as an argument).
+
+    Example: printf %s "$KEY" | zoomctl db key import
+    """
+    import sys
+
+    from zoomctl.core import workspace_db
+    from zoomctl.errors import InvalidInput
+
+    a = app_of(ctx)
+    text = "" if sys.stdin is None or sys.stdin.isatty() else sys.stdin.read()
+    if not text.strip():
+        raise InvalidInput(
+            "no workspace key on standard input", hint='pipe it in: printf %s "$KEY" | zoomctl db key import'
+        )
+    data = workspace_db.key_import(a.store, a.workspace_keys(), text)
+    a.ui.result(data, as_json=as_json, success=f"imported workspace key {data['key_id']} into the keyring")
+
+
+@key_app.command("export")
+def key_export(ctx: typer.Context, as_json: JsonOption = False) -> None:
+    """Print the workspace key (for another administrator's `db key import`, or CI's ZOOMCTL_WORKSPACE_KEY).
+
+    Example: zoomctl db key export > workspace.key
+    """
+    from zoomctl.core import workspace_db
+
+    a = app_of(ctx)
+    data = workspace_db.key_export(a.store, a.workspace_keys())
+    if as_json:
+        a.ui.json(data)
+    else:
+        a.ui.line(data["key"])
+
+
+@key_app.command("rotate")
+def key_rotate(ctx: typer.Context, as_json: JsonOption = False) -> None:
+    """Make a new workspace key and re-encrypt every token under it, in one transaction.
+
+    Afterwards every administrator imports the new key, and CI's ZOOMCTL_WORKSPACE_KEY is replaced.
+    Example: zoomctl db key rotate
+    """
+    from zoomctl.core import workspace_db
+
+    a = app_of(ctx)
+    data = workspace_db.key_rotate(a.store, a.workspace_keys())
+
+    def text() -> None:
+        if "key" in data:
+            a.ui.line(data["key"])
+            a.ui.warn("the key came from ZOOMCTL_WORKSPACE_KEY: replace it there with the new key above")
+        a.ui.info("next: the other administrators run `zoomctl db key import` with the new key")
+
+    a.ui.result(
+        data,
+        as_json=as_json,
+        success=f"re-encrypted {data['secrets']} secrets under the new workspace key {data['key_id']}",
+        text=text,
+    )

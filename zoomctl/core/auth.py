@@ -67,6 +67,7 @@ def choose_token_store(access: ZoomAccess, insecure_storage: bool) -> TokenStore
     from zoomctl.zoom.tokens import FileTokenStore, keyring_backend_name, keyring_is_secure
 
     if access.token_store is not None:
+        getattr(access.token_store, "ready", lambda: None)()  # a shared workspace: its key is at hand
         return access.token_store
     if keyring_is_secure(access.timeout()):
         return conn.keyring_store(access)
@@ -299,7 +300,7 @@ def _finish_login(
             )
         can_act = probe_can_act_for_others(zoom, me.get("id"))
 
-    key = conn.token_key(access.profile, company.slug)
+    key = conn.company_token_key(access, company)
     tokens_at.save(key, manager.token_set())  # the newest pair (the probe may have refreshed)
     if request.client_secret:
         tokens_at.save_client_secret(oauth.client_id, request.client_secret)
@@ -498,7 +499,7 @@ def logout(
     result.was_connected = True
     warnings: list[str] = []
     tokens_at = conn.store_at(access, TokenLocation.parse(row["token_location"]))
-    key = conn.token_key(access.profile, company.slug)
+    key = conn.company_token_key(access, company)
     if before_forget is not None and row["status"] == ConnectionStatus.CONNECTED:
         creds = conn.resolve(store, company, access)
         warnings = creds.warnings

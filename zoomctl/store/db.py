@@ -122,6 +122,33 @@ class Store:
             return cursor
         return self.execute(sql, params)
 
+    def locked(self, name: str):
+        """A context: end the current transaction (committing it), then run the block in a new
+        one holding the cross-process lock of ``name``; committed when the block ends, else rolled back."""
+        import contextlib
+
+        @contextlib.contextmanager
+        def hold():
+            conn = self.conn
+            conn.execute("COMMIT")
+            try:
+                self.dialect.lock_row(conn, name)
+            except Exception as exc:
+                conn.execute("BEGIN")
+                if self.dialect.busy(exc):
+                    raise busy_error(self.location) from exc
+                raise
+            try:
+                yield self
+            except BaseException:
+                conn.execute("ROLLBACK")
+                conn.execute("BEGIN")
+                raise
+            conn.execute("COMMIT")
+            conn.execute("BEGIN")
+
+        return hold()
+
     def checkpoint(self) -> None:
         """Commit what is done so far and start a new transaction."""
         if self._conn is not None:

@@ -116,6 +116,10 @@ class Dialect:
     def tables(self, conn) -> list[str]:
         raise NotImplementedError
 
+    def lock_row(self, conn, name: str) -> None:
+        """Inside a transaction: hold the cross-process lock of ``name`` until it ends."""
+        raise NotImplementedError
+
     def after_copy(self, conn, table: str) -> None:
         """After rows were copied in with their ids: let new ids follow them."""
 
@@ -176,6 +180,9 @@ class SQLiteDialect(Dialect):
     def tables(self, conn) -> list[str]:
         rows = conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").fetchall()
         return [r[0] for r in rows]
+
+    def lock_row(self, conn, name: str) -> None:
+        conn.execute("BEGIN IMMEDIATE")  # the whole file: SQLite has no finer lock across processes
 
     def busy(self, exc: BaseException) -> bool:
         import sqlite3
@@ -261,6 +268,12 @@ class PostgresDialect(Dialect):
         ).fetchall()
         return [r[0] for r in rows]
 
+    def lock_row(self, conn, name: str) -> None:
+        """An advisory lock per name (a Zoom connection's tokens), released when the transaction
+        ends, so processes on different machines refresh one connection's tokens one at a time."""
+        conn.execute("BEGIN")
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (advisory_key(name),))
+
     def after_copy(self, conn, table: str) -> None:
         sequence = conn.execute(
             "SELECT pg_get_serial_sequence(%s, 'id') FROM information_schema.columns"
@@ -290,6 +303,13 @@ class PostgresDialect(Dialect):
                 hint="check that the server runs and try again",
             )
         return found
+
+
+def advisory_key(name: str) -> int:
+    """A signed 64-bit advisory-lock key for ``name`` (stable across machines and versions)."""
+    import hashlib
+
+    return int.from_bytes(hashlib.sha256(b"zoomctl lock\0" + name.encode()).digest()[:8], "big", signed=True)
 
 
 def dialect_for(location: Location) -> Dialect:

@@ -158,4 +158,12 @@ MIGRATIONS: list[str] = [
     CREATE INDEX bookings_session ON bookings (class_session_id);
     CREATE INDEX class_sessions_class ON class_sessions (class_id, starts_at);
     """,
+    # 3: shared workspace: Zoom tokens and client secrets, encrypted on the client (store/crypto.py)
+    """
+    CREATE TABLE workspace_secrets (
+        name TEXT PRIMARY KEY,
+        envelope TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    """,
 ]
