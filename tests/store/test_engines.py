@@ -152,6 +152,15 @@ def test_events(engine):
         assert [e["action"] for e in recent] == ["service.add", "provider.add"]
         assert recent[1]["details"] == {"email": "d@example.com"}
         assert [e["subject"] for e in events.recent(store, acme.id, action_prefix="prov")] == ["Dana"]
+        listed = events.listing(store, None, "2000-01-01T00:00:00Z", 10)
+        assert [(e["company"], e["subject"]) for e in listed] == [
+            ("acme-yoga", "Dana"),
+            ("acme-yoga", "Lesson"),
+            (None, "acme-yoga"),
+        ]
+        assert listed[0]["host"] == events.host_name() and listed[0]["zoomctl_version"] == events.zoomctl_version()
+        assert [e["subject"] for e in events.listing(store, acme.id, None, 1)] == ["Lesson"]
+        assert events.listing(store, acme.id, "2999-01-01T00:00:00Z", 10) == []
 
 
 def test_report_streams_rows(engine):

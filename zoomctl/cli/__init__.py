@@ -21,6 +21,7 @@ from zoomctl.cli import (
     config_cmd,
     db,
     demo,
+    events,
     feature,
     providers,
     sandbox,
@@ -65,6 +66,7 @@ cli.add_typer(bookings.app, name="bookings")
 cli.add_typer(zoom_users.app, name="zoom")
 cli.add_typer(config_cmd.app, name="config")
 cli.add_typer(db.app, name="db")
+cli.command("events")(events.events)
 cli.add_typer(sandbox.app, name="sandbox")
 cli.command("demo")(demo.demo)
 cli.command("completion")(completion.completion)

@@ -166,4 +166,11 @@ MIGRATIONS: list[str] = [
         updated_at TEXT NOT NULL
     );
     """,
+    # 4: who did what: the host name and zoomctl version of every event
+    """
+    ALTER TABLE events ADD COLUMN host TEXT NOT NULL DEFAULT '';
+    ALTER TABLE events ADD COLUMN zoomctl_version TEXT NOT NULL DEFAULT '';
+    CREATE INDEX events_company_at ON events (company_id, at);
+    CREATE INDEX events_at ON events (at);
+    """,
 ]
