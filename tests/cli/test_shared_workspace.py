@@ -61,3 +61,12 @@ def test_an_unreachable_server_is_a_storage_error(zc):
     result = zc("--db", "postgresql://zoomctl@127.0.0.1:1/nothing?connect_timeout=2", "company", "list")
     assert_clean_error(result, ExitCode.STORAGE)
     assert "cannot connect to the workspace database" in result.stderr
+
+
+def test_config_set_refuses_a_url_with_a_password_and_keeps_one_without(zc, isolated):
+    refused = zc("config", "set", "database", PW_URL)
+    assert_clean_error(refused, ExitCode.CONFIG)
+    path = isolated / "config" / "config.toml"
+    assert not path.exists() or "s3cret" not in path.read_text()
+    assert zc("config", "set", "database", "postgresql://admin@127.0.0.1/zoomctl").exit_code == 0
+    assert zc("config", "get", "database").stdout.strip() == "postgresql://admin@127.0.0.1/zoomctl"

@@ -8,10 +8,15 @@ from zoomctl import env
 from zoomctl.errors import ConfigError, Conflict
 from zoomctl.store import crypto, secrets, transfer
 from zoomctl.store.db import Store
-from zoomctl.store.dialect import POSTGRESQL
+from zoomctl.store.dialect import POSTGRESQL, parse_location
 
 if TYPE_CHECKING:
     from zoomctl.core.shared_tokens import KeySource
+
+
+def check_location(value: str, source: str) -> None:
+    """Refuse a workspace location that cannot be used (a PostgreSQL URL with a password)."""
+    parse_location(value, source)
 
 
 def status(store: Store) -> dict[str, Any]:
