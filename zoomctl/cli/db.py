@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from zoomctl import env
 from zoomctl.cli.options import JsonOption, app_of
 from zoomctl.ui import Column
 
@@ -180,7 +181,7 @@ def key_rotate(ctx: typer.Context, as_json: JsonOption = False) -> None:
     def text() -> None:
         if "key" in data:
             a.ui.line(data["key"])
-            a.ui.warn("the key came from ZOOMCTL_WORKSPACE_KEY: replace it there with the new key above")
+            a.ui.warn(f"the key came from {env.WORKSPACE_KEY}: replace it there with the new key above")
         a.ui.info("next: the other administrators run `zoomctl db key import` with the new key")
 
     a.ui.result(

@@ -45,7 +45,7 @@ def _shared_only(store: Store) -> None:
     if store.engine != POSTGRESQL:
         raise ConfigError(
             f"{store.location.shown} is a local workspace: its Zoom tokens are in the OS keyring, it has no workspace key",
-            hint="pass the shared workspace with --db postgresql://… (or set ZOOMCTL_DB)",
+            hint=f"pass the shared workspace with --db postgresql://… (or set {env.DB})",
         )
 
 
