@@ -5,11 +5,11 @@ _zoomctl() {
         w="${COMP_WORDS[i]}"
         case "$w" in -*) continue ;; esac
         case "$cmdpath/$w" in
-            "/apply"|"/auth"|"/auth/login"|"/auth/logout"|"/auth/status"|"/auth/token"|"/bookings"|"/bookings/cancel"|"/bookings/create"|"/bookings/list"|"/bookings/open"|"/bookings/purge"|"/bookings/reschedule"|"/bookings/show"|"/bookings/sync"|"/classes"|"/classes/add"|"/classes/list"|"/classes/online"|"/classes/remove"|"/classes/sessions"|"/classes/sessions/add"|"/classes/sessions/cancel"|"/classes/sessions/list"|"/classes/show"|"/clients"|"/clients/add"|"/clients/list"|"/company"|"/company/create"|"/company/list"|"/company/show"|"/company/use"|"/completion"|"/config"|"/config/get"|"/config/list"|"/config/set"|"/demo"|"/doctor"|"/export"|"/feature"|"/feature/disable"|"/feature/enable"|"/feature/status"|"/providers"|"/providers/add"|"/providers/assign"|"/providers/list"|"/providers/remove"|"/providers/show"|"/report"|"/sandbox"|"/sandbox/serve"|"/services"|"/services/add"|"/services/list"|"/services/online"|"/services/remove"|"/services/show"|"/templates"|"/templates/list"|"/templates/render"|"/templates/reset"|"/templates/set"|"/templates/show"|"/templates/variables"|"/webhooks"|"/webhooks/events"|"/webhooks/listen"|"/webhooks/secret"|"/webhooks/secret/delete"|"/webhooks/secret/set"|"/zoom"|"/zoom/users") cmdpath="$cmdpath/$w" ;;
+            "/apply"|"/auth"|"/auth/login"|"/auth/logout"|"/auth/status"|"/auth/token"|"/bookings"|"/bookings/cancel"|"/bookings/create"|"/bookings/list"|"/bookings/open"|"/bookings/purge"|"/bookings/reschedule"|"/bookings/show"|"/bookings/sync"|"/classes"|"/classes/add"|"/classes/list"|"/classes/online"|"/classes/remove"|"/classes/sessions"|"/classes/sessions/add"|"/classes/sessions/cancel"|"/classes/sessions/list"|"/classes/show"|"/clients"|"/clients/add"|"/clients/list"|"/company"|"/company/create"|"/company/list"|"/company/show"|"/company/use"|"/completion"|"/config"|"/config/get"|"/config/list"|"/config/set"|"/db"|"/db/copy"|"/db/key"|"/db/key/export"|"/db/key/import"|"/db/key/new"|"/db/key/rotate"|"/db/status"|"/db/upgrade"|"/demo"|"/doctor"|"/events"|"/export"|"/feature"|"/feature/disable"|"/feature/enable"|"/feature/status"|"/providers"|"/providers/add"|"/providers/assign"|"/providers/list"|"/providers/remove"|"/providers/show"|"/report"|"/sandbox"|"/sandbox/serve"|"/services"|"/services/add"|"/services/list"|"/services/online"|"/services/remove"|"/services/show"|"/templates"|"/templates/list"|"/templates/render"|"/templates/reset"|"/templates/set"|"/templates/show"|"/templates/variables"|"/webhooks"|"/webhooks/events"|"/webhooks/listen"|"/webhooks/secret"|"/webhooks/secret/delete"|"/webhooks/secret/set"|"/zoom"|"/zoom/users") cmdpath="$cmdpath/$w" ;;
         esac
     done
     case "$cmdpath" in
-        "") words="apply auth bookings classes clients company completion config demo doctor export feature providers report sandbox services templates webhooks zoom --company --db --debug --no-input --profile --quiet --version -q" ;;
+        "") words="apply auth bookings classes clients company completion config db demo doctor events export feature providers report sandbox services templates webhooks zoom --company --db --debug --no-input --profile --quiet --version -q" ;;
         "/apply") words="--detailed-exitcode --dry-run --json --prune --yes -y" ;;
         "/auth") words="login logout status token" ;;
         "/auth/login") words="--account-id --client-id --client-secret-stdin --insecure-storage --json --no-browser --public --server-to-server --shared-access --timeout --yes -y" ;;
@@ -48,8 +48,18 @@ _zoomctl() {
         "/config/get") words="" ;;
         "/config/list") words="--json" ;;
         "/config/set") words="" ;;
+        "/db") words="copy key status upgrade" ;;
+        "/db/copy") words="--json --to" ;;
+        "/db/key") words="export import new rotate" ;;
+        "/db/key/export") words="--json" ;;
+        "/db/key/import") words="--json" ;;
+        "/db/key/new") words="--json" ;;
+        "/db/key/rotate") words="--json" ;;
+        "/db/status") words="--json" ;;
+        "/db/upgrade") words="--json" ;;
         "/demo") words="--json --keep" ;;
         "/doctor") words="--deep --json --strict" ;;
+        "/events") words="--company --json --limit --since" ;;
         "/export") words="--company --output -o" ;;
         "/feature") words="disable enable status" ;;
         "/feature/disable") words="--json" ;;

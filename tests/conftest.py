@@ -205,3 +205,11 @@ def pg_url(pg_cluster):
     yield pg_cluster.url_for(name)
     with psycopg.connect(pg_cluster.superuser_url, autocommit=True) as admin:
         admin.execute(f"DROP DATABASE {name} WITH (FORCE)")
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def engine(request, tmp_path) -> str:
+    """A fresh, empty workspace location on each engine: a SQLite file, then a PostgreSQL URL."""
+    if request.param == "sqlite":
+        return str(tmp_path / "engine" / "workspace.db")
+    return request.getfixturevalue("pg_url")

@@ -9,8 +9,7 @@ from __future__ import annotations
 import os
 import sys
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from zoomctl import env
 from zoomctl.config import ConfigFile, Settings
@@ -36,6 +35,7 @@ class App:
     #: The demo and tests put a MemoryTokenStore here.
     token_store: TokenStore | None = None
     _store: Store | None = field(default=None, repr=False)
+    _shared_tokens: Any = field(default=None, repr=False)
 
     @property
     def can_prompt(self) -> bool:
@@ -45,8 +45,17 @@ class App:
     @property
     def store(self) -> Store:
         if self._store is None:
-            self._store = Store(Path(self.settings.database.value or "workspace.db").expanduser())
+            db = self.settings.database
+            self._store = Store(db.value or "workspace.db", source=_source_label(db.source))
         return self._store
+
+    def open_store(self, value: str | None = None, source: str = "--db", *, migrate: bool = True) -> Store:
+        """Another Store than the command's own: the workspace without migrating it (``db status``),
+        or a second workspace (``db copy --to``). The caller finishes it."""
+        if value is None:
+            db = self.settings.database
+            value, source = db.value or "workspace.db", _source_label(db.source)
+        return Store(value, source=source, upgrade_on_open=migrate)
 
     def company(self) -> Company:
         """The company this command acts on (--company, ZOOMCTL_COMPANY, or the profile's)."""
@@ -66,6 +75,9 @@ class App:
 
     def finish(self, ok: bool) -> None:
         """End the command's transaction: commit on success, roll back otherwise."""
+        if self._shared_tokens is not None:
+            self._shared_tokens.close()
+            self._shared_tokens = None
         if self._store is not None:
             self._store.finish(commit=ok)
             self._store = None
@@ -76,6 +88,9 @@ class App:
         credentials, and where tokens go."""
         from zoomctl.core.connection import EnvCredentials, ZoomAccess
 
+        token_store, shared = self.token_store, False
+        if token_store is None and self.store.engine == "postgresql":
+            token_store, shared = self.shared_tokens(), True
         return ZoomAccess(
             profile=self.settings.profile.value or "default",
             oauth_url=self.settings.zoom_oauth_url.value or "",
@@ -87,14 +102,38 @@ class App:
                 client_id=os.environ.get(env.ZOOM_CLIENT_ID) or None,
                 client_secret=os.environ.get(env.ZOOM_CLIENT_SECRET) or None,
             ),
-            token_store=self.token_store,
+            token_store=token_store,
             keyring_timeout=os.environ.get(env.KEYRING_TIMEOUT),
+            shared=shared,
         )
 
     @property
     def webhook_secret_env(self) -> str | None:
         """The webhook secret token from the environment, if set there."""
         return os.environ.get(env.WEBHOOK_SECRET) or None
+
+    def workspace_keys(self):
+        """Where the shared workspace's key comes from: ZOOMCTL_WORKSPACE_KEY, else the OS keyring."""
+        from zoomctl.core import connection
+        from zoomctl.core.shared_tokens import KeySource
+
+        def keyring():
+            return connection.keyring_store(self._access_for_keyring())
+
+        return KeySource(self.store.location, dict(os.environ), keyring)
+
+    def shared_tokens(self):
+        """The shared workspace's encrypted token store (one per command, its own connection)."""
+        from zoomctl.core.shared_tokens import DatabaseTokenStore
+
+        if self._shared_tokens is None:
+            self._shared_tokens = DatabaseTokenStore(self.store.location, self.workspace_keys())
+        return self._shared_tokens
+
+    def _access_for_keyring(self) -> ZoomAccess:
+        from zoomctl.core.connection import ZoomAccess
+
+        return ZoomAccess(profile="", oauth_url="", api_url="", keyring_timeout=os.environ.get(env.KEYRING_TIMEOUT))
 
     def zoom_factory(self, company: Company, rate: float | None = None) -> ZoomFactory:
         """Zoom clients for the company, made on demand; their warnings go to the UI."""
@@ -105,3 +144,14 @@ class App:
     def zoom(self, company: Company, rate: float | None = None) -> ZoomClient:
         """A Zoom API client for the company, on the credentials it uses (see core.connection)."""
         return self.zoom_factory(company, rate)()
+
+
+def _source_label(source: str) -> str:
+    """Where a setting came from, as a user would name it ("flag" -> --db, "profile x" -> config.toml)."""
+    if source == "flag":
+        return "--db"
+    if source.startswith("env "):
+        return source[4:]
+    if source.startswith("profile "):
+        return f"config.toml ({source})"
+    return source

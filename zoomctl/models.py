@@ -67,7 +67,7 @@ class TokenLocation:
     """Where a connection's tokens live: the OS keyring, a 0600 file (``--insecure-storage``)
     or memory; written to the workspace as ``keyring``, ``file:PATH`` or ``memory``."""
 
-    kind: str  # keyring | file | memory
+    kind: str  # keyring | file | memory | database (a shared workspace's encrypted table)
     path: str | None = None
 
     @classmethod

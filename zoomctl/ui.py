@@ -126,6 +126,11 @@ class UI:
         """One line of data (a URL, a token, a value), control characters escaped visibly."""
         self.write(visible(text) + "\n")
 
+    def cells(self, *values: Any) -> None:
+        """One tab-separated line of data: each value as ``plain`` shows it, control characters
+        (a tab inside a value too) escaped visibly, so the line keeps its columns."""
+        self.write("\t".join(visible(plain(v)) for v in values) + "\n")
+
     def table(
         self,
         rows: Sequence[dict[str, Any]],

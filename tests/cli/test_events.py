@@ -132,3 +132,47 @@ def test_os_user_falls_back_when_there_is_no_login_name(monkeypatch):
 
     monkeypatch.setattr(getpass, "getuser", no_user)
     assert events.os_user() == "unknown"
+
+
+# ---- `zoomctl events`: who did what -------------------------------------------------------
+def test_events_record_the_host_and_the_zoomctl_version(zc, db, company):
+    import socket
+
+    from zoomctl import version
+
+    made = zc("providers", "add", "Dana Smith", "--email", "dana@example.com")
+    assert made.exit_code == 0, made.stderr
+    last = rows(db, "SELECT host, zoomctl_version, os_user FROM events ORDER BY id DESC LIMIT 1")[0]
+    assert (last["host"], last["zoomctl_version"], last["os_user"]) == (socket.gethostname(), version(), OS_USER)
+
+
+def test_the_events_command_filters_by_company_and_time(zc, db, company):
+    assert zc("company", "create", "Other Co", "--timezone", "UTC").exit_code == 0
+    assert zc("providers", "add", "Dana Smith").exit_code == 0
+    assert zc("--company", "other-co", "providers", "add", "Lee Park").exit_code == 0
+    everything = zc("events", "--json")
+    assert everything.exit_code == 0, everything.stderr
+    subjects = [e["subject"] for e in everything.json()]
+    assert "Dana Smith" in subjects and "Lee Park" in subjects
+    mine = zc("events", "--company", "acme-yoga", "--json").json()
+    assert {e["company"] for e in mine} == {"acme-yoga"} and "Lee Park" not in [e["subject"] for e in mine]
+    first = mine[0]
+    assert set(first) >= {"at", "company", "os_user", "host", "zoomctl_version", "action", "subject", "details"}
+    assert UTC_RE.match(first["at"])
+    assert zc("events", "--since", "2999-01-01T00:00", "--json").json() == []
+    assert len(zc("events", "--limit", "1", "--json").json()) == 1
+    table = zc("events", "--company", "acme-yoga")
+    assert table.exit_code == 0 and "Dana Smith" in table.stdout and OS_USER in table.stdout
+
+
+@pytest.mark.parametrize(
+    "args, code, text",
+    [
+        (("--since", "yesterday"), ExitCode.INVALID_INPUT, "as a time"),
+        (("--limit", "0"), ExitCode.INVALID_INPUT, "--limit"),
+        (("--company", "nope"), ExitCode.NOT_FOUND, "nope"),
+    ],
+)
+def test_the_events_command_refuses_bad_input(fails_cleanly, company, args, code, text):
+    result = fails_cleanly(code, "events", *args)
+    assert text in result.stderr

@@ -12,6 +12,7 @@ from support import UTC_RE, dump, rows
 from zoomctl.errors import Conflict, ZoomctlError
 from zoomctl.exit_codes import ExitCode
 from zoomctl.store import db as db_module
+from zoomctl.store import dialect as dialect_module
 from zoomctl.store.db import BUSY_TIMEOUT_MS, Store, migrate
 from zoomctl.store.migrations import MIGRATIONS
 
@@ -140,7 +141,7 @@ def test_a_second_writer_waits_instead_of_failing(db, company):
 
 def test_reading_is_not_blocked_by_another_writer(zc, db, company, monkeypatch):
     """WAL lets readers run beside a writer: `company list` must not wait for (or fail on) another process's write."""
-    monkeypatch.setattr(db_module, "BUSY_TIMEOUT_MS", 200)
+    monkeypatch.setattr(dialect_module, "BUSY_TIMEOUT_MS", 200)
     thread = hold_write_lock(db, 0.6)
     try:
         result = zc("company", "list", "--json")
@@ -151,7 +152,7 @@ def test_reading_is_not_blocked_by_another_writer(zc, db, company, monkeypatch):
 
 
 def test_a_busy_workspace_is_not_called_a_non_workspace(zc, db, company, monkeypatch):
-    monkeypatch.setattr(db_module, "BUSY_TIMEOUT_MS", 200)
+    monkeypatch.setattr(dialect_module, "BUSY_TIMEOUT_MS", 200)
     thread = hold_write_lock(db, 0.6)
     try:
         result = zc("providers", "add", "Dana Smith")

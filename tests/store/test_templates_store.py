@@ -9,10 +9,6 @@ from support import default_db, workspace
 
 from zoomctl.core import catalog, companies
 from zoomctl.store import templates as repo
-from zoomctl.store.db import _statements
-from zoomctl.store.migrations import MIGRATIONS
-
-TEMPLATES_MIGRATION = next(m for m in MIGRATIONS if "CREATE TABLE template_overrides" in m)
 
 
 @pytest.fixture
@@ -67,19 +63,22 @@ def test_the_unique_index_treats_a_missing_service_or_provider_as_one_value(acme
     conn.close()
 
 
-@pytest.mark.postgres
-def test_the_migration_runs_on_postgresql_and_keeps_its_uniqueness(pg_url):
-    import psycopg
+def test_overrides_on_both_engines_one_per_level(engine):
+    """The table, its expression index and the store functions on SQLite and on PostgreSQL."""
+    from zoomctl.store import catalog as sc
+    from zoomctl.store import companies as sco
 
-    with psycopg.connect(pg_url) as conn:
-        for migration in MIGRATIONS:
-            for statement in _statements(migration):
-                conn.execute(statement)
-        conn.execute("INSERT INTO companies (id, slug, name, timezone, created_at) VALUES (1, 'a', 'A', 'UTC', 'now')")
-        insert = (
-            "INSERT INTO template_overrides (id, company_id, kind, channel, body, updated_at)"
-            " VALUES (%s, 1, 'client-reminder', 'sms', 'x', 'now')"
+    with workspace(engine) as store:
+        acme = sco.insert(store, "acme-yoga", "Acme Yoga", "Europe/Berlin")
+        provider_id = sc.add_provider(store, acme.id, "Dana Smith", None).id
+        repo.save(store, acme.id, "client-reminder", "sms", None, provider_id, None, "one")
+        repo.save(store, acme.id, "client-reminder", "sms", None, provider_id, None, "two")  # replaces it
+        found = repo.overrides(store, acme.id, "client-reminder", "sms")
+        assert [(o.provider_id, o.body) for o in found] == [(provider_id, "two")]
+    with workspace(engine) as store, pytest.raises(Exception) as refused:
+        store.execute(
+            "INSERT INTO template_overrides (company_id, kind, channel, provider_id, body, updated_at)"
+            " VALUES (?, 'client-reminder', 'sms', ?, 'three', 'now')",
+            (acme.id, provider_id),
         )
-        conn.execute(insert, (1,))
-        with pytest.raises(psycopg.errors.UniqueViolation):
-            conn.execute(insert, (2,))
+    assert "unique" in str(refused.value).lower()

@@ -79,6 +79,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "webhooks": ("webhooks", "app", "Receive Zoom webhook events and list what they did."),
     "zoom": ("zoom_users", "app", "The connected Zoom account (read-only)."),
     "config": ("config_cmd", "app", "Read and write settings (config.toml; never secrets)."),
+    "db": ("db", "app", "The workspace database: status, schema upgrade, copy to or from a shared one."),
+    "events": ("events", "events", "Show who changed what: time, company, OS user, host, zoomctl version, action."),
     "sandbox": ("sandbox", "app", "A local Zoom emulator (OAuth server + API) for demos, tests and CI."),
 }
 
@@ -187,7 +189,13 @@ def root(
         str | None, typer.Option("--company", metavar="COMPANY", envvar=env.COMPANY, help="Company slug or id.")
     ] = None,
     db: Annotated[
-        str | None, typer.Option("--db", metavar="FILE", envvar=env.DB, help="Workspace database file.")
+        str | None,
+        typer.Option(
+            "--db",
+            metavar="FILE|URL",
+            envvar=env.DB,
+            help="Workspace database: a SQLite file, or a postgresql:// URL for a shared workspace (no password in it).",
+        ),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only data and errors.")] = False,
     no_input: Annotated[bool, typer.Option("--no-input", help="Never prompt; fail and name the flag instead.")] = False,
@@ -220,7 +228,7 @@ def root(
     ctx.obj = invocation.app
 
 
-_FLAG_OF = {"profile": ("--profile", "NAME"), "company": ("--company", "COMPANY"), "database": ("--db", "FILE")}
+_FLAG_OF = {"profile": ("--profile", "NAME"), "company": ("--company", "COMPANY"), "database": ("--db", "FILE|URL")}
 
 
 def _check_flags(flags: dict[str, str | None]) -> None:

@@ -65,6 +65,10 @@ def set_(
     Example: zoomctl --profile staging config set zoom_api_url http://127.0.0.1:8080/v2
     """
     a = app_of(ctx)
+    if key == "database" and value:
+        from zoomctl.core import workspace_db
+
+        workspace_db.check_location(value, "config.toml")  # a password in a URL never lands in the file
     a.config.set_value(a.settings.profile.value, key, value or None)
     a.config.save()
     where = "top level" if key == "profile" else f"profile {a.settings.profile.value}"

@@ -138,7 +138,7 @@ def _emit(ui, name: str, value) -> None:
     """A step's data on stdout: links, the rendered confirmations, the report (TSV, a header first)."""
     if name == "link":
         who, role, url = value
-        ui.line(f"{role} link\t{who}\t{url}")
+        ui.cells(f"{role} link", who, url)
     elif name == "confirmation":
         kind, rendering = value
         ui.line(f"--- {kind} ({rendering['channel']}) ---")
@@ -148,7 +148,7 @@ def _emit(ui, name: str, value) -> None:
         ui.line("---")
     elif name == "doctor":
         for check in value.checks:
-            ui.line(f"doctor\t{check.status}\t{check.id}\t{check.detail}\t{check.fix or '-'}")
+            ui.cells("doctor", check.status, check.id, check.detail, check.fix)
     elif name == "report":
         import io
 
@@ -157,5 +157,5 @@ def _emit(ui, name: str, value) -> None:
 
         out = io.StringIO()
         write_tsv(value, FIELDS, out)
-        ui.line("\t".join(FIELDS))
+        ui.cells(*FIELDS)
         ui.write(out.getvalue())

@@ -67,6 +67,7 @@ def choose_token_store(access: ZoomAccess, insecure_storage: bool) -> TokenStore
     from zoomctl.zoom.tokens import FileTokenStore, keyring_backend_name, keyring_is_secure
 
     if access.token_store is not None:
+        getattr(access.token_store, "ready", lambda: None)()  # a shared workspace: its key is at hand
         return access.token_store
     if keyring_is_secure(access.timeout()):
         return conn.keyring_store(access)
@@ -294,7 +295,7 @@ def _finish_login(
     scratch = MemoryTokenStore()
     scratch.save("new", tokens)
     manager = TokenManager(scratch, "new", oauth, s2s_account_id=request.account_id if kind == "s2s" else None)
-    key = conn.token_key(access.profile, company.slug)
+    key = conn.company_token_key(access, company)
     existing = company_repo.connection(store, company.id)
     try:
         me, account_id, can_act = _check_new_grant(store, company, access, manager, kind, request, confirm_replace)
@@ -595,7 +596,7 @@ def logout(
     result.was_connected = True
     warnings: list[str] = []
     tokens_at = conn.store_at(access, TokenLocation.parse(row["token_location"]))
-    key = conn.token_key(access.profile, company.slug)
+    key = conn.company_token_key(access, company)
     if before_forget is not None and row["status"] == ConnectionStatus.CONNECTED:
         creds = conn.resolve(store, company, access)
         warnings = creds.warnings

@@ -67,6 +67,9 @@ class ZoomAccess:
     #: OS keyring, or the file a connection made with --insecure-storage names
     token_store: TokenStore | None = None
     keyring_timeout: str | None = None  # seconds, as given in the environment
+    #: a shared (PostgreSQL) workspace: ``token_store`` is its encrypted table, shared by every
+    #: administrator, so a company's grant is named by the company, not by a profile
+    shared: bool = False
 
     def timeout(self) -> float:
         """How long a keyring call may take, in seconds."""
@@ -100,6 +103,20 @@ def token_key(profile: str, company_slug: str) -> str:
     return f"{profile}/{company_slug}"
 
 
+def company_token_key(access: ZoomAccess, company: Company) -> str:
+    """The stored grant of ``company`` in this workspace."""
+    return f"company/{company.id}" if access.shared else token_key(access.profile, company.slug)
+
+
+def refresh_locking(tokens: TokenStore, key: str, secure_lock: bool) -> dict[str, Any]:
+    """The TokenManager arguments of the cross-process refresh lock for ``key``: the token store's
+    own (a shared workspace's advisory lock), else a lock file (``secure_lock``), else none."""
+    own = getattr(tokens, "refresh_lock", None)
+    if own is not None:
+        return {"lock": lambda: own(key)}
+    return {"lock_path": lock_path(key) if secure_lock else None}
+
+
 def lock_path(key: str) -> Path:
     safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in key)
     path = data_dir() / "locks" / f"{safe}.lock"
@@ -131,6 +148,11 @@ def store_at(access: ZoomAccess, location: TokenLocation) -> TokenStore:
 
     if access.token_store is not None:
         return access.token_store
+    if location.kind == "database":
+        raise AuthRequired(
+            "this connection's Zoom tokens are in the shared workspace it was copied from",
+            hint="run `zoomctl auth login` again to connect this workspace",
+        )
     if location.insecure:
         return FileTokenStore(location.path)  # type: ignore[arg-type]
     return keyring_store(access)
@@ -141,6 +163,8 @@ def location_of(token_store: TokenStore) -> TokenLocation:
 
     if isinstance(token_store, FileTokenStore):
         return TokenLocation.file(token_store.path)
+    if getattr(token_store, "refresh_lock", None) is not None:
+        return TokenLocation("database")
     return TokenLocation("keyring" if isinstance(token_store, KeyringTokenStore) else "memory")
 
 
@@ -184,7 +208,7 @@ def resolve(store: Store, company: Company, access: ZoomAccess) -> Credentials:
             else (access.token_store or _MEMORY_STORES.setdefault(f"{oauth_url} {key}", MemoryTokenStore()))
         )
         oauth = env_s2s_oauth_client(http_client(), oauth_url, client_id, secret)
-        manager = TokenManager(tokens, key, oauth, lock_path(key) if secure else None, s2s_account_id=account_id)
+        manager = TokenManager(tokens, key, oauth, s2s_account_id=account_id, **refresh_locking(tokens, key, secure))
         return Credentials("environment (server-to-server)", "s2s", manager, api_url, oauth_url, None)
 
     connection = company_repo.connection(store, company.id)
@@ -199,7 +223,7 @@ def resolve(store: Store, company: Company, access: ZoomAccess) -> Credentials:
             hint="run `zoomctl auth login` again (the Zoom app may have been removed on the Zoom side)",
         )
     tokens = store_at(access, TokenLocation.parse(connection["token_location"]))
-    key = token_key(access.profile, company.slug)
+    key = company_token_key(access, company)
     secret = tokens.load_client_secret(connection["client_id"]) if connection["client_id"] else None
     oauth = OAuthClient(http_client(), connection["oauth_url"], connection["client_id"] or "", secret)
 
@@ -217,8 +241,8 @@ def resolve(store: Store, company: Company, access: ZoomAccess) -> Credentials:
         tokens,
         key,
         oauth,
-        lock_path(key) if access.token_store is None else None,
         on_reconnect_required=mark_reconnect,
+        **refresh_locking(tokens, key, access.token_store is None),
         s2s_account_id=connection["account_id"] if connection["kind"] == "s2s" else None,
     )
     creds = Credentials(

@@ -258,11 +258,11 @@ def _deauthorized(ctx: Context) -> Result:
         store, ctx.company_id, ConnectionStatus.RECONNECT_REQUIRED, f"the Zoom app was removed in Zoom at {at}"
     )
     notes = ["connection needs a reconnect"]
-    if ctx.access is not None and row["token_location"]:
-        slug = _slug(store, ctx.company_id) or ""
+    company = company_repo.by_id(store, ctx.company_id)
+    if ctx.access is not None and row["token_location"] and company is not None:
         try:
             conn.store_at(ctx.access, TokenLocation.parse(row["token_location"])).delete(
-                conn.token_key(ctx.access.profile, slug)
+                conn.company_token_key(ctx.access, company)
             )
             notes.append("tokens deleted")
         except ZoomctlError as exc:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from sqlite3 import Row
 from typing import Any
 
 from zoomctl.models import (
@@ -51,7 +50,7 @@ LINK_STATUS_SQL = (
 )
 
 
-def _meeting_from(row: Row, prefix: str = "m_") -> MeetingLink | None:
+def _meeting_from(row: Any, prefix: str = "m_") -> MeetingLink | None:
     if row[prefix + "id"] is None:
         return None
     return MeetingLink(
@@ -69,7 +68,7 @@ def _meeting_from(row: Row, prefix: str = "m_") -> MeetingLink | None:
     )
 
 
-def _booking(row: Row) -> Booking:
+def _booking(row: Any) -> Booking:
     registration = None
     if row["r_id"] is not None:
         registration = Registration(
@@ -386,7 +385,7 @@ def registrants_to_add(store: Store, meeting_id: int) -> list[tuple[Registration
     return [(_registration(r), r["email"], r["name"]) for r in rows]
 
 
-def _registration(row: Row) -> Registration:
+def _registration(row: Any) -> Registration:
     return Registration(
         id=row["id"],
         meeting_id=row["meeting_id"],

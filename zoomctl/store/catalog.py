@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlite3 import Row
+from typing import Any
 
 from zoomctl.models import (
     BookingStatus,
@@ -32,7 +32,7 @@ def name_key(name: str) -> str:
     return name.casefold()
 
 
-def candidates(store: Store, kind: CatalogKind, company_id: int, ref: str) -> list[Row]:
+def candidates(store: Store, kind: CatalogKind, company_id: int, ref: str) -> list[Any]:
     """Rows a reference may mean: an id, an exact name (any case), else names starting with it."""
     table = _TABLE[kind]
     if is_id(ref):
@@ -69,7 +69,7 @@ def remove_named(store: Store, kind: CatalogKind, row_id: int) -> None:
 
 
 # ---- providers ---------------------------------------------------------------------------
-def _provider(row: Row) -> Provider:
+def _provider(row: Any) -> Provider:
     return Provider(
         id=row["id"],
         name=row["name"],
@@ -155,7 +155,7 @@ def future_sessions(
 
 
 # ---- services ----------------------------------------------------------------------------
-def _service(store: Store, row: Row) -> Service:
+def _service(store: Store, row: Any) -> Service:
     names = [
         r["name"]
         for r in store.all(
@@ -215,7 +215,7 @@ def set_online(store: Store, kind: CatalogKind, row_id: int, online: bool) -> No
 
 
 # ---- classes and sessions ----------------------------------------------------------------
-def _class(row: Row) -> ClassDef:
+def _class(row: Any) -> ClassDef:
     return ClassDef(
         id=row["id"],
         name=row["name"],
@@ -261,7 +261,7 @@ _SESSION_SQL = (
 )
 
 
-def _session(row: Row) -> ClassSession:
+def _session(row: Any) -> ClassSession:
     return ClassSession(
         id=row["id"],
         class_id=row["class_id"],
@@ -317,7 +317,7 @@ def set_session_provider(store: Store, session_id: int, provider_id: int) -> Non
 
 
 # ---- clients -----------------------------------------------------------------------------
-def _client(row: Row) -> Client:
+def _client(row: Any) -> Client:
     return Client(id=row["id"], email=row["email"], name=row["name"], created_at=row["created_at"])
 
 

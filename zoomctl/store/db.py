@@ -1,19 +1,44 @@
-"""Open the workspace database, migrate it, and run one transaction per command."""
+"""Open the workspace database, migrate it, and run one transaction per command.
+
+The workspace is a SQLite file (the default) or a PostgreSQL database (a shared workspace);
+``store/dialect.py`` holds every difference between the two."""
 
 from __future__ import annotations
 
-import os
-import sqlite3
+import itertools
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
-from zoomctl import env
-from zoomctl.errors import ConfigError, ZoomctlError
+from zoomctl.errors import ConfigError
+from zoomctl.store.dialect import (
+    BUSY_TIMEOUT_MS,  # noqa: F401  (re-exported: tests and callers read it here)
+    POSTGRESQL,
+    Dialect,
+    Location,
+    busy_error,
+    dialect_for,
+    not_a_workspace,
+    parse_location,
+    write_error,
+)
 from zoomctl.store.migrations import MIGRATIONS
 
-BUSY_TIMEOUT_MS = 10_000
-#: SQLITE_BUSY_SNAPSHOT: another writer committed since this transaction read; it cannot write
-_BUSY_SNAPSHOT = 517
+__all__ = [
+    "Store",
+    "SchemaState",
+    "busy_error",
+    "not_a_workspace",
+    "write_error",
+    "migrate",
+    "schema_state",
+    "upgrade",
+]
+
+
+_streams = itertools.count(1)
+#: the dialect of a bare sqlite3 connection handed to migrate()
+_SQLITE = dialect_for(Location("sqlite", path=Path(":memory:")))
 
 
 class Store:
@@ -24,81 +49,127 @@ class Store:
     meeting created there) calls ``checkpoint()`` to commit so far and go on.
     """
 
-    def __init__(self, path: Path):
-        self.path = path
-        self._conn: sqlite3.Connection | None = None
+    def __init__(self, location: Location | Path | str, source: str = "--db", *, upgrade_on_open: bool = True):
+        self.location = location if isinstance(location, Location) else parse_location(location, source)
+        self.dialect: Dialect = dialect_for(self.location)
+        self.upgrade_on_open = upgrade_on_open
+        self._conn = None
+        self._raw = None
         self._deferred: list = []
 
     @property
-    def conn(self) -> sqlite3.Connection:
+    def path(self) -> Path | str:
+        return self.location.path if self.location.path is not None else self.location.shown
+
+    @property
+    def engine(self) -> str:
+        return self.dialect.engine
+
+    @property
+    def conn(self):
         if self._conn is None:
             self._conn = self._connect()
             self._conn.execute("BEGIN")
         return self._conn
 
-    def _connect(self) -> sqlite3.Connection:
+    def _connect(self):
+        conn = self.dialect.connect()
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            if str(self.path) != ":memory:" and not self.path.exists():
-                # join links carry passcodes and personal tokens: readable by the owner only
-                os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
-            if str(self.path) != ":memory:":
-                _check_writable(self.path)
-            conn = sqlite3.connect(self.path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
-        except (OSError, sqlite3.Error) as exc:
-            raise ConfigError(
-                f"cannot open the workspace database {self.path}: {exc}",
-                hint=f"pass a writable path with --db PATH or {env.DB}",
-            ) from exc
-        conn.row_factory = sqlite3.Row
-        try:
-            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            conn.execute("PRAGMA foreign_keys = ON")
-            conn.execute("PRAGMA journal_mode = WAL")
-            migrate(conn)
-        except sqlite3.OperationalError as exc:
+            if self.upgrade_on_open:
+                migrate(conn, self.dialect)
+        except BaseException as exc:
             conn.close()
-            if _is_busy(exc):
-                raise busy_error(self.path) from exc
-            if _is_write_failure(exc):
-                raise write_error(self.path, exc) from exc
-            raise not_a_workspace(self.path, exc) from exc
-        except sqlite3.DatabaseError as exc:
-            conn.close()
-            raise not_a_workspace(self.path, exc) from exc
-        except BaseException:
-            conn.close()
+            found = self.dialect.error(exc) if isinstance(exc, Exception) else None
+            if found is not None:
+                raise found from exc
             raise
         return conn
 
-    def execute(self, sql: str, params: tuple | dict = ()) -> sqlite3.Cursor:
-        """Run one statement. A transaction that has read and then writes while another process
-        holds the write lock gets SQLITE_BUSY at once (SQLite does not wait there): wait for the
-        lock here, up to the busy timeout; then, or if the other writer committed meanwhile, a
-        clear error (the command's transaction rolls back: nothing half-written)."""
+    def _run(self, sql: str, params):
+        """Run one statement. A SQLite transaction that has read and then writes while another
+        process holds the write lock gets SQLITE_BUSY at once (SQLite does not wait there): wait
+        for the lock here, up to the busy timeout; then, or if the other writer committed
+        meanwhile, a clear error (the command's transaction rolls back: nothing half-written)."""
         conn = self.conn
         deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
         while True:
             try:
                 return conn.execute(sql, params)
-            except sqlite3.OperationalError as exc:
-                if _is_write_failure(exc):
-                    raise write_error(self.path, exc) from exc
-                if not _is_busy(exc):
+            except Exception as exc:
+                if self.dialect.write_failure(exc):
+                    raise write_error(self.location, exc) from exc
+                if not self.dialect.busy(exc):
                     raise
-                if getattr(exc, "sqlite_errorcode", None) == _BUSY_SNAPSHOT or time.monotonic() >= deadline:
-                    raise busy_error(self.path) from exc
+                if not self.dialect.may_wait(exc) or time.monotonic() >= deadline:
+                    raise busy_error(self.location) from exc
                 time.sleep(0.05)
 
-    def one(self, sql: str, params: tuple | dict = ()) -> sqlite3.Row | None:
+    def execute(self, sql: str, params: tuple | dict = ()):
+        return self._run(self.dialect.sql(sql), params)
+
+    def one(self, sql: str, params: tuple | dict = ()):
         return self.execute(sql, params).fetchone()
 
-    def all(self, sql: str, params: tuple | dict = ()) -> list[sqlite3.Row]:
+    def all(self, sql: str, params: tuple | dict = ()) -> list:
         return self.execute(sql, params).fetchall()
 
+    def execute_many(self, sql: str, rows: list) -> None:
+        try:
+            cursor = self.conn.cursor()
+            try:
+                cursor.executemany(self.dialect.sql(sql), rows)
+            finally:
+                cursor.close()
+        except Exception as exc:
+            if self.dialect.busy(exc):
+                raise busy_error(self.location) from exc
+            raise
+
+    @property
+    def raw_conn(self):
+        """A connection with no transaction open and no migration run (``db status``/``db upgrade``)."""
+        if self._raw is None:
+            self._raw = self.dialect.connect()
+        return self._raw
+
     def insert(self, sql: str, params: tuple | dict = ()) -> int:
-        cur = self.execute(sql, params)
-        return int(cur.lastrowid)
+        return self.dialect.new_id(self._run(self.dialect.insert_sql(sql), params))
+
+    def stream(self, sql: str, params: tuple | dict = ()):
+        """A cursor for a long listing: on PostgreSQL a server-side (named) cursor, so rows come
+        from the server as they are fetched instead of all at once."""
+        if self.engine == POSTGRESQL:
+            cursor = self.conn.cursor(name=f"zoomctl_stream_{next(_streams)}")
+            cursor.execute(self.dialect.sql(sql), params)
+            return cursor
+        return self.execute(sql, params)
+
+    def locked(self, name: str):
+        """A context: end the current transaction (committing it), then run the block in a new
+        one holding the cross-process lock of ``name``; committed when the block ends, else rolled back."""
+        import contextlib
+
+        @contextlib.contextmanager
+        def hold():
+            conn = self.conn
+            conn.execute("COMMIT")
+            try:
+                self.dialect.lock_row(conn, name)
+            except Exception as exc:
+                conn.execute("BEGIN")
+                if self.dialect.busy(exc):
+                    raise busy_error(self.location) from exc
+                raise
+            try:
+                yield self
+            except BaseException:
+                conn.execute("ROLLBACK")
+                conn.execute("BEGIN")
+                raise
+            conn.execute("COMMIT")
+            conn.execute("BEGIN")
+
+        return hold()
 
     def checkpoint(self) -> None:
         """Commit what is done so far and start a new transaction."""
@@ -114,19 +185,22 @@ class Store:
         self._deferred.append(write)
 
     def finish(self, commit: bool) -> None:
+        if self._raw is not None:
+            raw, self._raw = self._raw, None
+            raw.close()
         if self._conn is None:
             return
         conn, self._conn = self._conn, None
         try:
-            if conn.in_transaction:
+            if self.dialect.in_transaction(conn):
                 try:
                     conn.execute("COMMIT" if commit else "ROLLBACK")
-                except sqlite3.OperationalError as exc:
-                    if not _is_write_failure(exc):
+                except Exception as exc:
+                    if not self.dialect.write_failure(exc):
                         raise
-                    if conn.in_transaction:
+                    if self.dialect.in_transaction(conn):
                         conn.execute("ROLLBACK")
-                    raise write_error(self.path, exc) from exc
+                    raise write_error(self.location, exc) from exc
             deferred, self._deferred = self._deferred, []
             if deferred:
                 self._conn = conn
@@ -139,81 +213,71 @@ class Store:
             conn.close()
 
 
-def _check_writable(path: Path) -> None:
-    """Every command may write (a migration, an event): a read-only workspace is refused up front,
-    not half-way through a command. SQLite also writes its -wal and -shm files beside it."""
-    if not os.access(path, os.W_OK):
-        raise ConfigError(
-            f"the workspace database {path} is read-only",
-            hint=f"make it writable (chmod u+w '{path}'), or pass another file with --db PATH",
-        )
-    if not os.access(path.parent, os.W_OK):
-        raise ConfigError(
-            f"the folder of the workspace database {path} is read-only (SQLite writes its journal there)",
-            hint=f"make '{path.parent}' writable, or pass a file in another folder with --db PATH",
-        )
+@dataclass(frozen=True)
+class SchemaState:
+    version: int
+    known: int  # the newest version this zoomctl knows
+
+    @property
+    def pending(self) -> int:
+        return max(0, self.known - self.version)
 
 
-def _is_write_failure(exc: sqlite3.OperationalError) -> bool:
-    text = str(exc)
-    return "disk I/O error" in text or "disk is full" in text
+def schema_state(conn, dialect: Dialect) -> SchemaState:
+    return SchemaState(dialect.schema_version(conn), len(MIGRATIONS))
 
 
-def write_error(path: Path, exc: Exception) -> ZoomctlError:
+def _newer(current: int, target: int) -> ConfigError:
     return ConfigError(
-        f"cannot write the workspace database {path} ({exc}; the disk may be full): nothing was changed",
-        hint="free some disk space (or raise the file size limit), then run the command again",
+        f"the workspace database has schema version {current}, newer than this zoomctl knows ({target})",
+        hint="upgrade zoomctl (pip install -U zoomctl)",
     )
 
 
-def _is_busy(exc: sqlite3.OperationalError) -> bool:
-    return "locked" in str(exc) or "busy" in str(exc)
+def migrate(conn, dialect: Dialect | None = None) -> int:
+    """Bring the schema up to date on open; returns the schema version.
 
-
-def busy_error(path: Path) -> ZoomctlError:
-    return ConfigError(
-        f"the workspace database {path} is busy: another process is writing to it",
-        hint="run the command again when the other one has finished",
-    )
-
-
-def not_a_workspace(path: Path, exc: Exception) -> ConfigError:
-    return ConfigError(
-        f"{path} is not a zoomctl workspace database ({exc})",
-        hint=f"point --db or {env.DB} at another file",
-    )
-
-
-def migrate(conn: sqlite3.Connection) -> int:
-    """Bring the schema up to date; returns the schema version.
-
-    Each step re-reads the version under a write lock, so processes that start together
-    on a new file migrate it once.
-    """
+    SQLite migrates on open. A shared PostgreSQL workspace is created on first use (an empty
+    database), but an older schema is refused: other administrators may still run the older
+    zoomctl, so upgrading is a decision (`zoomctl db upgrade`), not a side effect."""
+    dialect = dialect or _SQLITE
     target = len(MIGRATIONS)
+    current = dialect.schema_version(conn)
+    if current == target:
+        return target  # up to date: no write lock needed
+    if current > target:
+        raise _newer(current, target)
+    if dialect.engine == POSTGRESQL and current > 0:
+        raise ConfigError(
+            f"the shared workspace database has schema version {current}, older than this zoomctl ({target})",
+            hint="run `zoomctl db upgrade` (then every administrator needs this zoomctl version or newer)",
+        )
+    return upgrade(conn, dialect)
+
+
+def upgrade(conn, dialect: Dialect | None = None) -> int:
+    """Apply every pending migration; returns the schema version.
+
+    Each step re-reads the version under the write lock (SQLite) or in one transaction under
+    an advisory lock (PostgreSQL), so processes that start together migrate once."""
+    dialect = dialect or _SQLITE
+    target = len(MIGRATIONS)
+    once = dialect.engine == POSTGRESQL
     while True:
-        if conn.execute("PRAGMA user_version").fetchone()[0] == target:
-            return target  # up to date: no write lock needed
-        conn.execute("BEGIN IMMEDIATE")
+        dialect.begin_schema_change(conn)
         try:
-            current = conn.execute("PRAGMA user_version").fetchone()[0]
+            current = dialect.schema_version(conn)
             if current > target:
-                raise ConfigError(
-                    f"the workspace database has schema version {current}, newer than this zoomctl knows ({target})",
-                    hint="upgrade zoomctl (pip install -U zoomctl)",
-                )
+                raise _newer(current, target)
             if current == target:
                 conn.execute("COMMIT")
                 return target
             # executescript() would commit on its own; run statement by statement instead.
-            for statement in _statements(MIGRATIONS[current]):
-                conn.execute(statement)
-            conn.execute(f"PRAGMA user_version = {current + 1}")
+            for step in range(current, target if once else current + 1):
+                for statement in dialect.statements(MIGRATIONS[step]):
+                    conn.execute(statement)
+                dialect.set_schema_version(conn, step + 1)
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
             raise
-
-
-def _statements(script: str) -> list[str]:
-    return [s.strip() for s in script.split(";") if s.strip()]

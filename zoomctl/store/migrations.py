@@ -208,4 +208,19 @@ MIGRATIONS: list[str] = [
         attended_seconds INTEGER NOT NULL DEFAULT 0
     );
     """,
+    # 5: shared workspace: Zoom tokens and client secrets, encrypted on the client (store/crypto.py)
+    """
+    CREATE TABLE workspace_secrets (
+        name TEXT PRIMARY KEY,
+        envelope TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    """,
+    # 6: who did what: the host name and zoomctl version of every event
+    """
+    ALTER TABLE events ADD COLUMN host TEXT NOT NULL DEFAULT '';
+    ALTER TABLE events ADD COLUMN zoomctl_version TEXT NOT NULL DEFAULT '';
+    CREATE INDEX events_company_at ON events (company_id, at);
+    CREATE INDEX events_at ON events (at);
+    """,
 ]

@@ -182,7 +182,7 @@ def report_rows(
 
     A generator: rows are fetched ``batch`` at a time while the caller consumes them."""
     sql, params = report_sql(company_id, where or ReportFilter())
-    cursor = store.execute(sql, tuple(params))
+    cursor = store.stream(sql, tuple(params))
     starts_local = local_formatter(timezone)
     try:
         while chunk := cursor.fetchmany(batch):

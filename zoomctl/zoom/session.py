@@ -60,6 +60,7 @@ class TokenManager:
         on_reconnect_required: Callable[[], object] | None = None,
         s2s_account_id: str | None = None,
         lock_timeout: float = 30.0,
+        lock: Callable[[], contextlib.AbstractContextManager] | None = None,
     ):
         self.store = store
         self.key = key
@@ -70,6 +71,7 @@ class TokenManager:
         self.on_reconnect_required = on_reconnect_required
         self.s2s_account_id = s2s_account_id
         self.lock_timeout = lock_timeout
+        self.lock = lock  # a cross-process lock of the token store's own (a shared workspace's advisory lock)
         self._cached: TokenSet | None = None
         self._mutex = threading.RLock()
         #: how many times this manager obtained new tokens from Zoom (refresh or S2S)
@@ -123,7 +125,10 @@ class TokenManager:
 
     @contextlib.contextmanager
     def _lock(self) -> Iterator[None]:
-        if self.lock_path is None:
+        if self.lock is not None:
+            with self.lock():
+                yield
+        elif self.lock_path is None:
             yield
         else:
             with refresh_lock(self.lock_path, self.lock_timeout):

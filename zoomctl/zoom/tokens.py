@@ -70,7 +70,7 @@ class TokenStore(Protocol):
     def delete_client_secret(self, client_id: str) -> bool: ...
 
 
-def _decode_tokens(raw: str | None, where: str) -> TokenSet | None:
+def decode_tokens(raw: str | None, where: str) -> TokenSet | None:
     if raw is None:
         return None
     try:
@@ -96,7 +96,7 @@ class MemoryTokenStore:
         return "memory"
 
     def load(self, key: str) -> TokenSet | None:
-        return _decode_tokens(self.values.get(f"token:{key}"), "memory")
+        return decode_tokens(self.values.get(f"token:{key}"), "memory")
 
     def save(self, key: str, tokens: TokenSet) -> None:
         self.values[f"token:{key}"] = tokens.to_json()
@@ -362,7 +362,7 @@ class KeyringTokenStore:
     # -- TokenStore
 
     def load(self, key: str) -> TokenSet | None:
-        return _decode_tokens(self.get_value(f"token:{key}"), self.location)
+        return decode_tokens(self.get_value(f"token:{key}"), self.location)
 
     def save(self, key: str, tokens: TokenSet) -> None:
         self.set_value(f"token:{key}", tokens.to_json())
@@ -456,7 +456,7 @@ class FileTokenStore:
 
     def load(self, key: str) -> TokenSet | None:
         value = self._section("tokens").get(key)
-        return _decode_tokens(None if value is None else json.dumps(value), self.location)
+        return decode_tokens(None if value is None else json.dumps(value), self.location)
 
     def save(self, key: str, tokens: TokenSet) -> None:
         with self._update() as data:
