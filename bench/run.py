@@ -52,7 +52,7 @@ def setup(source: Path, fresh: bool, venv: Path = VENV) -> Path:
         subprocess.run(
             [str(py), "-m", "pip", "install", "-q", "--force-reinstall", "--no-deps", str(source)], check=True
         )
-        subprocess.run([str(py), "-m", "pip", "install", "-q", str(source)], check=True)
+        subprocess.run([str(py), "-m", "pip", "install", "-q", f"{source}[postgres]"], check=True)
         stamp.write_text(want)
     if shutil.which("sqlite3") is None:
         subprocess.run(["sudo", "apt-get", "install", "-y", "-q", "sqlite3"], check=False)
@@ -183,6 +183,8 @@ def report(py: Path, sizes: list[int], runs: int) -> None:
             label = f"report --{fmt} {size:,} bookings"
             row("report", label, f"{m:.2f} s", f"{m / f:.2f}x sqlite3 -{fmt} ({f:.2f} s){target}")
             row("report", f"  peak RSS --{fmt} {size:,}", f"{r / 1024:.0f} MiB")
+    if sizes:
+        report_postgres(zoomctl, env, home / f"report-{sizes[0]}.db", sizes[0], runs)
     if len(sizes) > 1:
         small, big = sizes[0], sizes[-1]
         for fmt in ("json", "csv"):
@@ -193,6 +195,50 @@ def report(py: Path, sizes: list[int], runs: int) -> None:
                 "(target <= 1.5)",
             )
     shutil.rmtree(home, ignore_errors=True)
+
+
+def report_postgres(zoomctl: str, env: dict[str, str], sqlite_db: Path, size: int, runs: int) -> None:
+    """The same workspace moved into a throw-away PostgreSQL cluster (`zoomctl db copy`), and the
+    report read from there beside SQLite's (the cluster the test suite uses: tests/pgcluster.py)."""
+    sys.path.insert(0, str(REPO / "tests"))
+    import pgcluster
+
+    try:
+        cluster = pgcluster.Cluster()
+        info = cluster.__enter__()
+    except pgcluster.ClusterError as exc:
+        row("report", "PostgreSQL", "-", f"no server: {exc}")
+        return
+    try:
+        url = info.url
+        copy = subprocess.run(
+            [zoomctl, "--db", str(sqlite_db), "db", "copy", "--to", url], env=env, capture_output=True
+        )
+        if copy.returncode != 0:
+            row("report", "PostgreSQL", "-", f"db copy failed: {copy.stderr.decode()[:80]}")
+            return
+        for fmt in ("json", "csv"):
+            argv = [zoomctl, "--db", url, "--company", "bench-studio", "report", f"--{fmt}"]
+            argv += ["--from", "2000-01-01", "--include-test"]
+            took, rss = [], []
+            sqlite_took = []
+            for _ in range(runs):
+                t, peak, code = run_measured(argv, env)
+                assert code == 0, argv
+                took.append(t)
+                rss.append(peak)
+                t, _peak, code = run_measured([*argv[:2], str(sqlite_db), *argv[3:]], env)
+                sqlite_took.append(t)
+            m, q = statistics.median(took), statistics.median(sqlite_took)
+            row(
+                "report",
+                f"report --{fmt} {size:,} bookings, PostgreSQL",
+                f"{m:.2f} s",
+                f"{m / q:.2f}x SQLite ({q:.2f} s)",
+            )
+            row("report", f"  peak RSS --{fmt} {size:,}, PostgreSQL", f"{max(rss) / 1024:.0f} MiB")
+    finally:
+        cluster.__exit__(None, None, None)
 
 
 # ----------------------------------------------------------------------------- 3. bulk provisioning
