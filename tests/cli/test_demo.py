@@ -85,6 +85,18 @@ def test_demo_tells_the_whole_story_as_json(tmp_path):
     assert doctor["after_removal"]["checks"]["feature"] == "ok"
     assert doctor["after_reconnect"] == doctor["first"]
 
+    # the class meeting played at the sandbox, its signed webhook events received by a real
+    # listener: two attendees joined (minutes summed from join to leave), the third is a no-show
+    attendance = {row["client_email"]: row for row in result["attendance"]}
+    assert [attendance[e]["no_show"] for e in ("ana@example.com", "ben@example.com", "chloe@example.com")] == [
+        False,
+        False,
+        True,
+    ]
+    assert attendance["ana@example.com"]["attended_minutes"] == 42
+    assert attendance["chloe@example.com"]["client_joined_at"] is None
+    assert all(row["host_started_at"] for row in result["attendance"])
+
     # rescheduled, then cancelled: Zoom's meeting moved, then deleted
     moved = result["rescheduled_and_cancelled"]
     assert moved["zoom_meeting_id"] == meeting_id
@@ -111,6 +123,12 @@ def test_demo_puts_data_on_stdout_and_narration_on_stderr(tmp_path):
     assert re.search(r"^start link\tDana Smith\t\S+zak=", out, re.M)
     assert "--- client-confirmation (email) ---" in out and "--- provider-confirmation (email) ---" in out
     assert out.count("\tcreated\t") == 4  # the report's rows
+    assert re.findall(r"^attendance\t(\S+)\t\S+\t(\d+)\t(yes|no)$", out, re.M) == [
+        ("ana@example.com", "42", "no"),
+        ("ben@example.com", "41", "no"),
+        ("chloe@example.com", "0", "yes"),
+    ]
+    assert "webhook event(s) received and processed" in err
     doctor_runs = re.findall(r"^doctor\t(\w+)\treconnect\t", out, re.M)
     assert doctor_runs == ["ok", "fail", "ok"]
     assert re.search(r"^doctor\tfail\treconnect\t.*\t.*zoomctl auth login", out, re.M)

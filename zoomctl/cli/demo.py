@@ -21,7 +21,8 @@ def demo(
     plays the browser), maps two providers to Zoom users, switches a service and a class
     online, books a one-to-one session and three attendees into a class session, opens the
     meeting as the provider, renders both confirmations, prints the report, has the app
-    removed on the Zoom side and reconnects, reschedules and cancels a booking, and logs out.
+    removed on the Zoom side and reconnects, reschedules and cancels a booking, plays the class
+    meeting at the sandbox (its signed webhook events give the attendance and a no-show), and logs out.
     Narration goes to stderr; links, confirmations and the report to stdout.
 
     Example: zoomctl demo
@@ -85,6 +86,45 @@ def demo(
                     start = datetime.fromtimestamp(at, UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if at is not None else None
                     return {"id": found["id"], "start_time": start}
 
+            def play_meeting(meeting_id: int, joined: list[str], starts_at: str) -> int:
+                import secrets
+                from datetime import datetime, timedelta
+
+                from zoomctl.core.webhook_listener import Listener
+                from zoomctl.store.db import Store
+
+                secret = secrets.token_urlsafe(24)
+                processed = threading.Semaphore(0)
+                listener = Listener(
+                    host="127.0.0.1",
+                    port=0,
+                    path="/zoom/events",
+                    secret=secret,
+                    open_store=lambda: Store(workdir / "workspace.db"),
+                    report=lambda record: None,
+                    after=lambda done: processed.release(),
+                    access=demo_app.access,
+                ).start()
+                start = datetime.fromisoformat(starts_at.replace("Z", "+00:00"))
+
+                def at(minutes: int) -> str:
+                    return (start + timedelta(minutes=minutes)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+                played = [("meeting_started", {"at": at(0)})]
+                played += [("participant_joined", {"registrant": e, "at": at(2 + i)}) for i, e in enumerate(joined)]
+                played += [("participant_left", {"registrant": e, "at": at(44)}) for e in joined]
+                played.append(("meeting_ended", {"at": at(45)}))
+                try:
+                    sb.webhooks.configure(listener.url, secret)  # Zoom validates the endpoint first
+                    for kind, details in played:
+                        sb.event(kind, meeting_id=meeting_id, **details)
+                    sb.webhooks.wait_idle()
+                    received = sum(processed.acquire(timeout=10) for _ in played)
+                finally:
+                    sb.webhooks.configure(None, None)
+                    listener.stop()
+                return received
+
             def grants_ended() -> list[str | None]:
                 with sb.world.lock:
                     return [g["ended"] for g in sb.world.grants.values() if g["app"] == "admin"]
@@ -101,6 +141,7 @@ def demo(
                         remove_app=lambda: sb.uninstall_app("admin")["grants_ended"],
                         meeting=meeting,
                         grants_ended=grants_ended,
+                        play_meeting=play_meeting,
                     ),
                     emit=(lambda name, value: None) if as_json else lambda name, value: _emit(a.ui, name, value),
                 )
@@ -125,6 +166,7 @@ def demo(
             "report": result.report,
             "reconnect": result.reconnect,
             "doctor": result.doctor,
+            "attendance": result.attendance,
             "rescheduled_and_cancelled": result.moved,
             "logout": result.logout,
             "workspace": str(workdir / "workspace.db") if keep else None,
@@ -149,6 +191,11 @@ def _emit(ui, name: str, value) -> None:
     elif name == "doctor":
         for check in value.checks:
             ui.cells("doctor", check.status, check.id, check.detail, check.fix)
+    elif name == "attendance":
+        for row in value:
+            ui.cells(
+                "attendance", row["client_email"], row["client_joined_at"], row["attended_minutes"], row["no_show"]
+            )
     elif name == "report":
         import io
 

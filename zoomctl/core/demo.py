@@ -41,6 +41,10 @@ class ZoomSide:
     remove_app: Callable[[], int]  # the account removes the app: its grants end; returns how many
     meeting: Callable[[int], dict[str, Any] | None]  # a meeting as Zoom has it (None: deleted)
     grants_ended: Callable[[], list[str | None]]  # how each grant of the app ended (None: alive)
+    #: the meeting takes place in Zoom: the host starts it at ``starts_at``, the registrants with these
+    #: e-mails join and leave, it ends; Zoom's webhook events for it are received and processed.
+    #: Returns how many events were. None: the demo skips that step.
+    play_meeting: Callable[[int, list[str], str], int] | None = None
 
 
 @dataclass
@@ -54,6 +58,7 @@ class DemoResult:
     report: list[dict[str, Any]] = field(default_factory=list)
     reconnect: dict[str, Any] = field(default_factory=dict)
     doctor: dict[str, Any] = field(default_factory=dict)
+    attendance: list[dict[str, Any]] = field(default_factory=list)
     moved: dict[str, Any] = field(default_factory=dict)
     logout: dict[str, Any] = field(default_factory=dict)
 
@@ -217,6 +222,24 @@ def run(
         "zoom_start_time": at_zoom.get("start_time") if at_zoom else None,
         "deleted_at_zoom": gone,
     }
+
+    if zoom_side.play_meeting is not None:
+        heading("the class meeting takes place: Zoom's webhook events give the attendance")
+        from zoomctl.core import report as report_core
+
+        store.checkpoint()  # the listener writes through a connection of its own
+        joined = [a.email for a in attendees[:2]]
+        received = zoom_side.play_meeting(next(iter(meeting_ids)), joined, session.starts_at)
+        store.checkpoint()
+        keys = ("booking_id", "client_email", "host_started_at", "client_joined_at", "attended_minutes", "no_show")
+        rows = [report_core.booking_details(store, company, b.id) for b in booked]
+        result.attendance = [{k: r[k] for k in keys} for r in rows]
+        no_shows = [r["client_email"] for r in result.attendance if r["no_show"]]
+        step(
+            f"{received} signed webhook event(s) received and processed: "
+            f"{len(rows) - len(no_shows)} attended, no-show: {', '.join(no_shows) or 'none'}"
+        )
+        emit("attendance", result.attendance)
 
     heading("log out")
     out = auth.logout(store, company, access).value
