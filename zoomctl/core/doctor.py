@@ -148,11 +148,11 @@ def zoom_events(store: Store, company: Company) -> Check:
     from zoomctl.core import webhooks
 
     title = "Zoom's events agree with the bookings"
-    found = [w for w in webhooks.doctor_warnings(store, company) if not w.startswith("the Zoom connection")]
+    found = webhooks.meeting_warnings(store, company)  # a removed app is the reconnect check's
     if not found:
         return Check("zoom-events", title, OK, "no meeting deleted or moved in Zoom (from webhook events)")
-    fix = SYNC_ALL if any("deleted in Zoom" in w for w in found) else None
-    return Check("zoom-events", title, WARN, "; ".join(found), fix)
+    fix = SYNC_ALL if any(deleted for _text, deleted in found) else None
+    return Check("zoom-events", title, WARN, "; ".join(text for text, _deleted in found), fix)
 
 
 def daily_limit(store: Store, company: Company, today: datetime) -> Check:

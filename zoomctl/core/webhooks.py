@@ -481,18 +481,26 @@ def doctor_warnings(store: Store, company: Any) -> list[str]:
     row = company_repo.connection(store, company.id)
     if row is not None and row["status"] == ConnectionStatus.RECONNECT_REQUIRED:
         warnings.append(f"the Zoom connection needs a reconnect: {row['status_reason']} (run `zoomctl auth login`)")
+    return warnings + [text for text, _deleted in meeting_warnings(store, company)]
+
+
+def meeting_warnings(store: Store, company: Any) -> list[tuple[str, bool]]:
+    """Upcoming meetings Zoom's events said were deleted (True: `bookings sync` recreates them)
+    or moved away from their booking's start (False: drift), each with its warning line."""
+    found = []
     for m in repo.meetings_needing_attention(store, company.id, now_db()):
         if m["status"] == "deleted":
-            warnings.append(
+            text = (
                 f"Zoom meeting {m['zoom_meeting_id']} was deleted in Zoom at {m['deleted_in_zoom_at']}:"
                 " run `zoomctl bookings sync --all` to recreate it"
             )
         else:
-            warnings.append(
+            text = (
                 f"Zoom meeting {m['zoom_meeting_id']} starts at {m['zoom_start_time']} in Zoom but its booking at"
                 f" {m['starts_at']}: move it back in Zoom, or reschedule the booking"
             )
-    return warnings
+        found.append((text, m["status"] == "deleted"))
+    return found
 
 
 def attendance(store: Store, booking_id: int) -> dict[str, Any]:
