@@ -104,6 +104,7 @@ class App:
             ),
             token_store=token_store,
             keyring_timeout=os.environ.get(env.KEYRING_TIMEOUT),
+            http_timeout=os.environ.get(env.HTTP_TIMEOUT),
             shared=shared,
         )
 

@@ -14,6 +14,8 @@ DB = "ZOOMCTL_DB"
 CONFIG_DIR = "ZOOMCTL_CONFIG_DIR"
 DATA_DIR = "ZOOMCTL_DATA_DIR"
 KEYRING_TIMEOUT = "ZOOMCTL_KEYRING_TIMEOUT"
+#: how long to wait for each answer from Zoom, in seconds (default 30): a slow link, or a test
+HTTP_TIMEOUT = "ZOOMCTL_HTTP_TIMEOUT"
 #: the key that opens the Zoom secrets of a shared workspace (CI; administrators keep it in the keyring)
 WORKSPACE_KEY = "ZOOMCTL_WORKSPACE_KEY"
 

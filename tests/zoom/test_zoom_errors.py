@@ -247,6 +247,17 @@ def test_oauth_server_error_with_html():
     assert "HTTP 503" in err.message
 
 
+@pytest.mark.parametrize(("headers", "wait"), [({"Retry-After": "3"}, "wait 3 s"), ({}, "wait a few seconds")])
+def test_oauth_rate_limit_is_a_rate_limit_not_a_reason_to_sign_in_again(headers, wait):
+    err = error_from_response(
+        answer(
+            429, json={"reason": "Too many requests"}, headers=headers, method="POST", url="https://zoom.us/oauth/token"
+        )
+    )
+    assert isinstance(err, ZoomOAuthError) and err.exit_code == ExitCode.RATE_LIMITED
+    assert err.hint.startswith(wait) and "auth login" not in err.hint
+
+
 def test_response_without_request():
     err = error_from_response(httpx.Response(500, text="boom"))
     assert isinstance(err, ZoomAPIError) and err.method is None and "HTTP 500" in err.message

@@ -10,6 +10,7 @@ import pytest
 from zoom_helpers import OAUTH, make_jwt
 
 from zoomctl.errors import ConfigError
+from zoomctl.exit_codes import ExitCode
 from zoomctl.zoom.errors import MaybeApplied, ZoomNoAnswer, ZoomOAuthError, ZoomUnreachable
 from zoomctl.zoom.oauth import OAuthClient, TokenSet, authorize_url, pkce_challenge, pkce_pair, random_state
 
@@ -53,13 +54,19 @@ def http():
 
 
 @pytest.fixture
-def public(http, clock):
-    return OAuthClient(http, OAUTH, "pub-id", clock=clock)
+def waits() -> list[float]:
+    """The seconds the OAuth client slept between attempts (it never sleeps for real here)."""
+    return []
 
 
 @pytest.fixture
-def confidential(http, clock):
-    return OAuthClient(http, OAUTH + "/", "conf-id", "conf-secret", clock=clock)
+def public(http, clock, waits):
+    return OAuthClient(http, OAUTH, "pub-id", clock=clock, sleep=waits.append)
+
+
+@pytest.fixture
+def confidential(http, clock, waits):
+    return OAuthClient(http, OAUTH + "/", "conf-id", "conf-secret", clock=clock, sleep=waits.append)
 
 
 # --------------------------------------------------------------------------- PKCE & URL
@@ -262,12 +269,74 @@ def test_success_without_access_token(public, httpx_mock):
     ],
 )
 def test_network_failures(public, httpx_mock, exc, maybe_sent):
-    httpx_mock.add_exception(exc)
+    httpx_mock.add_exception(exc, is_reusable=True)
     with pytest.raises(ZoomUnreachable) as info:
         public.refresh("r")
     assert isinstance(info.value, ZoomNoAnswer) is maybe_sent
     assert isinstance(info.value, MaybeApplied) is maybe_sent
     assert info.value.hint
+    # a refresh that may have reached Zoom is never sent again (the refresh token may have rotated);
+    # one that was never sent is tried three times in all
+    assert len(httpx_mock.get_requests()) == (1 if maybe_sent else 3)
+
+
+S2S_TOKEN = {"access_token": "s2s-token", "token_type": "bearer", "expires_in": 3599, "scope": "meeting:write:admin"}
+
+
+@pytest.mark.parametrize(
+    "first",
+    [
+        {"status_code": 503, "text": ""},
+        {"status_code": 500, "text": "<html>oops</html>"},
+        {"status_code": 429, "json": {"reason": "Too many requests"}},
+        httpx.ReadTimeout("slow"),
+        httpx.RemoteProtocolError("dropped"),
+        httpx.ConnectError("refused"),
+    ],
+    ids=["503", "500-html", "429", "read-timeout", "dropped", "refused"],
+)
+def test_server_to_server_token_is_asked_for_again(confidential, httpx_mock, waits, first):
+    """A second S2S token request is harmless: a failure that may pass is tried again."""
+    if isinstance(first, Exception):
+        httpx_mock.add_exception(first)
+    else:
+        httpx_mock.add_response(method="POST", url=TOKEN_URL, **first)
+    httpx_mock.add_response(method="POST", url=TOKEN_URL, json=S2S_TOKEN)
+    assert confidential.account_credentials("acct-1").access_token == "s2s-token"
+    assert len(httpx_mock.get_requests()) == 2 and len(waits) == 1 and 0 < waits[0] <= 1
+
+
+def test_server_to_server_token_gives_up_after_three_tries(confidential, httpx_mock, waits):
+    httpx_mock.add_response(method="POST", url=TOKEN_URL, status_code=503, text="", is_reusable=True)
+    with pytest.raises(ZoomOAuthError) as info:
+        confidential.account_credentials("acct-1")
+    assert info.value.exit_code == ExitCode.ZOOM_ERROR and len(httpx_mock.get_requests()) == 3
+    assert len(waits) == 2 and waits[0] < waits[1]
+
+
+@pytest.mark.parametrize("status", [500, 502, 503])
+def test_refresh_is_not_sent_again_after_a_server_error(confidential, httpx_mock, waits, status):
+    httpx_mock.add_response(method="POST", url=TOKEN_URL, status_code=status, text="")
+    with pytest.raises(ZoomOAuthError):
+        confidential.refresh("r")
+    assert len(httpx_mock.get_requests()) == 1 and waits == []
+
+
+@pytest.mark.parametrize(("retry_after", "again"), [("2", True), ("60", False)])
+def test_a_429_is_tried_again_after_retry_after_when_short(confidential, httpx_mock, waits, retry_after, again):
+    """Zoom did nothing with a 429, so even a refresh may be sent again; not past max_wait."""
+    httpx_mock.add_response(
+        method="POST", url=TOKEN_URL, status_code=429, headers={"Retry-After": retry_after}, json={"reason": "slow"}
+    )
+    if again:
+        httpx_mock.add_response(method="POST", url=TOKEN_URL, json=token_answer())
+        assert confidential.refresh("r").access_token
+        assert waits == [2.0]
+    else:
+        with pytest.raises(ZoomOAuthError) as info:
+            confidential.refresh("r")
+        assert info.value.exit_code == ExitCode.RATE_LIMITED and "wait 60 s" in info.value.hint
+        assert waits == []
 
 
 def test_bad_base_url(http):

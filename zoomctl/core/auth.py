@@ -184,7 +184,7 @@ def login_oauth(
         announce(url, opened)
         code = _wait_for_code(listener, state, timeout, paste=not open_browser, on_bad_paste=on_bad_paste)
         redirect_uri = listener.redirect_uri
-    oauth = OAuthClient(conn.http_client(), oauth_url, request.client_id, request.client_secret)
+    oauth = OAuthClient(conn.http_client(access.http_seconds()), oauth_url, request.client_id, request.client_secret)
     tokens = oauth.exchange_code(code, redirect_uri, verifier)
     return _finish_login(
         store, company, access, oauth, tokens, tokens_at, kind="oauth", request=request, confirm_replace=confirm_replace
@@ -199,7 +199,9 @@ def login_s2s(
 
     assert request.account_id is not None
     tokens_at = choose_token_store(access, insecure_storage)
-    oauth = OAuthClient(conn.http_client(), access.oauth_url, request.client_id, request.client_secret)
+    oauth = OAuthClient(
+        conn.http_client(access.http_seconds()), access.oauth_url, request.client_id, request.client_secret
+    )
     tokens = oauth.account_credentials(request.account_id)
     return _finish_login(store, company, access, oauth, tokens, tokens_at, kind="s2s", request=request)
 
@@ -368,7 +370,7 @@ def _check_new_grant(
     from zoomctl.zoom.client import ZoomClient
     from zoomctl.zoom.errors import ZoomAPIError
 
-    with ZoomClient(access.api_url, manager, conn.http_client()) as zoom:
+    with ZoomClient(access.api_url, manager, conn.http_client(access.http_seconds())) as zoom:
         try:
             me = zoom.get_user("me")
         except ZoomAPIError:
@@ -428,7 +430,9 @@ def _replaced_grant(
         return None
     if tokens is None:
         return None
-    return OAuthClient(conn.http_client(), existing["oauth_url"], existing.get("client_id") or "", secret), tokens
+    return OAuthClient(
+        conn.http_client(access.http_seconds()), existing["oauth_url"], existing.get("client_id") or "", secret
+    ), tokens
 
 
 def _revoke_quietly(oauth: OAuthClient, tokens: TokenSet | None) -> None:
@@ -614,7 +618,7 @@ def logout(
         except StorageError:
             secret = None
     if tokens is not None:
-        oauth = OAuthClient(conn.http_client(), row["oauth_url"], row["client_id"] or "", secret)
+        oauth = OAuthClient(conn.http_client(access.http_seconds()), row["oauth_url"], row["client_id"] or "", secret)
         for candidate in (tokens.access_token, tokens.refresh_token):
             if not candidate:
                 continue

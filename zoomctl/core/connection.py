@@ -67,23 +67,37 @@ class ZoomAccess:
     #: OS keyring, or the file a connection made with --insecure-storage names
     token_store: TokenStore | None = None
     keyring_timeout: str | None = None  # seconds, as given in the environment
+    http_timeout: str | None = None  # seconds to wait for each answer from Zoom, as given in the environment
     #: a shared (PostgreSQL) workspace: ``token_store`` is its encrypted table, shared by every
     #: administrator, so a company's grant is named by the company, not by a profile
     shared: bool = False
 
     def timeout(self) -> float:
         """How long a keyring call may take, in seconds."""
-        raw = self.keyring_timeout if self.keyring_timeout is not None else "5"
-        try:
-            value = float(raw)
-        except ValueError:
-            value = -1.0
-        if not 0 < value <= 300:
-            raise ConfigError(
-                f"{env.KEYRING_TIMEOUT}={raw!r} is not a number of seconds from 0 to 300",
-                hint=f"set it to e.g. 5, or unset {env.KEYRING_TIMEOUT}",
-            )
-        return value
+        return _seconds(env.KEYRING_TIMEOUT, self.keyring_timeout, 5.0)
+
+    def http_seconds(self) -> float:
+        """How long to wait for each answer from Zoom (its OAuth and its API), in seconds."""
+        return _seconds(env.HTTP_TIMEOUT, self.http_timeout, HTTP_TIMEOUT)
+
+
+HTTP_TIMEOUT = 30.0  # seconds to wait for each answer from Zoom, unless the environment says otherwise
+
+
+def _seconds(name: str, raw: str | None, default: float) -> float:
+    """A number of seconds from 0 (excluded) to 300 given in the environment variable ``name``."""
+    if raw is None:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 < value <= 300:
+        raise ConfigError(
+            f"{name}={raw!r} is not a number of seconds from 0 to 300",
+            hint=f"set it to e.g. {default:g}, or unset {name}",
+        )
+    return value
 
 
 @dataclass
@@ -95,6 +109,7 @@ class Credentials:
     oauth_url: str
     connection: dict[str, Any] | None
     insecure: bool = False
+    http_timeout: float = HTTP_TIMEOUT  # seconds to wait for each answer from Zoom
     warnings: list[str] = field(default_factory=list)
 
 
@@ -128,12 +143,15 @@ def insecure_token_file() -> Path:
     return config_dir() / "tokens-insecure.json"
 
 
-def http_client():
+def http_client(timeout: float = HTTP_TIMEOUT):
+    """The HTTP client of every call to Zoom: ``timeout`` seconds for each answer, at most 10 to connect."""
     import httpx
 
     from zoomctl import version
 
-    return httpx.Client(timeout=httpx.Timeout(30.0, connect=10.0), headers={"User-Agent": f"zoomctl/{version()}"})
+    return httpx.Client(
+        timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)), headers={"User-Agent": f"zoomctl/{version()}"}
+    )
 
 
 def keyring_store(access: ZoomAccess, require_secure: bool = True):
@@ -195,8 +213,10 @@ def resolve(store: Store, company: Company, access: ZoomAccess) -> Credentials:
     from zoomctl.zoom.tokens import MemoryTokenStore, keyring_is_secure
 
     api_url, oauth_url = access.api_url, access.oauth_url
+    seconds = access.http_seconds()
     if access.env.token is not None:
-        return Credentials("environment token", "env", EnvTokenManager(access.env.token), api_url, oauth_url, None)
+        manager = EnvTokenManager(access.env.token)
+        return Credentials("environment token", "env", manager, api_url, oauth_url, None, http_timeout=seconds)
     s2s = access.env.s2s
     if s2s:
         account_id, client_id, secret = s2s
@@ -207,9 +227,10 @@ def resolve(store: Store, company: Company, access: ZoomAccess) -> Credentials:
             if secure
             else (access.token_store or _MEMORY_STORES.setdefault(f"{oauth_url} {key}", MemoryTokenStore()))
         )
-        oauth = env_s2s_oauth_client(http_client(), oauth_url, client_id, secret)
+        oauth = env_s2s_oauth_client(http_client(seconds), oauth_url, client_id, secret)
         manager = TokenManager(tokens, key, oauth, s2s_account_id=account_id, **refresh_locking(tokens, key, secure))
-        return Credentials("environment (server-to-server)", "s2s", manager, api_url, oauth_url, None)
+        source = "environment (server-to-server)"
+        return Credentials(source, "s2s", manager, api_url, oauth_url, None, http_timeout=seconds)
 
     connection = company_repo.connection(store, company.id)
     if connection is None:
@@ -225,7 +246,7 @@ def resolve(store: Store, company: Company, access: ZoomAccess) -> Credentials:
     tokens = store_at(access, TokenLocation.parse(connection["token_location"]))
     key = company_token_key(access, company)
     secret = tokens.load_client_secret(connection["client_id"]) if connection["client_id"] else None
-    oauth = OAuthClient(http_client(), connection["oauth_url"], connection["client_id"] or "", secret)
+    oauth = OAuthClient(http_client(seconds), connection["oauth_url"], connection["client_id"] or "", secret)
 
     def mark_reconnect() -> None:
         store.defer(
@@ -253,6 +274,7 @@ def resolve(store: Store, company: Company, access: ZoomAccess) -> Credentials:
         connection["oauth_url"],
         connection,
         insecure=tokens.insecure,
+        http_timeout=seconds,
     )
     if creds.insecure:
         creds.warnings.append(
@@ -267,7 +289,7 @@ def client(creds: Credentials, *, rate: float | None = None) -> ZoomClient:
     from zoomctl.zoom.client import ZoomClient
     from zoomctl.zoom.ratelimit import Pacer
 
-    return ZoomClient(creds.api_url, creds.tokens, http_client(), pacer=Pacer(rate))
+    return ZoomClient(creds.api_url, creds.tokens, http_client(creds.http_timeout), pacer=Pacer(rate))
 
 
 def factory(

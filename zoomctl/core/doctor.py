@@ -478,7 +478,8 @@ def diagnose(
 ) -> Outcome[Diagnosis]:
     """Every check, in a fixed order; a check that cannot run says ``skip`` with the reason. The
     outcome's error (exit code DOCTOR_FAILED) is set when a check failed, or warned with ``strict``."""
-    access.timeout()  # a bad ZOOMCTL_KEYRING_TIMEOUT is refused before any check, as every command does
+    access.timeout()  # a bad ZOOMCTL_KEYRING_TIMEOUT or ZOOMCTL_HTTP_TIMEOUT is refused before any check,
+    access.http_seconds()  # as every command that reaches Zoom does
     now = clock()
     state, connection_checks = _connection(store, company, access)
     zoom_checks = {c.id: c for c in _zoom_checks(store, company, state, deep=deep, clock=clock)}

@@ -40,7 +40,7 @@ from zoomctl.zoom.errors import (
     ZoomTokenInvalid,
     error_from_response,
 )
-from zoomctl.zoom.oauth import transport_error
+from zoomctl.zoom.oauth import MAYBE_SENT_ERRORS, transport_error
 from zoomctl.zoom.ratelimit import Pacer
 from zoomctl.zoom.redact import redact
 from zoomctl.zoom.session import TokenSource
@@ -51,7 +51,6 @@ BATCH_LIMIT = 30  # batch_registrants and registrants/status take at most 30 at 
 IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS"})
 REGISTRANT_ACTIONS = ("approve", "cancel", "deny")
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
-_TRANSIENT = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
 
 
 def _segment(value: object) -> str:
@@ -159,7 +158,7 @@ class ZoomClient:
                     (time.monotonic() - started) * 1000,
                     type(exc).__name__,
                 )
-                retryable = isinstance(exc, _NOT_SENT) or (idempotent and isinstance(exc, _TRANSIENT))
+                retryable = isinstance(exc, _NOT_SENT) or (idempotent and isinstance(exc, MAYBE_SENT_ERRORS))
                 if retryable and failures < self.max_retries:
                     self.sleep(self._backoff_wait(failures))
                     failures += 1

@@ -326,7 +326,9 @@ def next_utc_midnight(now: datetime | None = None) -> datetime:
     return datetime(now.year, now.month, now.day, tzinfo=UTC) + timedelta(days=1)
 
 
-def _oauth_hint(error: str | None, code: int | None, status: int) -> str:
+def _oauth_hint(error: str | None, code: int | None, status: int, wait: float | None = None) -> str:
+    if status == 429:
+        return f"wait {wait:g} s and run the command again" if wait else "wait a few seconds and run the command again"
     if status >= 500:
         return "Zoom's sign-in service failed; wait a minute and try again"
     if error == "invalid_client":
@@ -357,10 +359,12 @@ def _oauth_error(response: httpx.Response, body: dict[str, Any], status: int) ->
     detail = reason or error or "no details"
     what = f"{error}: {detail}" if error and reason else detail
     message = f"Zoom's OAuth server refused the request ({what}; HTTP {status})"
-    exit_code = ExitCode.ZOOM_ERROR if status >= 500 else None
+    # its rate limit is no reason to sign in again: the same credentials work once it passes
+    exit_code = ExitCode.ZOOM_ERROR if status >= 500 else ExitCode.RATE_LIMITED if status == 429 else None
+    wait = retry_after_seconds(response.headers.get("Retry-After")) if status == 429 else None
     return ZoomOAuthError(
         message,
-        _oauth_hint(error, code, status),
+        _oauth_hint(error, code, status, wait),
         error=error or ("server_error" if status >= 500 else None),
         reason=reason,
         status_code=status,

@@ -21,7 +21,13 @@ from urllib.parse import urlencode
 import httpx
 
 from zoomctl.errors import ConfigError, ZoomctlError
-from zoomctl.zoom.errors import ZoomNoAnswer, ZoomOAuthError, ZoomUnreachable, error_from_response
+from zoomctl.zoom.errors import (
+    ZoomNoAnswer,
+    ZoomOAuthError,
+    ZoomUnreachable,
+    error_from_response,
+    retry_after_seconds,
+)
 from zoomctl.zoom.redact import redact
 
 TokenKind = Literal["oauth", "s2s", "env"]
@@ -151,6 +157,8 @@ NOT_SENT_ERRORS = (
     httpx.LocalProtocolError,
     httpx.ProxyError,
 )
+#: failures that may come after the request reached the server (sent again only when that is harmless)
+MAYBE_SENT_ERRORS = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
 
 
 def transport_error(exc: Exception, what: str) -> ZoomctlError:
@@ -175,6 +183,12 @@ class OAuthClient:
 
     Public clients (no ``client_secret``) put ``client_id`` in the form and send no
     Authorization header; confidential clients authenticate with HTTP Basic.
+
+    Retries (at most ``max_retries``, jittered backoff): a request that was never sent, and a
+    429 (Zoom did nothing; ``Retry-After`` is honoured up to ``max_wait``), for every call; a
+    5xx, a read timeout or a dropped connection only for the Server-to-Server token, which is
+    harmless to ask for twice. A code exchange or a refresh is never sent again once it may
+    have reached Zoom: refresh tokens rotate, so a second refresh could end the grant.
     """
 
     def __init__(
@@ -186,15 +200,22 @@ class OAuthClient:
         *,
         clock: Callable[[], float] = time.time,
         logger: logging.Logger | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        max_retries: int = 2,
+        max_wait: float = 10.0,
     ):
         self.http = http
+        self.sleep = sleep
+        self.max_retries = max_retries
+        self.max_wait = max_wait
         self.oauth_base_url = _oauth_root(oauth_base_url)
         self.client_id = client_id
         self.client_secret = client_secret or None
         self.clock = clock
         self.log = logger or logging.getLogger("zoomctl.http")
 
-    def _post(self, endpoint: str, form: dict[str, str]) -> httpx.Response:
+    def _post(self, endpoint: str, form: dict[str, str], *, repeatable: bool = False) -> httpx.Response:
+        """POST to one OAuth endpoint; ``repeatable``: sending it twice is harmless (see the class)."""
         url = f"{self.oauth_base_url}/oauth/{endpoint}"
         headers = {"Accept": "application/json"}
         form = dict(form)
@@ -203,22 +224,42 @@ class OAuthClient:
         else:
             pair = f"{self.client_id}:{self.client_secret}".encode()
             headers["Authorization"] = "Basic " + base64.b64encode(pair).decode("ascii")
-        started = time.monotonic()
-        try:
-            response = self.http.post(url, data=form, headers=headers)
-        except (httpx.HTTPError, httpx.InvalidURL) as exc:
-            self.log.debug("POST %s failed: %s", redact(url), type(exc).__name__)
-            raise transport_error(exc, "Zoom's OAuth server") from exc
-        self.log.debug(
-            "POST %s -> %s in %.0f ms",
-            redact(url),
-            response.status_code,
-            (time.monotonic() - started) * 1000,
-        )
-        if response.status_code >= 400:
+        for attempt in range(self.max_retries + 1):
+            last = attempt == self.max_retries
+            started = time.monotonic()
+            try:
+                response = self.http.post(url, data=form, headers=headers)
+            except (httpx.HTTPError, httpx.InvalidURL) as exc:
+                self.log.debug("POST %s failed: %s", redact(url), type(exc).__name__)
+                again = isinstance(exc, NOT_SENT_ERRORS) or (repeatable and isinstance(exc, MAYBE_SENT_ERRORS))
+                if again and not last and not isinstance(exc, (httpx.InvalidURL, httpx.UnsupportedProtocol)):
+                    self.sleep(self._backoff(attempt))
+                    continue
+                raise transport_error(exc, "Zoom's OAuth server") from exc
+            status = response.status_code
+            self.log.debug("POST %s -> %s in %.0f ms", redact(url), status, (time.monotonic() - started) * 1000)
+            if status < 400:
+                return response
             self.log.debug("response body: %s", redact(response.text[:500]))
-            raise error_from_response(response, oauth=True)
-        return response
+            wait = self._wait_before_retry(response, attempt, repeatable)
+            if wait is None or last:
+                raise error_from_response(response, oauth=True)
+            self.sleep(wait)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _backoff(self, attempt: int) -> float:
+        return min(self.max_wait, 0.5 * 2**attempt + _random.randbelow(250) / 1000)
+
+    def _wait_before_retry(self, response: httpx.Response, attempt: int, repeatable: bool) -> float | None:
+        """Seconds to wait before sending a refused request again, or None: do not send it again."""
+        if response.status_code == 429:
+            told = retry_after_seconds(response.headers.get("Retry-After"))
+            if told is None:
+                return self._backoff(attempt)
+            return told if told <= self.max_wait else None
+        if response.status_code >= 500 and repeatable:
+            return self._backoff(attempt)
+        return None
 
     def _token_set(self, response: httpx.Response, kind: TokenKind) -> TokenSet:
         try:
@@ -270,7 +311,8 @@ class OAuthClient:
                 "provide the client secret of the Server-to-Server app (stdin, the keyring, "
                 "or the CI environment variable), then try again",
             )
-        response = self._post("token", {"grant_type": "account_credentials", "account_id": account_id})
+        form = {"grant_type": "account_credentials", "account_id": account_id}
+        response = self._post("token", form, repeatable=True)
         return self._token_set(response, "s2s")
 
     def revoke(self, token: str) -> None:
