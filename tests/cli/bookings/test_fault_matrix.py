@@ -47,11 +47,10 @@ CLASS = ("bookings", "create", "--class", "Morning yoga", "--start", "2031-03-03
 
 
 def book(zc, start="2031-01-10T09:00"):
-    made = zc(
+    return zc(
         "bookings", "create", "--service", "Private lesson", "--provider", "Dana Smith",
         "--client", "pat@example.com", "--start", start, "--json",
     )  # fmt: skip
-    return made
 
 
 def attend(zc, *clients: str):
@@ -129,6 +128,10 @@ class Case:
 
 def nothing(zc, sb, studio):
     return None
+
+
+def one_booking(zc, sb, studio):
+    return created(book(zc))
 
 
 # --- meetingCreate: a service booking; the booking is kept whatever happens
@@ -218,25 +221,21 @@ def assign_after(zc, sb, studio_sam, res):
     assert shown.exit_code == 0 and shown.json()["zoom_user_email"] == studio_sam, shown.stdout
 
 
-# --- token (Server-to-Server): the first call of a command gets an access token
-def token_after(zc, sb, scene, res):
-    create_after(zc, sb, scene, res)
-
-
-#: Zoom operation / the command that uses it -> its case
+#: Zoom operation / the command that uses it -> its case (the Server-to-Server token is asked for by
+#: the first Zoom call of a command, here a booking's meeting create)
 CASES = {
     "meetingCreate/bookings-create": Case(
         "meetingCreate", nothing, lambda zc, s: book(zc), create_after, resends=False, adopts=True
     ),
     "meetingDelete/bookings-cancel": Case(
         "meetingDelete",
-        lambda zc, sb, studio: created(book(zc)),
+        one_booking,
         lambda zc, made: zc("bookings", "cancel", str(made["id"]), "--json"),
         cancel_after,
     ),
     "meetingUpdate/bookings-reschedule": Case(
         "meetingUpdate",
-        lambda zc, sb, studio: created(book(zc)),
+        one_booking,
         lambda zc, made: zc("bookings", "reschedule", str(made["id"]), "--start", "2031-01-11T09:00", "--json"),
         reschedule_after,
     ),
@@ -262,13 +261,13 @@ CASES = {
     ),
     "meeting/bookings-open": Case(
         "meeting",
-        lambda zc, sb, studio: created(book(zc)),
+        one_booking,
         lambda zc, made: zc("bookings", "open", str(made["id"]), "--as", "provider", "--print"),
         open_after,
     ),
     "meeting/bookings-sync": Case(
         "meeting",
-        lambda zc, sb, studio: created(book(zc)),
+        one_booking,
         lambda zc, made: zc("bookings", "sync", str(made["id"]), "--json"),
         sync_one_after,
     ),
@@ -283,7 +282,7 @@ CASES = {
         assign_after,
     ),
     "token/bookings-create": Case(
-        "token.account_credentials", nothing, lambda zc, s: book(zc), token_after, daily=False
+        "token.account_credentials", nothing, lambda zc, s: book(zc), create_after, daily=False
     ),
 }
 CELLS = [(case, fault) for case in CASES for fault in FAULTS]
