@@ -80,8 +80,8 @@ def test_json_is_written_row_by_row():
         written_before.append(out.getvalue())
 
     write_json(rows(), FIELDS, out)
-    assert written_before[0].startswith('[\n{"booking_id": 1,')
-    assert written_before[1].endswith("}") and ',\n{"booking_id": 2,' in written_before[1]
+    assert written_before[0].startswith('[\n{"booking_id":1,')
+    assert written_before[1].endswith("}") and ',\n{"booking_id":2,' in written_before[1]
     assert out.getvalue().count("\n") == 4  # "[", two rows, "]"
 
 

@@ -31,7 +31,7 @@ import os
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, Protocol, TextIO, runtime_checkable
 
 from zoomctl.errors import InvalidInput, ZoomctlError
 from zoomctl.ui import plain
@@ -44,9 +44,31 @@ _TSV_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r
 _JSON_LINE_BREAKS = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
 
 
+@runtime_checkable
+class Encodable(Protocol):
+    """Rows the database can hand over already written (the report's, on SQLite): chunks of
+    ``(text, ...)``, the text a JSON object, or a CSV row's cells joined by ``cell_separator``
+    (guarded, not quoted); ``row(booking_id)`` gives one row as a dict when its cells cannot
+    be told apart (a value holding the separator)."""
+
+    cell_separator: str
+
+    def encoded(self, fmt: str) -> Iterator[list[tuple[Any, ...]]] | None: ...
+
+    def row(self, booking_id: int) -> Mapping[str, Any]: ...
+
+
+def _encoded(rows: Rows, fmt: str) -> Iterator[list[tuple[Any, ...]]] | None:
+    return rows.encoded(fmt) if isinstance(rows, Encodable) else None
+
+
 def write_json(rows: Rows, fields: Sequence[str], out: TextIO) -> int:
     """A JSON array, one object per line, written as the rows come."""
-    encode = json.JSONEncoder(ensure_ascii=False, default=str).encode  # one encoder for all rows
+    chunks = _encoded(rows, "json")
+    if chunks is not None:
+        return _write_json_objects(chunks, out)
+    # one encoder for all rows, writing what SQLite's json_object writes
+    encode = json.JSONEncoder(ensure_ascii=False, default=str, separators=(",", ":")).encode
     order = tuple(fields)
     count = 0
     for row in rows:
@@ -57,6 +79,20 @@ def write_json(rows: Rows, fields: Sequence[str], out: TextIO) -> int:
             text = text.translate(_JSON_LINE_BREAKS)
         out.write(text)
         count += 1
+    out.write("\n]\n" if count else "[]\n")
+    return count
+
+
+def _write_json_objects(chunks: Iterator[list[tuple[Any, ...]]], out: TextIO) -> int:
+    """``write_json`` for rows whose first value is the object's JSON text."""
+    count = 0
+    for chunk in chunks:
+        text = ",\n".join([row[0] for row in chunk])
+        if "\x85" in text or "\u2028" in text or "\u2029" in text:
+            text = text.translate(_JSON_LINE_BREAKS)
+        out.write(",\n" if count else "[\n")
+        out.write(text)
+        count += len(chunk)
     out.write("\n]\n" if count else "[]\n")
     return count
 
@@ -75,10 +111,46 @@ def write_csv(rows: Rows, fields: Sequence[str], out: TextIO) -> int:
     """RFC 4180 CSV with a header row (open files with ``newline=""``: the CRLFs are the writer's)."""
     writer = csv.writer(out)  # the default dialect: CRLF line ends, minimal quoting
     writer.writerow(fields)
+    chunks = _encoded(rows, "csv")
+    if chunks is not None:
+        assert isinstance(rows, Encodable)
+        return _write_csv_cells(rows, chunks, fields, writer, out)
     count = 0
     for row in rows:
         writer.writerow([csv_safe(row.get(name)) for name in fields])
         count += 1
+    return count
+
+
+_CSV_QUOTED = (",", '"', "\r", "\n")  # what makes the csv module quote a cell (the default dialect)
+_LINE = "\x1e"  # between a chunk's rows while they are checked
+
+
+def _write_csv_cells(
+    rows: Encodable, chunks: Iterator[list[tuple[Any, ...]]], fields: Sequence[str], writer, out
+) -> int:
+    """``write_csv`` for rows whose cells the database wrote (guarded, joined by a separator):
+    a chunk with nothing to quote is written as it is, any other row through the csv module."""
+    separator = rows.cell_separator
+    per_row = len(fields) - 1
+    count = 0
+    for chunk in chunks:
+        lines = [row[0] for row in chunk]
+        text = _LINE.join(lines)
+        if (
+            text.count(separator) == per_row * len(lines)
+            and text.count(_LINE) == len(lines) - 1
+            and not any(c in text for c in _CSV_QUOTED)
+        ):
+            out.write(text.replace(separator, ",").replace(_LINE, "\r\n") + "\r\n")
+        else:
+            for line in lines:
+                cells = line.split(separator)
+                if len(cells) != len(fields):  # a value holds the separator: the row as a dict
+                    record = rows.row(int(cells[0]))
+                    cells = [csv_safe(record.get(name)) for name in fields]
+                writer.writerow(cells)
+        count += len(lines)
     return count
 
 

@@ -65,6 +65,14 @@ SYNC_COLUMNS = [
     Column("error", "Error"),
 ]
 
+
+def _finite(value: float | None) -> float | None:
+    """A range does not refuse nan (no comparison with it is true)."""
+    if value is not None and value != value:
+        raise typer.BadParameter("nan is not a number")
+    return value
+
+
 RateOption = Annotated[
     float | None,
     typer.Option(
@@ -72,6 +80,7 @@ RateOption = Annotated[
         metavar="N",
         min=0.1,
         max=100,
+        callback=_finite,
         help="At most N Zoom calls per second (default: as fast as the account's limits allow).",
     ),
 ]

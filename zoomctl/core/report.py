@@ -20,11 +20,12 @@ from typing import Any
 from zoomctl.errors import InvalidInput, NotFound
 from zoomctl.models import CatalogKind, Company
 from zoomctl.store.db import Store
-from zoomctl.store.report import BOOKING_STATUSES, FIELDS, ReportFilter, report_rows
+from zoomctl.store.report import BOOKING_STATUSES, CELL_SEPARATOR, FIELDS, ReportFilter, encoded_chunks, report_rows
 
 __all__ = [
     "FIELDS",
     "ReportFilter",
+    "ReportRows",
     "ReportSummary",
     "booking_details",
     "booking_row",
@@ -53,11 +54,7 @@ class ReportSummary:
     needs_sync: int = 0
 
     def add(self, row: dict[str, Any]) -> None:
-        status = row["meeting_status"] or NO_MEETING
-        self.rows += 1
-        self.meeting_status[status] += 1
-        if row["booking_status"] == "booked" and status != "created":
-            self.needs_sync += 1
+        self.count(row["booking_status"], row["meeting_status"])
 
     def tally(self, rows: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
         """The same rows, each counted as it passes."""
@@ -72,13 +69,53 @@ class ReportSummary:
             "needs_sync": self.needs_sync,
         }
 
+    def count(self, booking_status: str, meeting_status: str | None) -> None:
+        """One row, by its two statuses (``add`` without the row)."""
+        status = meeting_status or NO_MEETING
+        self.rows += 1
+        self.meeting_status[status] += 1
+        if booking_status == "booked" and status != "created":
+            self.needs_sync += 1
 
-def report(
-    store: Store, company: Company, where: ReportFilter | None = None
-) -> tuple[Iterator[dict[str, Any]], ReportSummary]:
-    """The company's report rows (a generator over one query) and the summary they fill in."""
+
+class ReportRows:
+    """The report's rows, to be read once: as dicts (iterate over it), or already written by
+    the database as JSON objects or CSV cells (``encoded``). Either way each row is counted
+    into ``summary`` as it passes."""
+
+    cell_separator = CELL_SEPARATOR
+
+    def __init__(self, store: Store, company: Company, where: ReportFilter | None, summary: ReportSummary) -> None:
+        self._store, self._company, self._where, self.summary = store, company, where, summary
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        company = self._company
+        return self.summary.tally(report_rows(self._store, company.id, company.timezone, self._where))
+
+    def encoded(self, fmt: str) -> Iterator[list[tuple[Any, ...]]] | None:
+        """Chunks of rows ``(text, booking_status, meeting_status)``, the text a JSON object or
+        a CSV line (without its CRLF) as the writers write them; None where the database does
+        not write them (then iterate for dicts)."""
+        company = self._company
+        chunks = encoded_chunks(self._store, company.id, company.timezone, self._where, fmt)
+        return None if chunks is None else self._counted(chunks)
+
+    def row(self, booking_id: int) -> dict[str, Any]:
+        """One of the rows as a dict."""
+        return booking_row(self._store, self._company, booking_id)
+
+    def _counted(self, chunks: Iterator[list[tuple[Any, ...]]]) -> Iterator[list[tuple[Any, ...]]]:
+        count = self.summary.count
+        for chunk in chunks:
+            for _, booking_status, meeting_status in chunk:
+                count(booking_status, meeting_status)
+            yield chunk
+
+
+def report(store: Store, company: Company, where: ReportFilter | None = None) -> tuple[ReportRows, ReportSummary]:
+    """The company's report rows (one query, read as they are written out) and the summary they fill in."""
     summary = ReportSummary()
-    return summary.tally(report_rows(store, company.id, company.timezone, where)), summary
+    return ReportRows(store, company, where, summary), summary
 
 
 def window_bound(text: str, timezone: str, *, end: bool) -> datetime:

@@ -15,13 +15,16 @@ The SQL keeps to what PostgreSQL runs too (CASE, COALESCE, parameters; times are
 ISO-8601 UTC text, so comparing them as text orders them). Filters only add fixed SQL
 fragments; every value is a parameter. Rows are read with ``fetchmany`` and nothing is
 queried per row; the company-zone time is computed in Python with one ZoneInfo.
+
+For --json and --csv on SQLite, ``encoded_chunks`` has the database write each row instead
+(see "The same rows written by SQLite itself" below).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -240,6 +243,166 @@ def attendance_fields(row: Any) -> dict[str, Any]:
         "no_show": (ended and row["client_joined_at"] is None) if row["booking_status"] == "booked" else None,
         "drift": drift,
     }
+
+
+# --- The same rows written by SQLite itself (JSON objects, CSV lines) ----------------------------
+#
+# On SQLite the report's rows for --json and --csv are written by the query, so that Python only
+# copies text out: the rules of ``_report_row`` and ``attendance_fields`` as SQL expressions over
+# the columns of ``report_sql``; the company-zone time as a CASE over the zone's changes
+# (``timefmt.zone_periods``); the host start page read from the join URL as ``host_start_page``
+# reads it; JSON by ``json_object``, CSV cells guarded as ``write_csv`` guards them.
+# tests/store/test_report_encoded.py checks that both ways give the same bytes.
+
+_BOOKED = "booking_status = 'booked'"
+# the meeting's join URL: its scheme (before the first "://") and the rest after it
+_SCHEME = "substr(m_join_url, 1, instr(m_join_url, '://') - 1)"
+_REST = "substr(m_join_url, instr(m_join_url, '://') + 3)"
+# the rest up to its first "/", "?" or "#" (each made a "/" to find the first): the authority
+_NETLOC = f"substr({_REST}, 1, instr(replace(replace({_REST}, '?', '/'), '#', '/') || '/', '/') - 1)"
+_NO_START_PAGE = (
+    "m_join_url IS NULL OR zoom_meeting_id IS NULL OR zoom_meeting_id = 0 OR instr(m_join_url, '://') < 2"
+    f" OR {_SCHEME} GLOB '*[^A-Za-z0-9+]*' OR NOT {_SCHEME} GLOB '*[A-Za-z0-9]*'"
+    f" OR substr({_REST}, 1, 1) IN ('', '/', '?', '#')"
+)
+_START_PAGE = f"lower({_SCHEME}) || '://' || {_NETLOC} || '/s/' || zoom_meeting_id"
+# The common case at less cost: an https URL whose authority ends at a "/"
+_HTTPS_NETLOC = "substr(m_join_url, 9, instr(substr(m_join_url, 9), '/') - 1)"
+_PLAIN_HTTPS = (
+    "zoom_meeting_id <> 0 AND substr(m_join_url, 1, 8) = 'https://' AND instr(substr(m_join_url, 9), '/') > 1"
+    f" AND NOT {_HTTPS_NETLOC} GLOB '*[?#]*'"
+)
+_HTTPS_START_PAGE = f"'https://' || {_HTTPS_NETLOC} || '/s/' || zoom_meeting_id"
+_HAS_START_PAGE = f"{_BOOKED} AND m_status = 'created'"
+# round(seconds / 60) as Python rounds (half to even), for either sign
+_MINUTES = "({s} / 60 + ({s} % 60 > 30) + ({s} % 60 = 30 AND ({s} / 60) % 2 = 1))"
+_ROUNDED_MINUTES = (
+    f"CASE WHEN attended_seconds >= 0 THEN {_MINUTES.format(s='attended_seconds')}"
+    f" ELSE -{_MINUTES.format(s='(-attended_seconds)')} END"
+)
+
+# Each field as SQL; "{local}" is the company-zone time and "{start_page}" the host start page.
+_ENCODED_FIELDS: dict[str, str] = {
+    "booking_id": "booking_id",
+    "starts_at": "starts_at",
+    "starts_local": "{local}",
+    "kind": "CASE WHEN session_id IS NULL THEN 'service' ELSE 'class' END",
+    "service": "service",
+    "class": "class_name",
+    "session_id": "session_id",
+    "provider": "provider",
+    "client_email": "client_email",
+    "client_name": "client_name",
+    "zoom_host_email": "zoom_host_email",
+    "zoom_meeting_id": "zoom_meeting_id",
+    "client_link": f"CASE WHEN {_BOOKED} AND meeting_status = 'created'"
+    " THEN CASE WHEN session_id IS NULL THEN m_join_url ELSE r_join_url END END",
+    "provider_link": "{start_page}",
+    "booking_status": "booking_status",
+    "meeting_status": "meeting_status",
+    "last_error": "last_error",
+    "host_started_at": "host_started_at",
+    "client_joined_at": "client_joined_at",
+    "attended_minutes": f"CASE WHEN attended_seconds IS NOT NULL THEN {_ROUNDED_MINUTES}"
+    " WHEN m_ended_at IS NOT NULL THEN 0 END",
+    "no_show": f"CASE WHEN {_BOOKED} THEN (m_ended_at IS NOT NULL AND client_joined_at IS NULL) END",
+    "drift": "CASE WHEN zoom_start_time = starts_at OR m_status IS NOT 'created' THEN NULL ELSE zoom_start_time END",
+}
+#: fields a CSV cell shows as numbers (never given a formula guard)
+NUMBER_FIELDS = frozenset({"booking_id", "session_id", "zoom_meeting_id", "attended_minutes"})
+#: the separator of a CSV row's cells as the database writes them (``encoded_sql``)
+CELL_SEPARATOR = "\x1f"
+# what each writer makes of a boolean: JSON's literals; str() of Python's in a CSV cell
+_BOOLEAN = {
+    "json": "json(CASE ({0}) WHEN 1 THEN 'true' WHEN 0 THEN 'false' END)",
+    "csv": "CASE ({0}) WHEN 1 THEN 'True' WHEN 0 THEN 'False' END",
+}
+# csv_safe's formula guard: a text starting with = + - @ tab or CR gets a ' in front
+_GUARDED = "(CASE WHEN unicode({0}) IN (61, 43, 45, 64, 9, 13) THEN '''' || {0} ELSE {0} END)"
+ENCODED_FORMATS = ("json", "csv")
+Period = tuple[datetime | None, int, str]
+
+
+def encoded_sql(company_id: int, where: ReportFilter, fmt: str, periods: list[Period]) -> tuple[str, list[Any]]:
+    """SQLite only: the report's query with each row written as ``fmt`` wants it, as
+    ``(text, booking_status, meeting_status)`` (the two statuses for the summary).
+
+    ``json``: the object ``write_json`` writes for the row. ``csv``: the row's cells as
+    ``write_csv`` hands them to the csv module (None empty, text that could be a formula
+    guarded), joined by ``CELL_SEPARATOR``; the writer quotes what must be quoted.
+    ``periods``: the company zone's (``timefmt.zone_periods``) over the rows' start times."""
+    local, local_params = _local_sql(periods)
+    cells = []
+    for name, expression in _ENCODED_FIELDS.items():
+        if name == "starts_local":
+            expression = local  # starts with its year's digits: never guarded
+        elif name == "provider_link":
+            expression = _start_page_sql(fmt)
+        elif name == "no_show":
+            expression = _BOOLEAN[fmt].format(expression)
+        elif fmt == "csv" and name not in NUMBER_FIELDS:
+            expression = _GUARDED.format(f"({expression})")
+        cells.append(f"'{name}', {expression}" if fmt == "json" else expression)
+    if fmt == "json":
+        text = f"json_object({', '.join(cells)})"
+    else:  # printf writes NULL as '' and builds the line in one piece
+        text = f"printf('{CELL_SEPARATOR.join(['%s'] * len(cells))}', {', '.join(cells)})"
+    inner, params = report_sql(company_id, where)
+    return f"SELECT {text}, booking_status, meeting_status FROM ({inner}) AS report", [*local_params, *params]
+
+
+def _start_page_sql(fmt: str) -> str:
+    """provider_link: the host start page of a booked booking's created meeting (for ``csv``
+    guarded as a cell, unless it is the plain https one, which starts with an h)."""
+    general = f"CASE WHEN {_NO_START_PAGE} THEN NULL ELSE {_START_PAGE} END"
+    if fmt == "csv":
+        general = _GUARDED.format(f"({general})")
+    return f"CASE WHEN {_HAS_START_PAGE} THEN CASE WHEN {_PLAIN_HTTPS} THEN {_HTTPS_START_PAGE} ELSE {general} END END"
+
+
+def _local_sql(periods: list[Period]) -> tuple[str, list[Any]]:
+    """``starts_at`` in the company's zone, as ``local_formatter`` writes it: a balanced CASE
+    over the zone's changes, each period shifting the UTC time by its own offset."""
+    if len(periods) == 1:
+        _, offset, name = periods[0]
+        return "(strftime('%Y-%m-%d %H:%M', starts_at, ?) || ?)", [f"{offset:+d} seconds", f" {name}"]
+    middle = len(periods) // 2
+    pivot = periods[middle][0]
+    assert pivot is not None
+    before, before_params = _local_sql(periods[:middle])
+    after, after_params = _local_sql(periods[middle:])
+    return f"(CASE WHEN starts_at < ? THEN {before} ELSE {after} END)", [to_db(pivot), *before_params, *after_params]
+
+
+def encoded_chunks(
+    store: Store, company_id: int, timezone: str, where: ReportFilter | None, fmt: str, *, batch: int = BATCH
+) -> Iterator[list[tuple[Any, ...]]] | None:
+    """The report's rows written by the database (``encoded_sql``), ``batch`` rows at a time;
+    None where the engine does not write them (PostgreSQL, and formats other than json and csv)."""
+    from zoomctl.store.dialect import SQLITE
+    from zoomctl.timefmt import from_db, zone_periods
+
+    if store.engine != SQLITE or fmt not in ENCODED_FORMATS:
+        return None
+    first, last = store.execute(
+        "SELECT (SELECT MIN(starts_at) FROM bookings WHERE company_id = ?),"
+        " (SELECT MAX(starts_at) FROM bookings WHERE company_id = ?)",
+        (company_id, company_id),
+    ).fetchone()
+    now = datetime.now(UTC)
+    periods = zone_periods(timezone, from_db(first) if first else now, from_db(last) if last else now)
+    sql, params = encoded_sql(company_id, where or ReportFilter(), fmt, periods)
+
+    def chunks() -> Iterator[list[tuple[Any, ...]]]:
+        cursor = store.execute(sql, tuple(params))
+        cursor.row_factory = None  # plain tuples
+        try:
+            while chunk := cursor.fetchmany(batch):
+                yield chunk
+        finally:
+            cursor.close()
+
+    return chunks()
 
 
 def local_formatter(timezone: str) -> Callable[[str], str]:
