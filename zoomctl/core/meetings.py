@@ -171,6 +171,10 @@ class HostIndex:
             self._items[host] = list(self.zoom.iter_meetings(host, type="scheduled"))
         return self._items[host]
 
+    def forget(self, host: str | None) -> None:
+        """List ``host``'s meetings again next time (a create may have added one since)."""
+        self._items.pop(host or "", None)
+
     def lists(self, host: str, zoom_meeting_id: int) -> bool:
         return any(str(item.get("id")) == str(zoom_meeting_id) for item in self.items(host))
 
@@ -387,6 +391,8 @@ class Engine:
 
     def _settle_unsure(self, plan: Plan, error: BaseException, outcome: RowOutcomes) -> None:
         """After an unanswered create: adopt the meeting if Zoom made it, else record the failure."""
+        for host in (plan.row.host_zoom_user_id, plan.host):  # listed before this create, if at all
+            self.index.forget(host)
         try:
             found = self.adopt(plan)
         except ZoomctlError:

@@ -221,6 +221,53 @@ def assign_after(zc, sb, studio_sam, res):
     assert shown.exit_code == 0 and shown.json()["zoom_user_email"] == studio_sam, shown.stdout
 
 
+# --- the same operations through the other commands that make them
+def bulk_after(zc, sb, scene, res):
+    """Three test bookings at once, the first create hit: all three are kept whatever happens."""
+    listed = zc("bookings", "list", "--test", "--json")
+    assert listed.exit_code == 0 and len(listed.json()) == 3, listed.stdout
+
+
+def failed_create_setup(zc, sb, studio):
+    """A booking whose meeting Zoom refused (a 400: not sent again): `bookings sync` retries it."""
+    sb.faults.add_spec("meetingCreate:1:status=400,code=300,message=Refused")
+    res = book(zc)
+    assert res.exit_code == ExitCode.ZOOM_ERROR, res.stderr
+    sb.faults.clear()
+    assert sandbox_meetings(sb) == []
+    return booked_ids(zc)
+
+
+def purge_setup(zc, sb, studio):
+    made = zc("bookings", "create", "--test", "--count", "2", "--service", "Private lesson", "--json")
+    assert made.exit_code == 0, made.stderr
+    return made.json()
+
+
+def purge_after(zc, sb, scene, res):
+    """A test booking whose meeting Zoom would not delete is kept; a rerun of the purge finishes it."""
+    if res.exit_code != 0:
+        rerun_until_ok(zc, "bookings", "purge", "--test", "--yes", "--json")
+    assert zc("bookings", "list", "--test", "--json").json() == []
+    assert sandbox_meetings(sb) == []
+
+
+def session_setup(zc, sb, studio):
+    return created(attend(zc, "a@example.com", "b@example.com"))
+
+
+def session_cancel_after(zc, sb, scene, res):
+    """The session and its bookings are cancelled (or, refused whole, kept); a rerun finishes it."""
+    if res.exit_code != 0:
+        rerun_until_ok(zc, "classes", "sessions", "cancel", "1", "--json", ok=(ExitCode.OK, ExitCode.CONFLICT))
+    assert booked_ids(zc) == []
+    assert sandbox_meetings(sb) == []
+
+
+def class_reschedule_after(zc, sb, scene, res):
+    assert len(booked_ids(zc)) == 2  # both attendees keep their booking and their link
+
+
 #: Zoom operation / the command that uses it -> its case (the Server-to-Server token is asked for by
 #: the first Zoom call of a command, here a booking's meeting create)
 CASES = {
@@ -280,6 +327,37 @@ CASES = {
         lambda zc, sb, studio: studio.sam["email"],
         lambda zc, email: zc("providers", "assign", "Sam Lee", "--zoom-user", email, "--json"),
         assign_after,
+    ),
+    "meetingCreate/bookings-create-test": Case(
+        "meetingCreate",
+        nothing,
+        lambda zc, s: zc("bookings", "create", "--test", "--count", "3", "--service", "Private lesson", "--json"),
+        bulk_after,
+        resends=False,
+        adopts=True,
+    ),
+    "meetingCreate/bookings-sync-all": Case(
+        "meetingCreate",
+        failed_create_setup,
+        lambda zc, ids: zc("bookings", "sync", "--all", "--json"),
+        adopt_after,
+        resends=False,
+        adopts=True,
+    ),
+    "meetingDelete/bookings-purge": Case(
+        "meetingDelete", purge_setup, lambda zc, s: zc("bookings", "purge", "--test", "--yes", "--json"), purge_after
+    ),
+    "meetingDelete/classes-sessions-cancel": Case(
+        "meetingDelete",
+        session_setup,
+        lambda zc, s: zc("classes", "sessions", "cancel", "1", "--json"),
+        session_cancel_after,
+    ),
+    "meetingUpdate/bookings-reschedule-class": Case(
+        "meetingUpdate",
+        session_setup,
+        lambda zc, made: zc("bookings", "reschedule", str(made[0]["id"]), "--start", "2031-03-04T09:30", "--json"),
+        class_reschedule_after,
     ),
     "token/bookings-create": Case(
         "token.account_credentials", nothing, lambda zc, s: book(zc), create_after, daily=False
