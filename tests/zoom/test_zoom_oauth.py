@@ -9,7 +9,7 @@ import httpx
 import pytest
 from zoom_helpers import OAUTH, make_jwt
 
-from zoomctl.errors import ConfigError
+from zoomctl.errors import ConfigError, ZoomctlError
 from zoomctl.exit_codes import ExitCode
 from zoomctl.zoom.errors import MaybeApplied, ZoomNoAnswer, ZoomOAuthError, ZoomUnreachable
 from zoomctl.zoom.oauth import OAuthClient, TokenSet, authorize_url, pkce_challenge, pkce_pair, random_state
@@ -210,6 +210,39 @@ def test_revoke(kind, request, httpx_mock):
     else:
         assert sent.headers["authorization"] == basic("conf-id", "conf-secret")
     assert form(sent) == expected
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "done"),
+    [
+        ("503", "success", True),  # the first failed at Zoom: the second did it
+        ("503", "invalid-token", True),  # the first did it before failing: Zoom no longer knows the token
+        ("no-answer", "invalid-token", True),
+        ("no-answer", "503", False),
+        ("400", None, False),  # refused outright: not sent again
+        ("503", "invalid-client", False),
+    ],
+)
+def test_a_revoke_that_may_have_reached_zoom_is_sent_once_more(confidential, httpx_mock, first, second, done):
+    answers = {
+        "success": {"json": {"status": "success"}},
+        "503": {"status_code": 503, "text": ""},
+        "400": {"status_code": 400, "json": {"reason": "Invalid Token!", "error": "invalid_request"}},
+        "invalid-token": {"status_code": 400, "json": {"reason": "Invalid Token!", "error": "invalid_request"}},
+        "invalid-client": {"status_code": 400, "json": {"reason": "Invalid client", "error": "invalid_client"}},
+    }
+    if first == "no-answer":
+        httpx_mock.add_exception(httpx.ReadTimeout("slow"), url=REVOKE_URL)
+    else:
+        httpx_mock.add_response(url=REVOKE_URL, **answers[first])
+    if second is not None:
+        httpx_mock.add_response(url=REVOKE_URL, **answers[second])
+    if done:
+        confidential.revoke(ACCESS)
+    else:
+        with pytest.raises(ZoomctlError):
+            confidential.revoke(ACCESS)
+    assert len(httpx_mock.get_requests()) == (1 if second is None else 2)
 
 
 # --------------------------------------------------------------------------- failures

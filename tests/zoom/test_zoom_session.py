@@ -13,7 +13,7 @@ from zoom_helpers import API, OAUTH, REPO, Clock
 
 from zoomctl.errors import AuthRequired, StorageError
 from zoomctl.zoom.client import ZoomClient
-from zoomctl.zoom.errors import ReconnectRequired, ZoomNoAnswer, ZoomOAuthError
+from zoomctl.zoom.errors import ReconnectRequired, ZoomNoAnswer, ZoomOAuthError, ZoomUnreachable
 from zoomctl.zoom.oauth import OAuthClient, TokenSet
 from zoomctl.zoom.session import EnvTokenManager, TokenManager
 from zoomctl.zoom.tokens import MemoryTokenStore, refresh_lock
@@ -333,6 +333,47 @@ def test_other_failures_leave_the_store_alone(store, clock, tmp_path, failure):
     with pytest.raises(type(failure)):
         tm.access_token()
     assert store.values == before and called == []
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [
+        ZoomOAuthError("down", "later", error="server_error", status_code=503),
+        ZoomOAuthError("slow down", "wait", status_code=429),
+        ZoomNoAnswer("no answer"),
+        ZoomUnreachable("no network"),
+    ],
+    ids=["5xx", "429", "no-answer", "unreachable"],
+)
+def test_a_passing_failure_ahead_of_expiry_keeps_the_current_token(store, clock, tmp_path, failure):
+    store.save(KEY, tokens(1, expires_in=200))  # inside the refresh window, not expired
+    oauth = FakeOAuth(failure, tokens(2))
+    tm = manager(store, oauth, clock, tmp_path)
+    assert tm.access_token() == "access-1"  # the command goes on with it
+    assert store.load(KEY) == tokens(1, expires_in=200)
+    assert tm.access_token() == "access-1" and len(oauth.calls) == 1  # not asked again in this process
+    assert manager(store, oauth, clock, tmp_path).access_token() == "access-2"  # the next command refreshes
+
+
+@pytest.mark.parametrize(
+    ("failure", "left"),
+    [
+        (ZoomOAuthError("bad client", "fix", error="invalid_client", status_code=401), 200),  # not passing
+        (ZoomOAuthError("down", "later", error="server_error", status_code=503), 60),  # too little left
+        (ZoomNoAnswer("no answer"), 0),  # expired
+    ],
+    ids=["not-passing", "last-minute", "expired"],
+)
+def test_no_current_token_is_kept_when_it_will_not_do(store, clock, tmp_path, failure, left):
+    store.save(KEY, tokens(1, expires_in=left))
+    with pytest.raises(type(failure)):
+        manager(store, FakeOAuth(failure), clock, tmp_path).access_token()
+
+
+def test_a_dead_grant_ahead_of_expiry_still_means_reconnect(store, clock, tmp_path):
+    store.save(KEY, tokens(1, expires_in=200))
+    with pytest.raises(ReconnectRequired):
+        manager(store, FakeOAuth(invalid_grant()), clock, tmp_path).access_token()
 
 
 # --------------------------------------------------------------------------- S2S and env

@@ -316,5 +316,20 @@ class OAuthClient:
         return self._token_set(response, "s2s")
 
     def revoke(self, token: str) -> None:
-        """Revoke a token (this also uninstalls the app for that Zoom user)."""
-        self._post("revoke", {"token": token})
+        """Revoke a token (this also uninstalls the app for that Zoom user).
+
+        Harmless twice, so a revoke that may have reached Zoom (a 5xx, or no answer) is sent
+        once more; Zoom then refusing the token (HTTP 400) means the first one did it."""
+        try:
+            self._post("revoke", {"token": token})
+            return
+        except ZoomOAuthError as exc:
+            if exc.status_code is None or exc.status_code < 500:
+                raise
+        except ZoomNoAnswer:
+            pass
+        try:
+            self._post("revoke", {"token": token})
+        except ZoomOAuthError as exc:
+            if exc.status_code != 400 or exc.error == "invalid_client":
+                raise

@@ -25,7 +25,7 @@ from typing import Protocol
 
 from zoomctl import env
 from zoomctl.errors import AuthRequired, StorageError
-from zoomctl.zoom.errors import LOGIN_HINT, ReconnectRequired, ZoomOAuthError
+from zoomctl.zoom.errors import LOGIN_HINT, ReconnectRequired, ZoomOAuthError, ZoomUnreachable
 from zoomctl.zoom.oauth import OAuthClient, TokenSet
 from zoomctl.zoom.tokens import TokenStore, refresh_lock
 
@@ -38,6 +38,10 @@ class TokenSource(Protocol):
     def access_token(self) -> str: ...
 
     def refresh_after_rejection(self, rejected_access_token: str) -> str: ...
+
+
+#: a token with less time left than this is not used when a new one cannot be had
+LAST_SECONDS = 60
 
 
 class TokenManager:
@@ -73,6 +77,7 @@ class TokenManager:
         self.lock_timeout = lock_timeout
         self.lock = lock  # a cross-process lock of the token store's own (a shared workspace's advisory lock)
         self._cached: TokenSet | None = None
+        self._kept: str | None = None  # an access token kept in use after renewing it failed
         self._mutex = threading.RLock()
         #: how many times this manager obtained new tokens from Zoom (refresh or S2S)
         self.renewals = 0
@@ -88,13 +93,25 @@ class TokenManager:
         return self.store.load(self.key)
 
     def token_set(self) -> TokenSet:
-        """A TokenSet whose access token is valid for more than ``skew`` seconds."""
+        """A TokenSet whose access token is valid for more than ``skew`` seconds; or, when
+        getting a new one fails for a passing reason (a 5xx, a 429, no answer), the current
+        one while it has ``LAST_SECONDS`` left: the next command tries again."""
         with self._mutex:
             current = self._cached if self._cached is not None else self._load()
             if current is not None and self._fresh(current):
                 self._cached = current
                 return current
-            return self._renew(self._fresh)
+            if current is not None and current.access_token == self._kept and self._usable(current):
+                return current  # renewing it failed a moment ago: not on every call
+            try:
+                return self._renew(self._fresh)
+            except (ZoomOAuthError, ZoomUnreachable) as exc:
+                passing = isinstance(exc, ZoomUnreachable) or (exc.status_code or 0) >= 500 or exc.status_code == 429
+                if not passing or current is None or not self._usable(current):
+                    raise
+                log.debug("renewing the Zoom token failed (%s); the current one is used meanwhile", exc.message)
+                self._cached, self._kept = current, current.access_token
+                return current
 
     def access_token(self) -> str:
         return self.token_set().access_token
@@ -116,6 +133,9 @@ class TokenManager:
 
     def _fresh(self, tokens: TokenSet) -> bool:
         return tokens.expires_in(self.clock()) > self.skew
+
+    def _usable(self, tokens: TokenSet) -> bool:
+        return tokens.expires_in(self.clock()) > LAST_SECONDS
 
     def _load(self) -> TokenSet | None:
         stored = self.store.load(self.key)

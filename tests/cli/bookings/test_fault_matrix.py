@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from faults import CLIENT_TIMEOUT, FAULTS, HELD_BACK, NO_ANSWER
 from support import sandbox_meetings
 
 from zoomctl.exit_codes import ExitCode
@@ -23,25 +24,6 @@ from zoomctl.sandbox import SandboxOptions
 
 pytestmark = pytest.mark.timeout(120)
 
-DAILY = "message=You have exceeded the daily rate limit (100) of Meeting Create/Update API requests,code=429"
-#: how long zoomctl waits for an answer in the read-timeout cells (ZOOMCTL_HTTP_TIMEOUT), and how
-#: long the sandbox holds the answer back: long enough apart that a loaded machine still times out
-CLIENT_TIMEOUT, HELD_BACK = 1.0, 2.5
-#: fault name -> the sandbox's effect
-FAULTS = {
-    "500": "status=500",
-    "502": "status=502",
-    "503": "status=503",
-    # no answer in time: Zoom never got to it, or did it and answered too late
-    "timeout-before": f"delay={HELD_BACK},drop=before",
-    "timeout-after": f"delay={HELD_BACK}",
-    "reset-before": "drop=before",
-    "reset-after": "drop=after",
-    "non-json": "status=500,body=html",
-    "429-second": "status=429,retry_after=1",
-    "429-daily": f"status=429,{DAILY}",
-}
-NO_ANSWER = {"timeout-before", "timeout-after", "reset-before", "reset-after"}
 
 CLASS = ("bookings", "create", "--class", "Morning yoga", "--start", "2031-03-03T09:30", "--json")
 
