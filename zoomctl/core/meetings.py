@@ -437,8 +437,8 @@ class Engine:
             self._record_failure(plan, exc)
             raise exc
         self._create_now(plan)
-        if recreate and plan.kind == "class":
-            repo.reset_registrants(self.store, row.id)
+        if plan.kind == "class" and (recreate or row.status == MeetingStatus.DELETED):
+            repo.reset_registrants(self.store, row.id)  # the old meeting's links are dead
         return "recreated" if recreate else "created"
 
     def _align(self, found: dict[str, Any], plan: Plan) -> None:
@@ -821,9 +821,9 @@ def delete_session_meeting(store: Store, company: Company, session_id: int, zoom
 
 def delete_future_meetings(store: Store, company: Company, zoom: Any) -> int:
     """Delete the company's meetings that have not started yet from Zoom (for `auth logout
-    --delete-future-meetings`); their rows become ``deleted`` and class registrations
-    ``cancelled``. The bookings stay booked: `bookings sync` makes new meetings after a new
-    `auth login`. Returns how many meetings were deleted in Zoom.
+    --delete-future-meetings`); their rows become ``deleted`` and booked attendees'
+    registrations ``pending``. The bookings stay booked: `bookings sync` makes new meetings
+    (and registers the attendees) after a new `auth login`. Returns how many meetings were deleted in Zoom.
 
     Raises the first Zoom error after recording what was deleted before it."""
     engine = Engine(store, company, zoom)
@@ -833,7 +833,7 @@ def delete_future_meetings(store: Store, company: Company, zoom: Any) -> int:
     for row, had in gone:
         deleted += int(had)
         repo.set_meeting_status(store, row.id, MeetingStatus.DELETED, None)
-        repo.cancel_registrants_of_meeting(store, row.id)
+        repo.reset_registrants(store, row.id)  # booked attendees wait for the new meeting's links
         events.record(store, company.id, "meeting.delete", str(row.zoom_meeting_id or row.marker), reason="logout")
     store.checkpoint()
     if failed:
