@@ -372,3 +372,17 @@ def test_choice_gives_back_a_listed_value_or_refuses_with_a_short_quote(value):
 @pytest.mark.parametrize("choice", CHOICES)
 def test_choice_takes_each_listed_value(choice):
     assert textcheck.choice(choice, "shell", CHOICES) == choice
+
+
+def test_no_control_character_is_printable():
+    """What ``has_control`` relies on to settle the common case with ``str.isprintable``."""
+    printable_controls = [
+        hex(code) for code in range(0x110000) if textcheck.is_control(chr(code)) and chr(code).isprintable()
+    ]
+    assert printable_controls == []
+
+
+@settings(max_examples=300)
+@given(text=st.text(), kept=st.sampled_from(["", "\n", "\n\t"]))
+def test_has_control_agrees_with_a_scan_of_every_character(text, kept):
+    assert textcheck.has_control(text, kept) == any(textcheck.is_control(ch) and ch not in kept for ch in text)

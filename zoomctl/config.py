@@ -6,7 +6,6 @@ Precedence for every setting: command-line flag > environment variable > profile
 from __future__ import annotations
 
 import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -61,8 +60,6 @@ class ConfigFile:
 
     @classmethod
     def load(cls, path: Path | None = None) -> ConfigFile:
-        import tomllib
-
         path = path or config_path()
         try:
             text = path.read_text(encoding="utf-8")
@@ -75,6 +72,8 @@ class ConfigFile:
                 f"{path} is not UTF-8 text (at byte {exc.start + 1})",
                 hint="save it as UTF-8, or move it away and run `zoomctl config set`",
             ) from None
+        import tomllib  # only when there is a file to read: most runs have none
+
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
@@ -144,6 +143,8 @@ class ConfigFile:
 
     def save(self) -> None:
         """Write atomically, mode 0600."""
+        import tempfile
+
         import tomli_w
 
         self.path.parent.mkdir(parents=True, exist_ok=True)

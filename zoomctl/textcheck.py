@@ -47,6 +47,15 @@ def is_control(ch: str) -> bool:
     return code < 0x20 or 0x7F <= code <= 0x9F or code in _BIDI or code in _SEPARATORS or code in _SURROGATES
 
 
+def has_control(text: str, kept: str = "") -> bool:
+    """Whether ``text`` holds a control character other than those in ``kept``."""
+    bare = text
+    for ch in kept:
+        bare = bare.replace(ch, "")
+    # no control character is printable (str.isprintable): the common case is settled at C speed
+    return not bare.isprintable() and any(is_control(ch) for ch in bare)
+
+
 def escape(ch: str) -> str:
     """One character written visibly: ``\\x1b``, ``\\u202e``; a byte that was not UTF-8 as ``\\xff``."""
     code = ord(ch)
@@ -59,7 +68,7 @@ def visible(text: str, *, multiline: bool = False) -> str:
     """``text`` safe for a terminal: every control character escaped visibly (with ``multiline``,
     line breaks and tabs are kept). For any text from a user or Zoom that reaches a terminal."""
     kept = "\n\t" if multiline else ""
-    if not any(is_control(ch) and ch not in kept for ch in text):
+    if not has_control(text, kept):
         return text
     return "".join(escape(ch) if is_control(ch) and ch not in kept else ch for ch in text)
 

@@ -8,7 +8,6 @@ records, lines and messages through ``textcheck.visible``, in JSON as ``\uXXXX``
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import os
@@ -19,7 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 from zoomctl.errors import StdoutClosed, ZoomctlError
-from zoomctl.textcheck import is_control, visible
+from zoomctl.textcheck import has_control, is_control, visible
 
 if TYPE_CHECKING:
     from zoomctl.core.outcome import Outcome
@@ -229,6 +228,8 @@ class UI:
             raise StdoutClosed() from None
 
     def csv(self, rows: Iterable[dict[str, Any]], keys: Sequence[str]) -> None:
+        import csv  # only the commands that print CSV need it
+
         buf = io.StringIO()
         writer = csv.DictWriter(buf, fieldnames=list(keys), extrasaction="ignore", lineterminator="\n")
         writer.writeheader()
@@ -307,7 +308,7 @@ def json_text(data: Any, *, indent: int | None = None) -> str:
     """``data`` as JSON with every control character escaped (``json`` itself leaves DEL, C1
     and direction overrides raw): the same value for a parser, nothing a terminal acts on."""
     text = json.dumps(data, indent=indent, ensure_ascii=False, default=str)
-    if not any(is_control(ch) and ch != "\n" for ch in text):
+    if not has_control(text, "\n"):
         return text
     return "".join(f"\\u{ord(ch):04x}" if is_control(ch) and ch != "\n" else ch for ch in text)
 

@@ -9,10 +9,8 @@ from datetime import timedelta
 
 from zoomctl import textcheck
 from zoomctl.core import validate
-from zoomctl.core.calendar import ensure_free
 from zoomctl.errors import Conflict, NotFound
 from zoomctl.models import CatalogKind, ClassDef, ClassSession, Client, Company, Provider, Service, SessionStatus
-from zoomctl.store import bookings as bookings_repo
 from zoomctl.store import catalog as repo
 from zoomctl.store import events
 from zoomctl.store.db import Store
@@ -131,6 +129,10 @@ def remove_class(store: Store, company: Company, ref: str) -> ClassDef:
 
 
 def add_session(store: Store, company: Company, class_ref: str, start: str, provider_ref: str) -> ClassSession:
+    # bookings are imported by the session commands only: listings start without them
+    from zoomctl.core.calendar import ensure_free
+    from zoomctl.store import bookings as bookings_repo
+
     starts = validate.start_time(start, company.timezone)
     cls = class_def(store, company, class_ref)
     prov = provider(store, company, provider_ref)
@@ -184,6 +186,8 @@ def cancel_session(store: Store, company: Company, session_id: int, zoom=None) -
         from zoomctl.core import meetings
 
         meetings.delete_session_meeting(store, company, target.id, zoom)
+    from zoomctl.store import bookings as bookings_repo
+
     repo.set_session_status(store, target.id, SessionStatus.CANCELLED)
     bookings_repo.cancel_session_bookings(store, target.id)
     events.record(store, company.id, "session.cancel", f"{target.class_name} #{target.id}")

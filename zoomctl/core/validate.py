@@ -13,7 +13,7 @@ from zoomctl.errors import InvalidInput
 from zoomctl.textcheck import shown
 from zoomctl.timefmt import utc_now
 
-_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+_SLUG = r"^[a-z0-9][a-z0-9-]{0,62}$"  # left to re to compile (and cache) on first use
 MAX_DURATION = 1440  # Zoom's limit for a scheduled meeting, in minutes
 MAX_CAPACITY = 4999  # Zoom's registrant limit for one meeting
 
@@ -27,7 +27,7 @@ def name(value: str, what: str) -> str:
 
 
 def slug(value: str) -> str:
-    if not _SLUG.match(value) or value.isdigit():
+    if not re.match(_SLUG, value) or value.isdigit():
         raise InvalidInput(
             f"{shown(value)} is not a valid company slug",
             hint="use lowercase letters, digits and dashes (not only digits: numbers are ids), e.g. acme-yoga",

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import getpass
 import json
-import socket
 from functools import lru_cache
 from typing import Any
 
@@ -13,6 +11,8 @@ from zoomctl.timefmt import now_db
 
 
 def os_user() -> str:
+    import getpass  # here, not at the top: only a command that records an event needs it
+
     try:
         return getpass.getuser()
     except Exception:  # no login name (some containers): still log something
@@ -21,6 +21,8 @@ def os_user() -> str:
 
 @lru_cache(maxsize=1)
 def host_name() -> str:
+    import socket  # here, not at the top: only a command that records an event needs it
+
     try:
         return socket.gethostname() or "unknown"
     except OSError:
