@@ -69,13 +69,13 @@ class ReportSummary:
             "needs_sync": self.needs_sync,
         }
 
-    def count(self, booking_status: str, meeting_status: str | None) -> None:
-        """One row, by its two statuses (``add`` without the row)."""
+    def count(self, booking_status: str, meeting_status: str | None, rows: int = 1) -> None:
+        """``rows`` rows with these two statuses (``add`` without the row)."""
         status = meeting_status or NO_MEETING
-        self.rows += 1
-        self.meeting_status[status] += 1
+        self.rows += rows
+        self.meeting_status[status] += rows
         if booking_status == "booked" and status != "created":
-            self.needs_sync += 1
+            self.needs_sync += rows
 
 
 class ReportRows:
@@ -107,8 +107,8 @@ class ReportRows:
     def _counted(self, chunks: Iterator[list[tuple[Any, ...]]]) -> Iterator[list[tuple[Any, ...]]]:
         count = self.summary.count
         for chunk in chunks:
-            for _, booking_status, meeting_status in chunk:
-                count(booking_status, meeting_status)
+            for (booking_status, meeting_status), rows in Counter([row[1:] for row in chunk]).items():
+                count(booking_status, meeting_status, rows)
             yield chunk
 
 

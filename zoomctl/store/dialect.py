@@ -80,6 +80,9 @@ def without_password(url: str) -> str:
 
 class Dialect:
     engine: str
+    #: the report's --json/--csv rows can be written by the database itself (store/report.py's
+    #: SQLite SQL: json_object, printf, strftime, GLOB); elsewhere they come as dicts
+    writes_report_rows = False
 
     def __init__(self, location: Location):
         self.location = location
@@ -146,6 +149,7 @@ class Dialect:
 
 class SQLiteDialect(Dialect):
     engine = SQLITE
+    writes_report_rows = True
 
     def connect(self):
         import sqlite3

@@ -308,8 +308,12 @@ _ENCODED_FIELDS: dict[str, str] = {
     "no_show": f"CASE WHEN {_BOOKED} THEN (m_ended_at IS NOT NULL AND client_joined_at IS NULL) END",
     "drift": "CASE WHEN zoom_start_time = starts_at OR m_status IS NOT 'created' THEN NULL ELSE zoom_start_time END",
 }
-#: fields a CSV cell shows as numbers (never given a formula guard)
-NUMBER_FIELDS = frozenset({"booking_id", "session_id", "zoom_meeting_id", "attended_minutes"})
+# The fields a CSV cell may need a formula guard in: text from people and Zoom. The others are
+# numbers, fixed words (kind, the statuses) and times written by ``timefmt.to_db`` (starts_at,
+# and from Zoom's events host_started_at, client_joined_at and drift): none starts with = + - @.
+_FREE_TEXT = frozenset(
+    {"service", "class", "provider", "client_email", "client_name", "zoom_host_email", "client_link", "last_error"}
+)
 #: the separator of a CSV row's cells as the database writes them (``encoded_sql``)
 CELL_SEPARATOR = "\x1f"
 # what each writer makes of a boolean: JSON's literals; str() of Python's in a CSV cell
@@ -340,7 +344,7 @@ def encoded_sql(company_id: int, where: ReportFilter, fmt: str, periods: list[Pe
             expression = _start_page_sql(fmt)
         elif name == "no_show":
             expression = _BOOLEAN[fmt].format(expression)
-        elif fmt == "csv" and name not in NUMBER_FIELDS:
+        elif fmt == "csv" and name in _FREE_TEXT:
             expression = _GUARDED.format(f"({expression})")
         cells.append(f"'{name}', {expression}" if fmt == "json" else expression)
     if fmt == "json":
@@ -379,10 +383,9 @@ def encoded_chunks(
 ) -> Iterator[list[tuple[Any, ...]]] | None:
     """The report's rows written by the database (``encoded_sql``), ``batch`` rows at a time;
     None where the engine does not write them (PostgreSQL, and formats other than json and csv)."""
-    from zoomctl.store.dialect import SQLITE
     from zoomctl.timefmt import from_db, zone_periods
 
-    if store.engine != SQLITE or fmt not in ENCODED_FORMATS:
+    if not store.dialect.writes_report_rows or fmt not in ENCODED_FORMATS:
         return None
     first, last = store.execute(
         "SELECT (SELECT MIN(starts_at) FROM bookings WHERE company_id = ?),"
