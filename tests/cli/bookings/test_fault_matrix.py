@@ -250,6 +250,14 @@ def class_reschedule_after(zc, sb, scene, res):
     assert len(booked_ids(zc)) == 2  # both attendees keep their booking and their link
 
 
+def doctor_after(zc, sb, made, res):
+    """The doctor reports, it does not fail: a passing fault is a skip or a warning, never a failed check."""
+    assert [c["id"] for c in res.json()["checks"] if c["status"] == "fail"] == [], res.stdout
+    again = zc("doctor", "--json")
+    assert again.exit_code == 0, again.stdout
+    assert {c["status"] for c in again.json()["checks"]} <= {"ok", "warn"}  # Lee Basic's license warns
+
+
 #: Zoom operation / the command that uses it -> its case (the Server-to-Server token is asked for by
 #: the first Zoom call of a command, here a booking's meeting create)
 CASES = {
@@ -341,6 +349,14 @@ CASES = {
         lambda zc, made: zc("bookings", "reschedule", str(made[0]["id"]), "--start", "2031-03-04T09:30", "--json"),
         class_reschedule_after,
     ),
+    # the doctor's live check (a Server-to-Server token lists one user), its mapped users, its upcoming meetings;
+    # a daily limit makes it skip or warn, not fail
+    **{
+        f"{operation}/doctor": Case(
+            operation, one_booking, lambda zc, made: zc("doctor", "--json"), doctor_after, daily=False
+        )
+        for operation in ("users", "user", "meeting")
+    },
     "token/bookings-create": Case(
         "token.account_credentials", nothing, lambda zc, s: book(zc), create_after, daily=False
     ),

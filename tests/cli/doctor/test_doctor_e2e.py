@@ -127,6 +127,16 @@ def test_with_zoom_unreachable_the_zoom_checks_skip(zx, studio, sb):
     assert code == ExitCode.OK  # nothing failed: skipped is not failed
 
 
+def test_with_zoom_failing_every_answer_the_zoom_checks_skip(zx, studio, sb):
+    """A 5xx on every try says nothing of the token: the checks skip, the doctor does not fail."""
+    sb.faults.add_spec("users:*:status=503")
+    code, checks, _ = doctor(zx)
+    for check_id in ZOOM_NEEDED:
+        assert checks[check_id]["status"] == "skip", checks[check_id]
+        assert checks[check_id]["detail"].startswith("Zoom did not answer")
+    assert code == ExitCode.OK
+
+
 # ------------------------------------------------------------------------------ each check, broken and fixed
 def test_feature_off_fails_and_its_fix_works(zx, studio):
     zx("feature", "disable").ok()
