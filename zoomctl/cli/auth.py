@@ -186,7 +186,7 @@ def status(
     info = report.value
     a.ui.conclude(report, lambda _: a.ui.result(info, as_json=as_json, text=lambda: a.ui.record(info, STATUS_FIELDS)))
     if not info["connected"]:
-        if not as_json and info["problem"]:
+        if info["problem"]:  # on stderr with --json too: a job's log says why
             a.ui.error(info["problem"], info["fix"])
         raise typer.Exit(ExitCode.AUTH_REQUIRED)
 

@@ -96,11 +96,13 @@ class Case:
     #: a 429 saying a daily limit is final (the REST API); the OAuth server has no daily limit,
     #: so its 429 is waited for like any other
     daily: bool = True
+    #: the command's exit code on a daily limit (`auth status`: 7, its live check did not work)
+    daily_exit: ExitCode = ExitCode.RATE_LIMITED
 
     def exit_code(self, fault: str) -> ExitCode:
         """The documented exit code (README: exit codes) of this command under ``fault``."""
         if fault == "429-daily" and self.daily:
-            return ExitCode.RATE_LIMITED
+            return self.daily_exit
         if fault == "429-second" or self.resends:  # waited for, or sent again
             return ExitCode.OK
         if fault not in NO_ANSWER:
@@ -250,6 +252,32 @@ def class_reschedule_after(zc, sb, scene, res):
     assert len(booked_ids(zc)) == 2  # both attendees keep their booking and their link
 
 
+def status_after(zc, sb, scene, res):
+    """The live check's result is in the JSON either way; the next status is connected."""
+    assert res.json()["live_check"]["ok"] is (res.exit_code == 0), res.stdout
+    rerun_until_ok(zc, "auth", "status", "--json")
+
+
+def setup_file_setup(zc, sb, studio):
+    """The studio's own setup file: `apply` checks its three mapped Zoom users with Zoom."""
+    import tempfile
+    from pathlib import Path
+
+    exported = zc("export")
+    assert exported.exit_code == 0, exported.stderr
+    path = Path(tempfile.mkdtemp()) / "setup.toml"
+    path.write_text(exported.stdout)
+    return path
+
+
+def apply_after(zc, sb, path, res):
+    """Refused whole or applied whole; a rerun applies it; every provider keeps their Zoom user."""
+    if res.exit_code != 0:
+        rerun_until_ok(zc, "apply", str(path), "--json")
+    listed = zc("providers", "list", "--json")
+    assert listed.exit_code == 0 and all(p["zoom_user_id"] for p in listed.json()), listed.stdout
+
+
 def doctor_after(zc, sb, made, res):
     """The doctor reports, it does not fail: a passing fault is a skip or a warning, never a failed check."""
     assert [c["id"] for c in res.json()["checks"] if c["status"] == "fail"] == [], res.stdout
@@ -357,6 +385,14 @@ CASES = {
         )
         for operation in ("users", "user", "meeting")
     },
+    "users/auth-status": Case(
+        "users",
+        nothing,
+        lambda zc, s: zc("auth", "status", "--json"),
+        status_after,
+        daily_exit=ExitCode.AUTH_REQUIRED,
+    ),
+    "user/apply": Case("user", setup_file_setup, lambda zc, path: zc("apply", str(path), "--json"), apply_after),
     "token/bookings-create": Case(
         "token.account_credentials", nothing, lambda zc, s: book(zc), create_after, daily=False
     ),
