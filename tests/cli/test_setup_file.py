@@ -312,7 +312,7 @@ def test_export_writes_every_override_in_a_stable_order(zc, overrides):
     blocks = text.split("\n[[templates]]\n")[1:]
     assert len(blocks) == 4
     assert blocks[0].startswith('kind = "client-confirmation"\nchannel = "email"\nsubject = "Booked: [service]"')
-    assert 'body = "Hello [client_name],\\nsee you."' in blocks[0]
+    assert 'body = """\nHello [client_name],\nsee you."""' in blocks[0]  # a template's lines as lines
     assert 'service = "Private lesson"' in blocks[1] and "provider" not in blocks[1]
     # a level without a service (or provider) comes before those with one
     assert blocks[2].startswith('kind = "client-reminder"\nchannel = "sms"\nprovider = "Dana Smith"\n')
@@ -405,3 +405,40 @@ def test_the_override_of_a_removed_service_is_not_exported(zc, overrides):
     assert zc("services", "remove", "Private lesson").exit_code == 0
     text = export(zc)
     assert text.count("[[templates]]") == 2 and "Private lesson" not in text
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Hi [client_name],\nyour link: [online_meeting_link]\n",
+        'three quotes """ inside,\nand a backslash \\ too',
+        "Windows lines\r\nkept as they are\r\n",
+        "\ttabbed\n\n\nblank lines",
+    ],
+    ids=["lines", "quotes", "crlf", "tabs"],
+)
+def test_a_template_body_round_trips_exactly(zc, setup, tmp_path, body):
+    result = zc("templates", "set", "client-reminder", "-", "--channel", "sms", input=body)
+    assert result.exit_code == 0, result.stderr
+    first = export(zc)
+    assert ('body = """' in first) is ("\r" not in body)  # its lines as lines, where TOML keeps them exactly
+    (tmp_path / "setup.toml").write_text(first, encoding="utf-8", newline="")
+    other = tmp_path / "other.db"
+    applied = zc("--db", str(other), "apply", str(tmp_path / "setup.toml"), "--json")
+    assert applied.exit_code == 0, applied.stderr
+    assert export(zc, "--db", str(other), "--company", "acme-yoga") == first
+    shown = zc(
+        "--db",
+        str(other),
+        "--company",
+        "acme-yoga",
+        "templates",
+        "show",
+        "client-reminder",
+        "--channel",
+        "sms",
+        "--json",
+    )
+    assert (
+        shown.json()["body"] == zc("templates", "show", "client-reminder", "--channel", "sms", "--json").json()["body"]
+    )

@@ -575,7 +575,9 @@ def export(store: Store, company: Company) -> str:
     ):
         for entry in entries:
             sessions = entry.pop("sessions", [])
-            chunks.append(f"\n[[{key}]]\n" + tomli_w.dumps(entry))
+            # a template's lines as lines ("""…"""), unless it holds a CR (TOML reads those as plain line ends)
+            multiline = key == "templates" and "\r" not in entry.get("body", "") + entry.get("subject", "")
+            chunks.append(f"\n[[{key}]]\n" + tomli_w.dumps(entry, multiline_strings=multiline))
             chunks.extend("\n[[classes.sessions]]\n" + tomli_w.dumps(s) for s in sessions)
     return "".join(chunks)
 
