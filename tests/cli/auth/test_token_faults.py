@@ -1,5 +1,6 @@
-"""The fault matrix for Zoom's OAuth server: the faults of tests/faults.py on the refresh of a
-user's token and on the revoke of `auth logout`, through the installed zoomctl. For each cell:
+"""The fault matrix for Zoom's OAuth server: the faults of tests/faults.py on the code exchange
+of `auth login`, the refresh of a user's token and the revoke of `auth logout`, through the
+installed zoomctl. For each cell:
 no traceback, the documented exit code, the stored tokens never lost by zoomctl itself, and a
 rerun (or, where Zoom rotated the refresh token and its answer was lost, a new `auth login`)
 finishes the job.
@@ -19,7 +20,7 @@ from faults import CLIENT_TIMEOUT, DONE_AT_ZOOM, FAULTS, HELD_BACK, NO_ANSWER
 
 from zoomctl.exit_codes import ExitCode
 
-from .authkit import api_status, file_tokens, member, refresh_token_works, token_file
+from .authkit import FILE, api_status, file_tokens, member, refresh_token_works, token_file
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(120)]
 
@@ -45,6 +46,8 @@ CASES = {
     "refresh-expired/auth-token": Case("token.refresh_token", ("auth", "token"), expired=True),
     "revoke/auth-logout": Case("revoke", ("auth", "logout", "--json")),
 }
+#: the code exchange of `auth login` (a code works once: never sent twice; a new login gets a new one)
+LOGIN_CELLS = list(FAULTS)
 CELLS = [(case, fault) for case in CASES for fault in FAULTS]
 
 
@@ -99,3 +102,28 @@ def test_token_fault_matrix(zx, quick_login, sb, connected, config_dir, case, fa
         again = zx(*case.argv)
     assert again.exit_code == 0, again.stderr
     assert api_status(sb, again.stdout.strip()) == (200, None)  # the token printed works at Zoom
+
+
+@pytest.mark.parametrize("fault", LOGIN_CELLS)
+def test_token_fault_matrix_code_exchange(zx, sb, company, login, config_dir, fault):
+    run = zx.with_env(ZOOMCTL_HTTP_TIMEOUT=str(CLIENT_TIMEOUT)) if fault.startswith("timeout") else zx
+    sb.faults.add_spec(f"token.authorization_code:1:{FAULTS[fault]}")
+    started = time.monotonic()
+    res = login(run, "public", *FILE, user=member(sb, index=1))
+    assert [f["fired"] for f in sb.faults.list()] == [1], "the fault never fired: the cell tests nothing"
+    if fault.startswith("timeout"):
+        time.sleep(max(0.0, started + HELD_BACK + 0.5 - time.monotonic()))
+    sb.faults.clear()
+    assert "Traceback" not in res.stderr, res.stderr
+    expected = (
+        ExitCode.OK if fault.startswith("429") else ExitCode.NETWORK if fault in NO_ANSWER else ExitCode.ZOOM_ERROR
+    )
+    assert res.exit_code == expected, (res.exit_code, res.stderr)
+    if res.exit_code != 0:
+        assert any(line.startswith("error: ") for line in res.stderr.splitlines()), res.stderr
+        assert file_tokens(config_dir, KEY) is None  # nothing half-stored
+        assert zx("auth", "status", "--offline").exit_code == ExitCode.AUTH_REQUIRED
+        res = login(zx, "public", *FILE, user=member(sb, index=1))  # a new login, a new code
+        assert res.exit_code == 0, res.stderr
+    token = zx("auth", "token")
+    assert token.exit_code == 0 and api_status(sb, token.stdout.strip()) == (200, None)

@@ -252,6 +252,20 @@ def class_reschedule_after(zc, sb, scene, res):
     assert len(booked_ids(zc)) == 2  # both attendees keep their booking and their link
 
 
+def unmapped_setup(zc, sb, studio):
+    """Sam Lee without a Zoom user: `providers assign --all --by-email` lists Zoom's users to find his."""
+    res = zc("providers", "assign", "Sam Lee", "--none", "--json")
+    assert res.exit_code == 0, res.stderr
+    return studio.sam["email"]
+
+
+def assign_all_after(zc, sb, email, res):
+    if res.exit_code != 0:
+        rerun_until_ok(zc, "providers", "assign", "--all", "--by-email", "--json")
+    shown = zc("providers", "show", "Sam Lee", "--json")
+    assert shown.exit_code == 0 and shown.json()["zoom_user_email"] == email, shown.stdout
+
+
 def status_after(zc, sb, scene, res):
     """The live check's result is in the JSON either way; the next status is connected."""
     assert res.json()["live_check"]["ok"] is (res.exit_code == 0), res.stdout
@@ -385,6 +399,12 @@ CASES = {
         )
         for operation in ("users", "user", "meeting")
     },
+    "users/providers-assign-all": Case(
+        "users",
+        unmapped_setup,
+        lambda zc, email: zc("providers", "assign", "--all", "--by-email", "--json"),
+        assign_all_after,
+    ),
     "users/auth-status": Case(
         "users",
         nothing,
