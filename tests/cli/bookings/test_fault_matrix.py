@@ -252,6 +252,48 @@ def class_reschedule_after(zc, sb, scene, res):
     assert len(booked_ids(zc)) == 2  # both attendees keep their booking and their link
 
 
+def remove_after(zc, sb, made, res):
+    """Refused, or done; a rerun removes the provider and their booking, and Zoom keeps no meeting."""
+    if res.exit_code != 0:
+        rerun_until_ok(
+            zc, "providers", "remove", "Dana Smith", "--force", "--json", ok=(ExitCode.OK, ExitCode.NOT_FOUND)
+        )
+    assert booked_ids(zc) == []
+    assert sandbox_meetings(sb) == []
+
+
+def stored_login_setup(zc, sb, studio):
+    """A stored Server-to-Server connection in place of the environment's (logout forgets stored ones)."""
+    import os
+
+    for name in ("ZOOMCTL_ZOOM_ACCOUNT_ID", "ZOOMCTL_ZOOM_CLIENT_ID", "ZOOMCTL_ZOOM_CLIENT_SECRET"):
+        os.environ.pop(name)  # set by the s2s_env fixture's monkeypatch, which restores them afterwards
+    app = sb.apps["s2s"]
+    res = zc(
+        "auth", "login", "--server-to-server", "--account-id", app["account_id"], "--client-id", app["client_id"],
+        "--insecure-storage", "--client-secret-stdin", "--json", input=app["client_secret"] + "\n",
+    )  # fmt: skip
+    assert res.exit_code == 0, res.stderr
+    made = created(book(zc))
+    return made, app
+
+
+def logout_after(zc, sb, scene, res):
+    """Refused whole (still connected, a rerun finishes it) or done; then a new login and a sync
+    give the booking a meeting again."""
+    made, app = scene
+    if res.exit_code != 0:
+        rerun_until_ok(zc, "auth", "logout", "--delete-future-meetings", "--yes", "--json")
+    assert sandbox_meetings(sb) == []
+    assert zc("auth", "status", "--offline").exit_code == ExitCode.AUTH_REQUIRED
+    again = zc(
+        "auth", "login", "--server-to-server", "--account-id", app["account_id"], "--client-id", app["client_id"],
+        "--insecure-storage", "--client-secret-stdin", "--json", input=app["client_secret"] + "\n",
+    )  # fmt: skip
+    assert again.exit_code == 0, again.stderr
+    assert booked_ids(zc) == [made["id"]]
+
+
 def unmapped_setup(zc, sb, studio):
     """Sam Lee without a Zoom user: `providers assign --all --by-email` lists Zoom's users to find his."""
     res = zc("providers", "assign", "Sam Lee", "--none", "--json")
@@ -399,6 +441,18 @@ CASES = {
         )
         for operation in ("users", "user", "meeting")
     },
+    "meetingDelete/providers-remove-force": Case(
+        "meetingDelete",
+        one_booking,
+        lambda zc, made: zc("providers", "remove", "Dana Smith", "--force", "--json"),
+        remove_after,
+    ),
+    "meetingDelete/auth-logout-delete-future-meetings": Case(
+        "meetingDelete",
+        stored_login_setup,
+        lambda zc, scene: zc("auth", "logout", "--delete-future-meetings", "--yes", "--json"),
+        logout_after,
+    ),
     "users/providers-assign-all": Case(
         "users",
         unmapped_setup,
