@@ -327,21 +327,25 @@ ENCODED_FORMATS = ("json", "csv")
 Period = tuple[datetime | None, int, str]
 
 
-def encoded_sql(company_id: int, where: ReportFilter, fmt: str, periods: list[Period]) -> tuple[str, list[Any]]:
+def encoded_sql(
+    company_id: int, where: ReportFilter, fmt: str, periods: list[Period], origin: str | None = None
+) -> tuple[str, list[Any]]:
     """SQLite only: the report's query with each row written as ``fmt`` wants it, as
     ``(text, booking_status, meeting_status)`` (the two statuses for the summary).
 
     ``json``: the object ``write_json`` writes for the row. ``csv``: the row's cells as
     ``write_csv`` hands them to the csv module (None empty, text that could be a formula
     guarded), joined by ``CELL_SEPARATOR``; the writer quotes what must be quoted.
-    ``periods``: the company zone's (``timefmt.zone_periods``) over the rows' start times."""
+    ``periods``: the company zone's (``timefmt.zone_periods``) over the rows' start times;
+    ``origin``: the scheme and host most of its join URLs share, if known (``common_origin``)."""
     local, local_params = _local_sql(periods)
+    page, page_params = _start_page_sql(fmt, origin)
     cells = []
     for name, expression in _ENCODED_FIELDS.items():
         if name == "starts_local":
             expression = local  # starts with its year's digits: never guarded
         elif name == "provider_link":
-            expression = _start_page_sql(fmt)
+            expression = page
         elif name == "no_show":
             expression = _BOOLEAN[fmt].format(expression)
         elif fmt == "csv" and name in _FREE_TEXT:
@@ -352,16 +356,32 @@ def encoded_sql(company_id: int, where: ReportFilter, fmt: str, periods: list[Pe
     else:  # printf writes NULL as '' and builds the line in one piece
         text = f"printf('{CELL_SEPARATOR.join(['%s'] * len(cells))}', {', '.join(cells)})"
     inner, params = report_sql(company_id, where)
-    return f"SELECT {text}, booking_status, meeting_status FROM ({inner}) AS report", [*local_params, *params]
+    sql = f"SELECT {text}, booking_status, meeting_status FROM ({inner}) AS report"
+    return sql, [*local_params, *page_params, *params]  # in the order their fields come
 
 
-def _start_page_sql(fmt: str) -> str:
+def _start_page_sql(fmt: str, origin: str | None) -> tuple[str, list[Any]]:
     """provider_link: the host start page of a booked booking's created meeting (for ``csv``
-    guarded as a cell, unless it is the plain https one, which starts with an h)."""
+    guarded as a cell, unless it is a plain https one or on ``origin``, which start with a
+    letter). A join URL on ``origin`` (followed by a "/") is read at the least cost."""
     general = f"CASE WHEN {_NO_START_PAGE} THEN NULL ELSE {_START_PAGE} END"
     if fmt == "csv":
         general = _GUARDED.format(f"({general})")
-    return f"CASE WHEN {_HAS_START_PAGE} THEN CASE WHEN {_PLAIN_HTTPS} THEN {_HTTPS_START_PAGE} ELSE {general} END END"
+    fast, params = f"WHEN {_PLAIN_HTTPS} THEN {_HTTPS_START_PAGE}", []
+    if origin is not None:
+        on_origin = f"zoom_meeting_id <> 0 AND substr(m_join_url, 1, {len(origin) + 1}) = ?"
+        fast, params = f"WHEN {on_origin} THEN ? || zoom_meeting_id {fast}", [f"{origin}/", f"{origin}/s/"]
+    return f"CASE WHEN {_HAS_START_PAGE} THEN CASE {fast} ELSE {general} END END", params
+
+
+def common_origin(join_url: str | None) -> str | None:
+    """The origin ``host_start_page`` reads from ``join_url`` when the URL goes on with a "/"
+    after it and it starts with a letter (no formula guard), else None."""
+    page = host_start_page(join_url, 1)
+    if page is None:
+        return None
+    origin = page[: -len("/s/1")]
+    return origin if join_url is not None and join_url.startswith(origin + "/") and origin[:1].isalpha() else None
 
 
 def _local_sql(periods: list[Period]) -> tuple[str, list[Any]]:
@@ -394,7 +414,12 @@ def encoded_chunks(
     ).fetchone()
     now = datetime.now(UTC)
     periods = zone_periods(timezone, from_db(first) if first else now, from_db(last) if last else now)
-    sql, params = encoded_sql(company_id, where or ReportFilter(), fmt, periods)
+    newest = store.execute(
+        "SELECT join_url FROM meetings WHERE company_id = ? AND join_url IS NOT NULL ORDER BY id DESC LIMIT 1",
+        (company_id,),
+    ).fetchone()
+    origin = common_origin(newest[0]) if newest is not None else None
+    sql, params = encoded_sql(company_id, where or ReportFilter(), fmt, periods, origin)
 
     def chunks() -> Iterator[list[tuple[Any, ...]]]:
         cursor = store.execute(sql, tuple(params))
