@@ -20,7 +20,6 @@ Standard library only: config, the store, Zoom I/O, core and the command line al
 from __future__ import annotations
 
 import math
-import unicodedata
 
 from zoomctl.errors import InvalidInput
 
@@ -139,6 +138,8 @@ def line(value: str, what: str, *, limit: int, empty_ok: bool = False) -> str:
 def _words(value: str, what: str, limit: int) -> str:
     """One line with runs of whitespace made one space and characters composed (NFC), at most ``limit``."""
     _bounded(value, what, limit)
+    import unicodedata  # here, not at the top: only commands that take a name need it
+
     return length(unicodedata.normalize("NFC", " ".join(value.split())), what, limit)
 
 

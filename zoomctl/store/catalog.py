@@ -155,15 +155,17 @@ def future_sessions(
 
 
 # ---- services ----------------------------------------------------------------------------
-def _service(store: Store, row: Any) -> Service:
-    names = [
-        r["name"]
-        for r in store.all(
-            "SELECT p.name FROM service_providers sp JOIN providers p ON p.id = sp.provider_id "
-            "WHERE sp.service_id = ? AND p.removed_at IS NULL ORDER BY p.name",
-            (row["id"],),
-        )
-    ]
+def _service(store: Store, row: Any, names: list[str] | None = None) -> Service:
+    """A service row as a Service; ``names``: its providers' names, if already read."""
+    if names is None:
+        names = [
+            r["name"]
+            for r in store.all(
+                "SELECT p.name FROM service_providers sp JOIN providers p ON p.id = sp.provider_id "
+                "WHERE sp.service_id = ? AND p.removed_at IS NULL ORDER BY p.name",
+                (row["id"],),
+            )
+        ]
     return Service(
         id=row["id"],
         name=row["name"],
@@ -189,8 +191,17 @@ def service(store: Store, service_id: int) -> Service:
 
 
 def services(store: Store, company_id: int) -> list[Service]:
+    """The company's services, each with its providers' names (two queries, not one a service)."""
+    names: dict[int, list[str]] = {}
+    for r in store.all(
+        "SELECT sp.service_id, p.name FROM service_providers sp JOIN providers p ON p.id = sp.provider_id"
+        " JOIN services s ON s.id = sp.service_id"
+        " WHERE s.company_id = ? AND s.removed_at IS NULL AND p.removed_at IS NULL ORDER BY p.name",
+        (company_id,),
+    ):
+        names.setdefault(r["service_id"], []).append(r["name"])
     return [
-        _service(store, r)
+        _service(store, r, names.get(r["id"], []))
         for r in store.all(
             "SELECT * FROM services WHERE company_id = ? AND removed_at IS NULL ORDER BY name", (company_id,)
         )
