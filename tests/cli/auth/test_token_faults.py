@@ -46,8 +46,9 @@ CASES = {
     "refresh-expired/auth-token": Case("token.refresh_token", ("auth", "token"), expired=True),
     "revoke/auth-logout": Case("revoke", ("auth", "logout", "--json")),
 }
-#: the code exchange of `auth login` (a code works once: never sent twice; a new login gets a new one)
-LOGIN_CELLS = list(FAULTS)
+#: `auth login`'s calls: the code exchange (a code works once: never sent twice; a new login gets a
+#: new one), then who signed in (GET /users/me: sent again like any read)
+LOGIN_OPERATIONS = ("token.authorization_code", "user")
 CELLS = [(case, fault) for case in CASES for fault in FAULTS]
 
 
@@ -104,10 +105,10 @@ def test_token_fault_matrix(zx, quick_login, sb, connected, config_dir, case, fa
     assert api_status(sb, again.stdout.strip()) == (200, None)  # the token printed works at Zoom
 
 
-@pytest.mark.parametrize("fault", LOGIN_CELLS)
-def test_token_fault_matrix_code_exchange(zx, sb, company, login, config_dir, fault):
+@pytest.mark.parametrize(("operation", "fault"), [(op, f) for op in LOGIN_OPERATIONS for f in FAULTS])
+def test_token_fault_matrix_login(zx, sb, company, login, config_dir, operation, fault):
     run = zx.with_env(ZOOMCTL_HTTP_TIMEOUT=str(CLIENT_TIMEOUT)) if fault.startswith("timeout") else zx
-    sb.faults.add_spec(f"token.authorization_code:1:{FAULTS[fault]}")
+    sb.faults.add_spec(f"{operation}:1:{FAULTS[fault]}")
     started = time.monotonic()
     res = login(run, "public", *FILE, user=member(sb, index=1))
     assert [f["fired"] for f in sb.faults.list()] == [1], "the fault never fired: the cell tests nothing"
@@ -115,9 +116,12 @@ def test_token_fault_matrix_code_exchange(zx, sb, company, login, config_dir, fa
         time.sleep(max(0.0, started + HELD_BACK + 0.5 - time.monotonic()))
     sb.faults.clear()
     assert "Traceback" not in res.stderr, res.stderr
-    expected = (
-        ExitCode.OK if fault.startswith("429") else ExitCode.NETWORK if fault in NO_ANSWER else ExitCode.ZOOM_ERROR
-    )
+    if operation == "user":  # a read: sent again, or waited for; a daily limit is final
+        expected = ExitCode.RATE_LIMITED if fault == "429-daily" else ExitCode.OK
+    else:
+        expected = (
+            ExitCode.OK if fault.startswith("429") else ExitCode.NETWORK if fault in NO_ANSWER else ExitCode.ZOOM_ERROR
+        )
     assert res.exit_code == expected, (res.exit_code, res.stderr)
     if res.exit_code != 0:
         assert any(line.startswith("error: ") for line in res.stderr.splitlines()), res.stderr
