@@ -187,6 +187,17 @@ def sandbox_meetings(sb, marker: str | None = None) -> list[dict]:
     return [m for m in meetings if marker in (m.get("agenda") or "")]
 
 
+def s2s_login(zc, sb) -> None:
+    """A stored Server-to-Server connection to the sandbox (`auth login --server-to-server`,
+    tokens in the 0600 file): what `auth logout` forgets, unlike the environment's."""
+    app = sb.apps["s2s"]
+    res = zc(
+        "auth", "login", "--server-to-server", "--account-id", app["account_id"], "--client-id", app["client_id"],
+        "--insecure-storage", "--client-secret-stdin", "--json", input=app["client_secret"] + "\n",
+    )  # fmt: skip
+    assert res.exit_code == 0, res.stderr
+
+
 def zoomctl_process(exe: str, env: dict[str, str], *args: str, input: str | None = None, timeout: float = 60):
     """Run the installed zoomctl; returns CompletedProcess (text)."""
     full = dict(os.environ)

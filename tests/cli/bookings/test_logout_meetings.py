@@ -3,25 +3,15 @@ booking has a meeting at Zoom again, and every class attendee a registration in 
 
 from __future__ import annotations
 
-from support import sandbox_meetings
+from support import s2s_login, sandbox_meetings
 
 ENV = ("ZOOMCTL_ZOOM_ACCOUNT_ID", "ZOOMCTL_ZOOM_CLIENT_ID", "ZOOMCTL_ZOOM_CLIENT_SECRET")
-
-
-def login(zc, sb) -> None:
-    """A stored Server-to-Server connection (logout forgets stored ones; the environment's are not)."""
-    app = sb.apps["s2s"]
-    res = zc(
-        "auth", "login", "--server-to-server", "--account-id", app["account_id"], "--client-id", app["client_id"],
-        "--insecure-storage", "--client-secret-stdin", "--json", input=app["client_secret"] + "\n",
-    )  # fmt: skip
-    assert res.exit_code == 0, res.stderr
 
 
 def test_sync_after_a_logout_that_deleted_the_meetings_registers_the_attendees_again(zc, studio, sb, monkeypatch):
     for name in ENV:
         monkeypatch.delenv(name)
-    login(zc, sb)
+    s2s_login(zc, sb)
     lesson = zc(
         "bookings", "create", "--service", "Private lesson", "--provider", "Dana Smith",
         "--client", "pat@example.com", "--start", "2031-01-10T09:00", "--json",
@@ -41,7 +31,7 @@ def test_sync_after_a_logout_that_deleted_the_meetings_registers_the_attendees_a
     gone = zc("bookings", "list", "--json").json()
     assert [b["registrant"]["status"] for b in gone if b["kind"] == "class"] == ["pending", "pending"]  # wait for links
 
-    login(zc, sb)
+    s2s_login(zc, sb)
     synced = zc("bookings", "sync", "--all", "--json")
     assert synced.exit_code == 0, synced.stderr
     listed = zc("bookings", "list", "--json").json()
