@@ -340,6 +340,8 @@ def _finish_login(
     )
     if previous is not None:  # the connection it replaced is written over: end its grant at Zoom
         _revoke_quietly(*previous)
+    if existing is not None and existing.get("token_location") not in (None, str(location)):
+        _forget_old_copy(store, company, access, key, existing, tokens_at)
     return LoginResult(
         company=company.slug,
         kind=kind,
@@ -433,6 +435,23 @@ def _replaced_grant(
     return OAuthClient(
         conn.http_client(access.http_seconds()), existing["oauth_url"], existing.get("client_id") or "", secret
     ), tokens
+
+
+def _forget_old_copy(
+    store: Store, company: Company, access: ZoomAccess, key: str, existing: dict[str, Any], kept_at: TokenStore
+) -> None:
+    """The new login keeps its tokens somewhere else than the connection it replaces: delete
+    the old copy (a file's is plain text), and its client secret unless another company uses it."""
+    try:
+        old_at = conn.store_at(access, TokenLocation.parse(existing["token_location"]))
+        if old_at is kept_at:
+            return
+        old_at.delete(key)
+        client_id = existing.get("client_id")
+        if client_id and not company_repo.client_id_used_elsewhere(store, company.id, client_id):
+            old_at.delete_client_secret(client_id)
+    except (ZoomctlError, KeyError, ValueError):
+        return  # the login stands; the old copy stays where it was
 
 
 def _revoke_quietly(oauth: OAuthClient, tokens: TokenSet | None) -> None:

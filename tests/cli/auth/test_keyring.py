@@ -169,3 +169,26 @@ def test_s2s_from_the_environment_is_cached_in_the_keyring(kr, sb):
     entries = _entries_of((name,))
     _assert_fit(entries)
     assert json.loads(assemble(entries, name))["a"] == first.strip()
+
+
+def test_a_login_that_moves_the_tokens_to_the_keyring_deletes_the_file_copy(kr, zx, sb, login, config_dir):
+    """The plain-text copy of a connection kept with --insecure-storage (no keyring then) does not
+    linger once a new login, with a keyring now, keeps the tokens there."""
+    slug = kr.slug
+    app = sb.apps["confidential"]
+    user = member(sb, index=1)
+    first = login(zx, "confidential", "--insecure-storage", user=user).ok().json()
+    assert first["token_location"].startswith("file:")
+    stored = json.loads(token_file(config_dir).read_text())
+    assert f"default/{slug}" in stored["tokens"] and app["client_id"] in stored["client_secrets"]
+
+    again = login(kr, "confidential", user=user).ok().json()
+    assert again["token_location"] == "keyring"
+    left = json.loads(token_file(config_dir).read_text())
+    assert f"default/{slug}" not in left.get("tokens", {}) and app["client_id"] not in left.get("client_secrets", {})
+    printed = kr("auth", "token").ok()  # the keyring's copy works
+    assert (
+        printed.stdout.strip()
+        == json.loads(assemble(_entries_of((f"token:default/{slug}",)), f"token:default/{slug}"))["a"]
+    )
+    kr("auth", "logout").ok()
