@@ -78,6 +78,20 @@ class BrokenKeyring(MemoryKeyring):
         raise RuntimeError(f"D-Bus exploded while storing {password}")
 
 
+class FlakyKeyring(MemoryKeyring):
+    """Fails its first call the way a busy Secret Service can (secretstorage's own error)."""
+
+    def __init__(self):
+        super().__init__()
+        self.gets = 0
+
+    def get_password(self, service, username):
+        self.gets += 1
+        if self.gets == 1:
+            raise RuntimeError("Failed to create the collection: Prompt dismissed.")
+        return super().get_password(service, username)
+
+
 class SizeCheckingKeyring(MemoryKeyring):
     """Refuses what Windows Credential Manager would refuse (UTF-16 over 2,560 bytes)."""
 
@@ -154,6 +168,27 @@ def test_backend_error_is_storage_error_without_the_secret(use_keyring):
     assert "D-Bus exploded" in info.value.message
     assert tokens.access_token not in info.value.message
     assert tokens.access_token[:40] not in info.value.message
+
+
+def test_a_backend_failing_once_is_asked_again(use_keyring):
+    flaky = FlakyKeyring()
+    use_keyring(flaky)
+    flaky.set_password("zoomctl", "token:acme", "value")
+    assert KeyringTokenStore().get_value("token:acme") == "value"
+    assert flaky.gets == 2
+
+
+def test_a_backend_failing_twice_is_a_storage_error_and_a_lock_is_not_retried(use_keyring):
+    broken = BrokenKeyring()
+    use_keyring(broken)
+    with pytest.raises(StorageError):
+        KeyringTokenStore().save("acme", realistic())
+    locked = LockedKeyring()
+    use_keyring(locked)
+    started = time.monotonic()
+    with pytest.raises(StorageError):
+        KeyringTokenStore().load("acme")
+    assert time.monotonic() - started < 0.1  # refused at once: not slept on
 
 
 # --------------------------------------------------------------------------- keyring values

@@ -254,21 +254,33 @@ class KeyringTokenStore:
             return "keyring (unavailable)"
 
     def _call(self, what: str, method: str, *args: str) -> Any:
+        """One keyring call, within the timeout. A failure of the backend's own (not a lock,
+        not a missing keyring) is tried once more: a Secret Service busy with several
+        processes at once can fail one of them (every call here is harmless twice)."""
+        from keyring import errors as kerr
+
         if self._hung:
             raise StorageError("the system keyring stopped answering earlier in this command", INSECURE_HINT)
         backend = self.backend()
-        try:
-            return _call_with_timeout(getattr(backend, method), args, self.timeout)
-        except TimeoutError:
-            self._hung = True
-            raise StorageError(
-                f"the system keyring did not answer within {self.timeout:g} s ({what})",
-                INSECURE_HINT,
-            ) from None
-        except StorageError:
-            raise
-        except Exception as exc:
-            raise self._backend_error(what, exc, args[2:]) from exc
+        for attempt in (1, 2):
+            try:
+                return _call_with_timeout(getattr(backend, method), args, self.timeout)
+            except TimeoutError:
+                self._hung = True
+                raise StorageError(
+                    f"the system keyring did not answer within {self.timeout:g} s ({what})",
+                    INSECURE_HINT,
+                ) from None
+            except StorageError:
+                raise
+            except Exception as exc:
+                final = attempt == 2 or isinstance(
+                    exc, kerr.KeyringLocked | kerr.NoKeyringError | kerr.PasswordDeleteError
+                )
+                if final:
+                    raise self._backend_error(what, exc, args[2:]) from exc
+                time.sleep(0.1)
+        raise AssertionError("unreachable")  # pragma: no cover
 
     @staticmethod
     def _backend_error(what: str, exc: Exception, values: tuple[str, ...] = ()) -> StorageError:

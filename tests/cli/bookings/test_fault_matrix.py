@@ -310,7 +310,7 @@ def register_after(zc, sb, booking_id, res):
     assert registrant_status(sb, "b@example.com") == ["approved"]
 
 
-def test_attendees_setup(zc, sb, studio):
+def class_test_bookings_setup(zc, sb, studio):
     res = zc(*CLASS, "--client", "a@example.com", "--client", "b@example.com", "--test")
     assert res.exit_code == 0, res.stderr
     return res.json()
@@ -472,7 +472,7 @@ CASES = {
     ),
     "meetingRegistrantStatus/bookings-purge-class": Case(
         "meetingRegistrantStatus",
-        test_attendees_setup,
+        class_test_bookings_setup,
         lambda zc, s: zc("bookings", "purge", "--test", "--yes", "--json"),
         purge_after,
         session_kept=True,
