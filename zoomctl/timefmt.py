@@ -31,7 +31,11 @@ def local(text: str | None, tz_name: str) -> str | None:
     return moment.strftime("%Y-%m-%d %H:%M %Z")
 
 
-def zone_periods(tz_name: str, first: datetime, last: datetime) -> list[tuple[datetime | None, int, str]]:
+#: a time zone's UTC offset (seconds) and abbreviation from a moment on (None: since ever)
+ZonePeriod = tuple[datetime | None, int, str]
+
+
+def zone_periods(tz_name: str, first: datetime, last: datetime) -> list[ZonePeriod]:
     """The zone's UTC offset (seconds) and abbreviation over ``first``..``last``: a list of
     ``(since, offset, name)``, oldest first, the first with ``since`` None (it holds before too),
     each ``since`` the exact second the zone changed.
@@ -51,7 +55,7 @@ def zone_periods(tz_name: str, first: datetime, last: datetime) -> list[tuple[da
     second = int(first.timestamp())
     end = int(last.timestamp()) + 1
     current = state(second)
-    periods: list[tuple[datetime | None, int, str]] = [(None, *current)]
+    periods: list[ZonePeriod] = [(None, *current)]
     while second < end:
         ahead = min(second + step, end)
         if state(ahead) != current:

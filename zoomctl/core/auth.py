@@ -169,7 +169,7 @@ def login_oauth(
     final redirect address may also be pasted on stdin (a browser on another machine).
     """
     from zoomctl.zoom.loopback import LoopbackListener
-    from zoomctl.zoom.oauth import OAuthClient, authorize_url, pkce_pair, random_state
+    from zoomctl.zoom.oauth import authorize_url, pkce_pair, random_state
 
     tokens_at = choose_token_store(access, insecure_storage)  # fail before the browser, not after
     oauth_url = access.oauth_url
@@ -184,7 +184,7 @@ def login_oauth(
         announce(url, opened)
         code = _wait_for_code(listener, state, timeout, paste=not open_browser, on_bad_paste=on_bad_paste)
         redirect_uri = listener.redirect_uri
-    oauth = OAuthClient(conn.http_client(access.http_seconds()), oauth_url, request.client_id, request.client_secret)
+    oauth = conn.oauth_client(access, oauth_url, request.client_id, request.client_secret)
     tokens = oauth.exchange_code(code, redirect_uri, verifier)
     return _finish_login(
         store, company, access, oauth, tokens, tokens_at, kind="oauth", request=request, confirm_replace=confirm_replace
@@ -195,13 +195,10 @@ def login_s2s(
     store: Store, company: Company, access: ZoomAccess, request: LoginRequest, *, insecure_storage: bool
 ) -> LoginResult:
     """Server-to-Server OAuth (CI): a token for the account, no browser."""
-    from zoomctl.zoom.oauth import OAuthClient
 
     assert request.account_id is not None
     tokens_at = choose_token_store(access, insecure_storage)
-    oauth = OAuthClient(
-        conn.http_client(access.http_seconds()), access.oauth_url, request.client_id, request.client_secret
-    )
+    oauth = conn.oauth_client(access, access.oauth_url, request.client_id, request.client_secret)
     tokens = oauth.account_credentials(request.account_id)
     return _finish_login(store, company, access, oauth, tokens, tokens_at, kind="s2s", request=request)
 
@@ -418,7 +415,6 @@ def _replaced_grant(
     """The app and tokens of the connection a new login replaces, when they are a grant of
     their own at Zoom: not for the same user of the same app (Zoom holds one authorization
     for them, and revoking the old token would end the new one too), not for Server-to-Server."""
-    from zoomctl.zoom.oauth import OAuthClient
 
     if existing is None or existing.get("kind") == "s2s" or kind == "s2s":
         return None
@@ -432,9 +428,7 @@ def _replaced_grant(
         return None
     if tokens is None:
         return None
-    return OAuthClient(
-        conn.http_client(access.http_seconds()), existing["oauth_url"], existing.get("client_id") or "", secret
-    ), tokens
+    return conn.oauth_client(access, existing["oauth_url"], existing.get("client_id"), secret), tokens
 
 
 def _forget_old_copy(
@@ -606,7 +600,6 @@ def logout(
     If the revoke fails, the tokens are still forgotten locally and the result says so.
     ``before_forget(zoom)`` runs first with a live client (e.g. to delete future meetings).
     """
-    from zoomctl.zoom.oauth import OAuthClient
 
     result = LogoutResult(company=company.slug, was_connected=False, revoked=False)
     row = company_repo.connection(store, company.id)
@@ -637,7 +630,7 @@ def logout(
         except StorageError:
             secret = None
     if tokens is not None:
-        oauth = OAuthClient(conn.http_client(access.http_seconds()), row["oauth_url"], row["client_id"] or "", secret)
+        oauth = conn.oauth_client(access, row["oauth_url"], row["client_id"], secret)
         for candidate in (tokens.access_token, tokens.refresh_token):
             if not candidate:
                 continue

@@ -154,6 +154,13 @@ def http_client(timeout: float = HTTP_TIMEOUT):
     )
 
 
+def oauth_client(access: ZoomAccess, oauth_url: str, client_id: str | None, secret: str | None):
+    """An OAuthClient for one app, waiting for Zoom as long as ``access`` says."""
+    from zoomctl.zoom.oauth import OAuthClient
+
+    return OAuthClient(http_client(access.http_seconds()), oauth_url, client_id or "", secret)
+
+
 def keyring_store(access: ZoomAccess, require_secure: bool = True):
     from zoomctl.zoom.tokens import KeyringTokenStore
 
@@ -208,7 +215,6 @@ def env_s2s_oauth_client(*args, **kwargs):
 
 def resolve(store: Store, company: Company, access: ZoomAccess) -> Credentials:
     """The credentials this command uses for ``company`` (no network)."""
-    from zoomctl.zoom.oauth import OAuthClient
     from zoomctl.zoom.session import EnvTokenManager, TokenManager
     from zoomctl.zoom.tokens import MemoryTokenStore, keyring_is_secure
 
@@ -246,7 +252,7 @@ def resolve(store: Store, company: Company, access: ZoomAccess) -> Credentials:
     tokens = store_at(access, TokenLocation.parse(connection["token_location"]))
     key = company_token_key(access, company)
     secret = tokens.load_client_secret(connection["client_id"]) if connection["client_id"] else None
-    oauth = OAuthClient(http_client(seconds), connection["oauth_url"], connection["client_id"] or "", secret)
+    oauth = oauth_client(access, connection["oauth_url"], connection["client_id"], secret)
 
     def mark_reconnect() -> None:
         store.defer(

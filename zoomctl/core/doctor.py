@@ -260,7 +260,7 @@ def _zoom_checks(
         return [skipped[0], state.problem, *skipped[2:]]
     if state.creds is None:
         return _skipped("no Zoom connection")
-    from zoomctl.zoom.errors import ReconnectRequired, ZoomAPIError, ZoomOAuthError, ZoomRateLimited
+    from zoomctl.zoom.errors import ReconnectRequired, zoom_trouble
 
     creds, now = state.creds, clock()
     with conn.client(creds) as zoom:
@@ -268,8 +268,6 @@ def _zoom_checks(
             me = zoom.get_user("me") if creds.kind != "s2s" else next(iter(zoom.iter_users(page_size=1)), {})
         except NetworkError as exc:
             return _skipped(f"Zoom could not be reached: {exc.message}")
-        except ZoomRateLimited as exc:  # says nothing of the token: Zoom would not answer yet
-            return _skipped(f"Zoom is limiting the calls: {exc.message}")
         except ReconnectRequired as exc:
             return [
                 Check("token-live", ZOOM_CHECKS["token-live"], FAIL, exc.message, LOGIN),
@@ -277,9 +275,9 @@ def _zoom_checks(
                 *_skipped("the connection needs a reconnect")[2:],
             ]
         except ZoomctlError as exc:
-            status = exc.status_code if isinstance(exc, ZoomAPIError | ZoomOAuthError) else None
-            if status is not None and (status >= 500 or status == 429):  # Zoom's trouble, not the token's
-                return _skipped(f"Zoom did not answer: {exc.message}")
+            if zoom_trouble(exc):  # a 5xx or a rate limit says nothing of the token
+                limited = getattr(exc, "status_code", None) == 429
+                return _skipped(f"{'Zoom is limiting the calls' if limited else 'Zoom did not answer'}: {exc.message}")
             return [
                 Check("token-live", ZOOM_CHECKS["token-live"], FAIL, exc.message, exc.hint or LOGIN),
                 *_skipped("the token does not work")[1:],

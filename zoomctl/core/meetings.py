@@ -437,8 +437,8 @@ class Engine:
             self._record_failure(plan, exc)
             raise exc
         self._create_now(plan)
-        if plan.kind == "class" and (recreate or row.status == MeetingStatus.DELETED):
-            repo.reset_registrants(self.store, row.id)  # the old meeting's links are dead
+        if recreate and plan.kind == "class":
+            repo.reset_registrants(self.store, row.id)
         return "recreated" if recreate else "created"
 
     def _align(self, found: dict[str, Any], plan: Plan) -> None:

@@ -31,7 +31,7 @@ from typing import Any
 from zoomctl.models import FEATURE_OFF_REASON, NOT_SYNCED_REASON, host_start_page
 from zoomctl.store.bookings import LINK_STATUS_SQL
 from zoomctl.store.db import Store
-from zoomctl.timefmt import to_db
+from zoomctl.timefmt import ZonePeriod, from_db, to_db, zone_periods
 
 # The documented JSON/CSV field names, in their output order.
 FIELDS: tuple[str, ...] = (
@@ -266,13 +266,6 @@ _NO_START_PAGE = (
     f" OR substr({_REST}, 1, 1) IN ('', '/', '?', '#')"
 )
 _START_PAGE = f"lower({_SCHEME}) || '://' || {_NETLOC} || '/s/' || zoom_meeting_id"
-# The common case at less cost: an https URL whose authority ends at a "/"
-_HTTPS_NETLOC = "substr(m_join_url, 9, instr(substr(m_join_url, 9), '/') - 1)"
-_PLAIN_HTTPS = (
-    "zoom_meeting_id <> 0 AND substr(m_join_url, 1, 8) = 'https://' AND instr(substr(m_join_url, 9), '/') > 1"
-    f" AND NOT {_HTTPS_NETLOC} GLOB '*[?#]*'"
-)
-_HTTPS_START_PAGE = f"'https://' || {_HTTPS_NETLOC} || '/s/' || zoom_meeting_id"
 _HAS_START_PAGE = f"{_BOOKED} AND m_status = 'created'"
 # round(seconds / 60) as Python rounds (half to even), for either sign
 _MINUTES = "({s} / 60 + ({s} % 60 > 30) + ({s} % 60 = 30 AND ({s} / 60) % 2 = 1))"
@@ -324,11 +317,10 @@ _BOOLEAN = {
 # csv_safe's formula guard: a text starting with = + - @ tab or CR gets a ' in front
 _GUARDED = "(CASE WHEN unicode({0}) IN (61, 43, 45, 64, 9, 13) THEN '''' || {0} ELSE {0} END)"
 ENCODED_FORMATS = ("json", "csv")
-Period = tuple[datetime | None, int, str]
 
 
 def encoded_sql(
-    company_id: int, where: ReportFilter, fmt: str, periods: list[Period], origin: str | None = None
+    company_id: int, where: ReportFilter, fmt: str, periods: list[ZonePeriod], origin: str | None = None
 ) -> tuple[str, list[Any]]:
     """SQLite only: the report's query with each row written as ``fmt`` wants it, as
     ``(text, booking_status, meeting_status)`` (the two statuses for the summary).
@@ -362,16 +354,16 @@ def encoded_sql(
 
 def _start_page_sql(fmt: str, origin: str | None) -> tuple[str, list[Any]]:
     """provider_link: the host start page of a booked booking's created meeting (for ``csv``
-    guarded as a cell, unless it is a plain https one or on ``origin``, which start with a
-    letter). A join URL on ``origin`` (followed by a "/") is read at the least cost."""
+    guarded as a cell, unless it is on ``origin``, which starts with a letter). A join URL on
+    ``origin`` (followed by a "/"), as nearly all of a company's are, takes one comparison."""
     general = f"CASE WHEN {_NO_START_PAGE} THEN NULL ELSE {_START_PAGE} END"
     if fmt == "csv":
         general = _GUARDED.format(f"({general})")
-    fast, params = f"WHEN {_PLAIN_HTTPS} THEN {_HTTPS_START_PAGE}", []
-    if origin is not None:
-        on_origin = f"zoom_meeting_id <> 0 AND substr(m_join_url, 1, {len(origin) + 1}) = ?"
-        fast, params = f"WHEN {on_origin} THEN ? || zoom_meeting_id {fast}", [f"{origin}/", f"{origin}/s/"]
-    return f"CASE WHEN {_HAS_START_PAGE} THEN CASE {fast} ELSE {general} END END", params
+    if origin is None:
+        return f"CASE WHEN {_HAS_START_PAGE} THEN {general} END", []
+    on_origin = f"zoom_meeting_id <> 0 AND substr(m_join_url, 1, {len(origin) + 1}) = ?"
+    page = f"CASE WHEN {on_origin} THEN ? || zoom_meeting_id ELSE {general} END"
+    return f"CASE WHEN {_HAS_START_PAGE} THEN {page} END", [f"{origin}/", f"{origin}/s/"]
 
 
 def common_origin(join_url: str | None) -> str | None:
@@ -384,7 +376,7 @@ def common_origin(join_url: str | None) -> str | None:
     return origin if join_url is not None and join_url.startswith(origin + "/") and origin[:1].isalpha() else None
 
 
-def _local_sql(periods: list[Period]) -> tuple[str, list[Any]]:
+def _local_sql(periods: list[ZonePeriod]) -> tuple[str, list[Any]]:
     """``starts_at`` in the company's zone, as ``local_formatter`` writes it: a balanced CASE
     over the zone's changes, each period shifting the UTC time by its own offset."""
     if len(periods) == 1:
@@ -403,8 +395,6 @@ def encoded_chunks(
 ) -> Iterator[list[tuple[Any, ...]]] | None:
     """The report's rows written by the database (``encoded_sql``), ``batch`` rows at a time;
     None where the engine does not write them (PostgreSQL, and formats other than json and csv)."""
-    from zoomctl.timefmt import from_db, zone_periods
-
     if not store.dialect.writes_report_rows or fmt not in ENCODED_FORMATS:
         return None
     first, last = store.execute(

@@ -296,6 +296,15 @@ def _request_info(response: httpx.Response) -> tuple[str | None, str | None, boo
     return request.method, path, "/oauth/" in path
 
 
+def zoom_trouble(exc: BaseException) -> bool:
+    """A failure of Zoom's own, which says nothing of the request or the credentials: Zoom
+    unreachable or silent, a 5xx, a 429 (from the API or the OAuth server)."""
+    if isinstance(exc, ZoomUnreachable):
+        return True
+    status = exc.status_code if isinstance(exc, ZoomAPIError | ZoomOAuthError) else None
+    return status is not None and (status >= 500 or status == 429)
+
+
 def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
     """``Retry-After`` as seconds: a number, an HTTP date or an ISO date; None if unusable."""
     if not value:

@@ -187,8 +187,9 @@ class OAuthClient:
     Retries (at most ``max_retries``, jittered backoff): a request that was never sent, and a
     429 (Zoom did nothing; ``Retry-After`` is honoured up to ``max_wait``), for every call; a
     5xx, a read timeout or a dropped connection only for the Server-to-Server token, which is
-    harmless to ask for twice. A code exchange or a refresh is never sent again once it may
-    have reached Zoom: refresh tokens rotate, so a second refresh could end the grant.
+    harmless to ask for twice (and, once, for a revoke: see ``revoke``). A code exchange or a
+    refresh is never sent again once it may have reached Zoom: refresh tokens rotate, so a
+    second refresh could end the grant.
     """
 
     def __init__(

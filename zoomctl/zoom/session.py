@@ -25,7 +25,7 @@ from typing import Protocol
 
 from zoomctl import env
 from zoomctl.errors import AuthRequired, StorageError
-from zoomctl.zoom.errors import LOGIN_HINT, ReconnectRequired, ZoomOAuthError, ZoomUnreachable
+from zoomctl.zoom.errors import LOGIN_HINT, ReconnectRequired, ZoomOAuthError, ZoomUnreachable, zoom_trouble
 from zoomctl.zoom.oauth import OAuthClient, TokenSet
 from zoomctl.zoom.tokens import TokenStore, refresh_lock
 
@@ -106,8 +106,7 @@ class TokenManager:
             try:
                 return self._renew(self._fresh)
             except (ZoomOAuthError, ZoomUnreachable) as exc:
-                passing = isinstance(exc, ZoomUnreachable) or (exc.status_code or 0) >= 500 or exc.status_code == 429
-                if not passing or current is None or not self._usable(current):
+                if not zoom_trouble(exc) or current is None or not self._usable(current):
                     raise
                 log.debug("renewing the Zoom token failed (%s); the current one is used meanwhile", exc.message)
                 self._cached, self._kept = current, current.access_token
