@@ -4,6 +4,12 @@ fault specs (``OPERATION:1:`` + the effect)."""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+from typing import TypeVar
+
+T = TypeVar("T")
+
 DAILY = "message=You have exceeded the daily rate limit (100) of Meeting Create/Update API requests,code=429"
 #: how long zoomctl waits for an answer in the read-timeout cells (ZOOMCTL_HTTP_TIMEOUT), and how
 #: long the sandbox holds the answer back: long enough apart that a loaded machine still times out
@@ -25,3 +31,17 @@ FAULTS = {
 NO_ANSWER = {"timeout-before", "timeout-after", "reset-before", "reset-after"}
 #: the faults after which Zoom has done what was asked (the answer was lost or late)
 DONE_AT_ZOOM = {"timeout-after", "reset-after"}
+
+
+def under_fault(sb, operation: str, fault: str, act: Callable[[], T]) -> T:
+    """``act()`` with ``fault`` on the first ``operation`` call (act sets ZOOMCTL_HTTP_TIMEOUT to
+    ``CLIENT_TIMEOUT`` for a timeout fault); returns once the sandbox has finished the faulted
+    call (a read timeout leaves it running after zoomctl gave up), its faults cleared."""
+    sb.faults.add_spec(f"{operation}:1:{FAULTS[fault]}")
+    started = time.monotonic()
+    result = act()
+    assert [f["fired"] for f in sb.faults.list()] == [1], "the fault never fired: the cell tests nothing"
+    if fault.startswith("timeout"):
+        time.sleep(max(0.0, started + HELD_BACK + 0.5 - time.monotonic()))
+    sb.faults.clear()
+    return result

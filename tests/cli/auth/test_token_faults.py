@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass
 
 import pytest
-from faults import CLIENT_TIMEOUT, DONE_AT_ZOOM, FAULTS, HELD_BACK, NO_ANSWER
+from faults import CLIENT_TIMEOUT, DONE_AT_ZOOM, FAULTS, NO_ANSWER, under_fault
 
 from zoomctl.exit_codes import ExitCode
 
@@ -72,13 +72,7 @@ def test_token_fault_matrix(zx, quick_login, sb, connected, config_dir, case, fa
         token_file(config_dir).write_text(json.dumps(data))
         connected = file_tokens(config_dir, KEY)
     run = zx.with_env(ZOOMCTL_HTTP_TIMEOUT=str(CLIENT_TIMEOUT)) if fault.startswith("timeout") else zx
-    sb.faults.add_spec(f"{case.operation}:1:{FAULTS[fault]}")
-    started = time.monotonic()
-    res = run(*case.argv)
-    assert [f["fired"] for f in sb.faults.list()] == [1], "the fault never fired: the cell tests nothing"
-    if fault.startswith("timeout"):  # the sandbox finishes the held-back call before anything else runs
-        time.sleep(max(0.0, started + HELD_BACK + 0.5 - time.monotonic()))
-    sb.faults.clear()
+    res = under_fault(sb, case.operation, fault, lambda: run(*case.argv))
     assert "Traceback" not in res.stderr, res.stderr
     assert res.exit_code == case.exit_code(fault), (res.exit_code, res.stderr)
     if res.exit_code != 0:
@@ -108,13 +102,7 @@ def test_token_fault_matrix(zx, quick_login, sb, connected, config_dir, case, fa
 @pytest.mark.parametrize(("operation", "fault"), [(op, f) for op in LOGIN_OPERATIONS for f in FAULTS])
 def test_token_fault_matrix_login(zx, sb, company, login, config_dir, operation, fault):
     run = zx.with_env(ZOOMCTL_HTTP_TIMEOUT=str(CLIENT_TIMEOUT)) if fault.startswith("timeout") else zx
-    sb.faults.add_spec(f"{operation}:1:{FAULTS[fault]}")
-    started = time.monotonic()
-    res = login(run, "public", *FILE, user=member(sb, index=1))
-    assert [f["fired"] for f in sb.faults.list()] == [1], "the fault never fired: the cell tests nothing"
-    if fault.startswith("timeout"):
-        time.sleep(max(0.0, started + HELD_BACK + 0.5 - time.monotonic()))
-    sb.faults.clear()
+    res = under_fault(sb, operation, fault, lambda: login(run, "public", *FILE, user=member(sb, index=1)))
     assert "Traceback" not in res.stderr, res.stderr
     if operation == "user":  # a read: sent again, or waited for; a daily limit is final
         expected = ExitCode.RATE_LIMITED if fault == "429-daily" else ExitCode.OK
